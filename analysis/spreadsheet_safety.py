@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # A cell whose text starts with one of these may be read as a formula (or DDE command) by
 # Excel, LibreOffice or Google Sheets; full-width forms are folded to ASCII by some of them.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def neutralise_formula(value: object) -> object:
