@@ -160,7 +160,7 @@ def _require(data: Mapping[str, Any], key: str, kind: type, file: Path, question
     if key not in data:
         raise QuestionnaireError(file, f"missing {key!r}", question)
     value = data[key]
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise QuestionnaireError(file, f"{key!r} must be a {kind.__name__}", question)
     if isinstance(value, str) and not value.strip():
         raise QuestionnaireError(file, f"{key!r} is empty", question)
@@ -187,7 +187,9 @@ def _question(raw: Any, section_id: str, file: Path) -> Question:
         raise QuestionnaireError(file, f"a question in section {section_id!r} is not a table")
     qid = raw.get("id")
     if not isinstance(qid, str) or not _QUESTION_ID.match(qid):
-        raise QuestionnaireError(file, f"question id {qid!r} in section {section_id!r} is not of the form q1, q2, …")
+        raise QuestionnaireError(
+            file, f"question id {qid!r} in section {section_id!r} is not of the form q1, q2, …"
+        )
     known = {"id", "number", "kind", "text", "options", "shown_if", "reconstructed", "note"}
     if unknown := sorted(set(raw) - known):
         raise QuestionnaireError(file, f"unknown field(s) {', '.join(unknown)}", qid)
@@ -233,13 +235,19 @@ def _check_conditions(questions: list[Question], file: Path) -> None:
                     file, f"its condition refers to {cond.question!r}, which is not an earlier question", q.id
                 )
             if controller.kind is not QuestionKind.SINGLE_CHOICE:
-                raise QuestionnaireError(file, f"its condition refers to free-text question {controller.id}", q.id)
+                raise QuestionnaireError(
+                    file, f"its condition refers to free-text question {controller.id}", q.id
+                )
             if controller.section_id != q.section_id:
                 # Conditions are decided on the page that asks the controlling question.
-                raise QuestionnaireError(file, f"its condition refers to {controller.id} in another section", q.id)
+                raise QuestionnaireError(
+                    file, f"its condition refers to {controller.id} in another section", q.id
+                )
             if missing := [v for v in cond.any_of if v not in controller.options]:
                 raise QuestionnaireError(
-                    file, f"its condition names {missing[0]!r}, which is not an option of {controller.id}", q.id
+                    file,
+                    f"its condition names {missing[0]!r}, which is not an option of {controller.id}",
+                    q.id,
                 )
         seen[q.id] = q
 
@@ -293,7 +301,9 @@ def load(path: Path | str) -> Questionnaire:
         raise QuestionnaireError(file, "'sections' is empty")
     for expected, q in enumerate(questions, start=1):
         if q.number != expected:
-            raise QuestionnaireError(file, f"questions must be numbered 1, 2, 3 … in order; expected q{expected}", q.id)
+            raise QuestionnaireError(
+                file, f"questions must be numbered 1, 2, 3 … in order; expected q{expected}", q.id
+            )
     _check_conditions(questions, file)
     return Questionnaire(
         slug=slug,

@@ -1,0 +1,32 @@
+"""consult: consultation surveys through unique links, stored anonymised."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Application factory: configuration, extensions, blueprints, security headers."""
+    from consult import database, security, web
+    from consult.config import configure, instance_folder
+    from consult.extensions import csrf, db, migrate
+    from consult.respond.routes import bp as respond_bp
+
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_folder())
+    configure(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+    )
+    csrf.init_app(app)
+    database.configure_engine(app)
+
+    app.register_blueprint(web.bp)
+    app.register_blueprint(respond_bp)
+    security.init_app(app)
+    return app

@@ -1,0 +1,200 @@
+"""The `consult` command: set up, issue links, serve and export.
+
+Each command builds the app itself, so `consult --help` starts instantly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import sys
+from pathlib import Path
+
+import click
+
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def _app():  # noqa: ANN202 - a Flask app; imported lazily to keep --help instant
+    from consult import create_app
+
+    try:
+        return create_app()
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD, for example 2015-03-31") from None
+
+
+@click.group(help="consult: consultation surveys through unique links, stored anonymised.")
+def main() -> None:
+    pass
+
+
+@main.command()
+@click.option("--questionnaire", default=None, help="Questionnaire to load (default: taking-stock).")
+@click.option("--opens-on", help="Opening date, YYYY-MM-DD (default: today).")
+@click.option("--closes-on", help="Closing date, YYYY-MM-DD (default: 12 weeks after opening).")
+def init(questionnaire: str | None, opens_on: str | None, closes_on: str | None) -> None:
+    """Create or upgrade the database and load the questionnaire. Safe to repeat."""
+    from consult.config import ensure_instance_secret
+
+    if written := ensure_instance_secret():
+        click.echo(f"Wrote a new SECRET_KEY to {written}", err=True)
+    app = _app()
+    from flask_migrate import upgrade
+
+    from consult.data import consultations
+    from consult.data.consultations import DateError
+    from consult.extensions import db
+    from questions import QuestionnaireError
+
+    with app.app_context():
+        upgrade()
+        try:
+            consultation, created = consultations.ensure_consultation(
+                questionnaire or app.config["QUESTIONNAIRE"], _parse_date(opens_on), _parse_date(closes_on)
+            )
+        except (QuestionnaireError, DateError) as exc:
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+        verb = "Loaded" if created else "Already loaded:"
+        click.echo(
+            f"{verb} {consultation.title!r}, open {consultation.opens_on} to {consultation.closes_on}",
+            err=True,
+        )
+
+
+@main.command()
+@click.option("--questionnaire", default=None, help="Consultation (questionnaire slug).")
+@click.option("--opens-on", help="New opening date, YYYY-MM-DD.")
+@click.option("--closes-on", help="New closing date, YYYY-MM-DD.")
+def dates(questionnaire: str | None, opens_on: str | None, closes_on: str | None) -> None:
+    """Show or change a consultation's opening and closing dates."""
+    app = _app()
+    from consult.data import consultations
+    from consult.data.consultations import DateError
+    from consult.extensions import db
+
+    with app.app_context():
+        consultation = _consultation(questionnaire or app.config["QUESTIONNAIRE"])
+        if opens_on or closes_on:
+            try:
+                consultations.set_dates(consultation, _parse_date(opens_on), _parse_date(closes_on))
+            except DateError as exc:
+                raise click.ClickException(str(exc)) from None
+            db.session.commit()
+        click.echo(
+            f"{consultation.slug}: open {consultation.opens_on} to {consultation.closes_on} "
+            f"({consultations.state(consultation).replace('_', ' ')})"
+        )
+
+
+def _consultation(slug: str):  # noqa: ANN202 - consult.models.Consultation
+    from consult.data import consultations
+
+    consultation = consultations.get_by_slug(slug)
+    if consultation is None:
+        raise click.ClickException(f"No consultation {slug!r}: run `consult init` first")
+    return consultation
+
+
+@main.group()
+def links() -> None:
+    """Respondent links."""
+
+
+@links.command("new")
+@click.option("--count", default=1, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--role", help="Role the links' holders have (not asked again).")
+@click.option("--organisation-type", help="Type of organisation (not asked again).")
+@click.option("--region", help="Region (not asked again).")
+@click.option("--questionnaire", default=None, help="Consultation (questionnaire slug).")
+@click.option(
+    "--base-url", default=None, help=f"Site address for the links (default: BASE_URL or {DEFAULT_BASE_URL})."
+)
+def links_new(
+    count: int,
+    role: str | None,
+    organisation_type: str | None,
+    region: str | None,
+    questionnaire: str | None,
+    base_url: str | None,
+) -> None:
+    """Print COUNT new respondent links, one a line, and nothing else on stdout."""
+    app = _app()
+    from consult.data import consultations
+    from consult.data import links as link_data
+    from consult.extensions import db
+
+    with app.app_context():
+        consultation = _consultation(questionnaire or app.config["QUESTIONNAIRE"])
+        profile = consultations.questionnaire_of(consultation).profile
+        for value, allowed, what in (
+            (role, profile.roles, "role"),
+            (organisation_type, profile.organisation_types, "organisation type"),
+            (region, profile.regions, "region"),
+        ):
+            if value is not None and value not in allowed:
+                raise click.BadParameter(f"{value!r} is not a {what}; choose from: {', '.join(allowed)}")
+        root = (base_url or app.config.get("BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        issued = [
+            link_data.issue_link(consultation, role=role, organisation_type=organisation_type, region=region)
+            for _ in range(count)
+        ]
+        db.session.commit()
+    for link in issued:
+        click.echo(f"{root}/r/{link.token}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the app for local use (for production, run gunicorn: see README)."""
+    app = _app()
+    from consult.serving import run_local
+
+    click.echo(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    run_local(app, host, port)
+
+
+@main.group()
+def export() -> None:
+    """Exports."""
+
+
+@export.command("responses")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--questionnaire", default=None, help="Consultation (questionnaire slug).")
+def export_responses(out_path: Path, questionnaire: str | None) -> None:
+    """Write the anonymised response-level export (CSV, safe to open in Excel)."""
+    app = _app()
+    from consult.data import consultations
+    from consult.data.export import response_rows, write_csv
+
+    with app.app_context():
+        consultation = _consultation(questionnaire or app.config["QUESTIONNAIRE"])
+        questionnaire_def = consultations.questionnaire_of(consultation)
+        rows = response_rows(consultation, questionnaire_def)
+    # Write to a temporary file first so a failed export never leaves half a file.
+    partial = out_path.with_name(f".{out_path.name}.{secrets.token_hex(4)}.part")
+    try:
+        with partial.open("w", encoding="utf-8-sig", newline="") as fh:
+            written = write_csv(rows, questionnaire_def, fh)
+        partial.replace(out_path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise click.ClickException(f"Could not write {out_path}: {exc.strerror}") from None
+    click.echo(f"Wrote {written} response{'' if written == 1 else 's'} to {out_path}", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Configuration: defaults, then instance/config.py, then CONSULT_* environment variables."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    "ENV_NAME": "production",
+    "SECRET_KEY": None,
+    "SQLALCHEMY_DATABASE_URI": None,  # set from the instance folder if not given
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "QUESTIONNAIRE": "taking-stock",
+    "BASE_URL": None,  # e.g. https://consult.example.gov.uk, for printed and emailed links
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_NAME": "consult_session",
+    # A respondent may take weeks over their answers; the link reopens the session anyway.
+    "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
+    # CSRF tokens live as long as the session, so a long sitting never loses a page.
+    "WTF_CSRF_TIME_LIMIT": None,
+    "WTF_CSRF_SSL_STRICT": True,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "SQLITE_BUSY_TIMEOUT_MS": 15000,
+}
+
+# Settings that may come from CONSULT_<NAME> environment variables; values are read as
+# JSON where they parse as JSON (numbers, true/false), otherwise as plain text.
+ENVIRONMENT_SETTINGS = {
+    "ENV_NAME",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "QUESTIONNAIRE",
+    "BASE_URL",
+    "SESSION_COOKIE_SECURE",
+    "PERMANENT_SESSION_LIFETIME",
+    "SQLITE_BUSY_TIMEOUT_MS",
+}
+
+
+def _from_environment(environ: dict[str, str]) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    for name in ENVIRONMENT_SETTINGS:
+        raw = environ.get(f"CONSULT_{name}")
+        if raw is None:
+            continue
+        try:
+            value: Any = json.loads(raw) if name not in {"SECRET_KEY", "DATABASE_URL", "BASE_URL"} else raw
+        except ValueError:
+            value = raw
+        settings["SQLALCHEMY_DATABASE_URI" if name == "DATABASE_URL" else name] = value
+    return settings
+
+
+def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Load configuration in order: defaults, instance/config.py, environment, test config."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(_from_environment(dict(os.environ)))
+    if test_config is not None:
+        app.config.update(test_config)
+    if app.config.get("DATABASE_URL") and not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
+            app.instance_path, "consult.sqlite3"
+        )
+    development = app.config["ENV_NAME"] == "development" or app.testing or app.debug
+    if development:
+        app.config["SESSION_COOKIE_SECURE"] = bool(os.environ.get("CONSULT_SESSION_COOKIE_SECURE") == "true")
+    secret = app.config.get("SECRET_KEY")
+    if not secret or secret in {"dev", "change-me"} or len(str(secret)) < 16:
+        if not development:
+            raise RuntimeError(
+                "consult will not start without a real SECRET_KEY: set CONSULT_SECRET_KEY "
+                "(at least 16 characters) or run `consult init` to write one to instance/config.py"
+            )
+        app.config["SECRET_KEY"] = secret or "development-only-key-not-for-production"
+
+
+def instance_folder() -> str:
+    """The instance folder: CONSULT_INSTANCE_PATH, else Flask's default for this package."""
+    if path := os.environ.get("CONSULT_INSTANCE_PATH"):
+        return os.path.abspath(path)
+    return Flask("consult", instance_relative_config=True).instance_path
+
+
+def ensure_instance_secret() -> str | None:
+    """Write instance/config.py with a random SECRET_KEY if there is no key anywhere.
+
+    Returns the path written, or None when a key is already configured.
+    """
+    import secrets
+
+    if os.environ.get("CONSULT_SECRET_KEY"):
+        return None
+    folder = instance_folder()
+    path = os.path.join(folder, "config.py")
+    if os.path.exists(path):
+        return None
+    os.makedirs(folder, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(
+            "# Written by `consult init`. Keep this file secret; it is not committed.\n"
+            f"SECRET_KEY = {secrets.token_urlsafe(48)!r}\n"
+        )
+    return path

@@ -1,0 +1,1 @@
+"""The respondent's journey: pages for whoever holds a link."""

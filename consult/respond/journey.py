@@ -1,0 +1,84 @@
+"""Where a respondent is in the journey: steps, progress and who is answering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, session
+
+from consult.data import consultations, links, responses
+from consult.models import Consultation, Invitation, Response
+from questions import Questionnaire, Section
+
+SESSION_KEY = "respondent"
+ABOUT_STEP = "about"
+
+
+@dataclass
+class Respondent:
+    """The link holder of this request, with their consultation and (possibly no) response."""
+
+    holder: links.LinkHolder
+    invitation: Invitation
+    consultation: Consultation
+    questionnaire: Questionnaire
+    response: Response | None
+
+    @property
+    def steps(self) -> list[str]:
+        return [ABOUT_STEP, *(s.id for s in self.questionnaire.sections)]
+
+    def step_number(self, step: str) -> int:
+        return self.steps.index(step) + 1
+
+    def next_step(self, step: str) -> str | None:
+        index = self.steps.index(step) + 1
+        return self.steps[index] if index < len(self.steps) else None
+
+    def section(self, section_id: str) -> Section:
+        try:
+            return self.questionnaire.section(section_id)
+        except KeyError:
+            abort(404)
+
+    @property
+    def asked_about(self) -> set[str]:
+        """The "About you" fields asked of this respondent; an invitation's are not re-asked."""
+        asked = {
+            name for name in ("role", "organisation_type", "region") if getattr(self.invitation, name) is None
+        }
+        if self.invitation.organisation is None:
+            asked.add("organisation_name")
+        return asked
+
+
+def remember(holder: links.LinkHolder) -> None:
+    session.clear()  # a new link on this browser replaces any earlier holder
+    session.permanent = True
+    session[SESSION_KEY] = {
+        "consultation": holder.consultation_id,
+        "invitation": holder.invitation_id,
+        "key": holder.response_key_hash,
+    }
+
+
+def current_respondent() -> Respondent | None:
+    stored = session.get(SESSION_KEY)
+    if not isinstance(stored, dict):
+        return None
+    try:
+        holder = links.LinkHolder(int(stored["consultation"]), int(stored["invitation"]), str(stored["key"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    invitation = links.live_invitation(holder)
+    if invitation is None:
+        session.pop(SESSION_KEY, None)
+        return None
+    consultation = invitation.consultation
+    return Respondent(
+        holder=holder,
+        invitation=invitation,
+        consultation=consultation,
+        questionnaire=consultations.questionnaire_of(consultation),
+        response=responses.find(holder.response_key_hash),
+    )

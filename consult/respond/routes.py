@@ -1,0 +1,309 @@
+"""Pages for link holders: redeem a link, answer section by section, check and submit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from consult.data import consultations, links, responses
+from consult.data.consultations import ConsultationState
+from consult.extensions import csrf, db
+from consult.models import Stage, Status
+from consult.respond.forms import AboutYouForm, SubmitForm, build_section_form
+from consult.respond.journey import ABOUT_STEP, Respondent, current_respondent, remember
+
+bp = Blueprint("respond", __name__)
+# Respondent forms check their CSRF token themselves, so that a stale token re-shows
+# the page with everything typed instead of an error page (see `_csrf_message`).
+csrf.exempt(bp)
+
+Page = str | WerkzeugResponse | tuple[str, int]
+CSRF_MESSAGE = (
+    "Your answers on this page have not been saved yet because the page had expired. "
+    "Check them and save again."
+)
+
+
+@bp.before_request
+def mark_respondent_page() -> None:
+    g.respondent_page = True
+    if request.method == "POST":
+        origin = request.headers.get("Origin")
+        if origin and origin not in (request.host_url.rstrip("/"), request.url_root.rstrip("/")):
+            abort(403, "This form was sent from another website.")
+
+
+def _invalid_link() -> tuple[str, int]:
+    return render_template("respond/invalid_link.html"), 404
+
+
+def _respondent_or_stop() -> Respondent | tuple[str, int]:
+    """The current respondent, or the page to show instead (no session, closed, not open)."""
+    respondent = current_respondent()
+    if respondent is None:
+        if request.method == "POST":
+            # Keep what was typed on screen so it can be copied after opening the link again.
+            typed = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token" and v.strip()]
+            return render_template("respond/session_ended.html", typed=typed), 401
+        return render_template("respond/session_ended.html", typed=[]), 401
+    match consultations.state(respondent.consultation):
+        case ConsultationState.CLOSED:
+            return render_template("respond/closed.html", consultation=respondent.consultation), 403
+        case ConsultationState.NOT_YET_OPEN:
+            return render_template("respond/not_open.html", consultation=respondent.consultation), 403
+    return respondent
+
+
+def _csrf_message(form: Any) -> str | None:
+    return CSRF_MESSAGE if "csrf_token" in form.errors else None
+
+
+def _render_page(template: str, respondent: Respondent, status: int = 200, **context: Any) -> tuple[str, int]:
+    return (
+        render_template(
+            template,
+            respondent=respondent,
+            consultation=respondent.consultation,
+            questionnaire=respondent.questionnaire,
+            **context,
+        ),
+        status,
+    )
+
+
+@bp.get("/r/<path:token>")
+def redeem(token: str) -> Page:
+    holder = links.recognise(token)
+    if holder is None:
+        return _invalid_link()
+    remember(holder)
+    return redirect(url_for("respond.start"), 303)
+
+
+@bp.get("/respond/")
+def start() -> Page:
+    respondent = _respondent_or_stop()
+    if not isinstance(respondent, Respondent):
+        return respondent
+    progress = _section_progress(respondent)
+    return _render_page("respond/start.html", respondent, progress=progress)
+
+
+def _section_progress(respondent: Respondent) -> list[dict[str, Any]]:
+    answered = responses.answers(respondent.response)
+    rows = [
+        {
+            "step": ABOUT_STEP,
+            "title": "About you",
+            "url": url_for("respond.about"),
+            "answered": _about_complete(respondent),
+        }
+    ]
+    for section in respondent.questionnaire.sections:
+        count = sum(1 for q in section.questions if q.id in answered)
+        rows.append(
+            {
+                "step": section.id,
+                "title": section.title,
+                "url": url_for("respond.section", section_id=section.id),
+                "answered": count > 0,
+            }
+        )
+    return rows
+
+
+def _about_complete(respondent: Respondent) -> bool:
+    response = respondent.response
+    if response is None or response.consent_to_be_named is None:
+        return False
+    return all(getattr(response, name) for name in ("role", "organisation_type", "region"))
+
+
+def _go_on(respondent: Respondent, step: str) -> WerkzeugResponse:
+    if request.form.get("action") == "later":
+        return redirect(url_for("respond.saved"), 303)
+    following = respondent.next_step(step)
+    if following is None:
+        return redirect(url_for("respond.check"), 303)
+    return redirect(url_for("respond.section", section_id=following), 303)
+
+
+@bp.route("/respond/about", methods=["GET", "POST"])
+def about() -> Page:
+    respondent = _respondent_or_stop()
+    if not isinstance(respondent, Respondent):
+        return respondent
+    response = respondent.response
+    saved = {
+        "role": (response.role if response else None) or respondent.invitation.role,
+        "organisation_type": (response.organisation_type if response else None)
+        or respondent.invitation.organisation_type,
+        "region": (response.region if response else None) or respondent.invitation.region,
+        "consent_to_be_named": None
+        if response is None or response.consent_to_be_named is None
+        else ("yes" if response.consent_to_be_named else "no"),
+        "organisation_name": response.organisation_name if response else None,
+    }
+    save_later = request.form.get("action") == "later"
+    form = AboutYouForm(formdata=request.form if request.method == "POST" else None, data=saved)
+    form.restrict(respondent.questionnaire, respondent.asked_about, save_later=save_later)
+    if request.method == "POST":
+        if not form.validate():
+            return _render_page(
+                "respond/about.html", respondent, 400, form=form, message=_csrf_message(form), saved=saved
+            )
+        response = responses.lock_or_create(
+            respondent.consultation, respondent.holder.response_key_hash, respondent.invitation
+        )
+        consent = {"yes": True, "no": False}.get(form.consent_to_be_named.data or "")
+        chosen = {
+            name: form[name].data if name in form else saved[name]
+            for name in ("role", "organisation_type", "region")
+        }
+        organisation = (
+            form.organisation_name.data if "organisation_name" in form else respondent.invitation.organisation
+        )
+        responses.save_profile(
+            response,
+            responses.Profile(
+                role=chosen["role"] or None,
+                organisation_type=chosen["organisation_type"] or None,
+                region=chosen["region"] or None,
+                consent_to_be_named=consent,
+                organisation_name=organisation or None,
+            ),
+        )
+        db.session.commit()
+        return _go_on(respondent, ABOUT_STEP)
+    return _render_page("respond/about.html", respondent, form=form, message=None, saved=saved)
+
+
+@bp.route("/respond/section/<section_id>", methods=["GET", "POST"])
+def section(section_id: str) -> Page:
+    respondent = _respondent_or_stop()
+    if not isinstance(respondent, Respondent):
+        return respondent
+    questionnaire = respondent.questionnaire
+    page_section = respondent.section(section_id)
+    section_ids = {q.id for q in page_section.questions}
+    stored = responses.answers(respondent.response)
+
+    if request.method == "GET":
+        shown = tuple(questionnaire.iter_shown(page_section, stored))
+        form = build_section_form(questionnaire, shown, data={q.id: stored.get(q.id) for q in shown})
+        return _render_page("respond/section.html", respondent, form=form, section=page_section, message=None)
+
+    unknown = sorted(
+        key for key in request.form if key not in section_ids and key not in {"csrf_token", "action", "shown"}
+    )
+    if unknown:
+        abort(400, f"This page does not ask {', '.join(unknown[:5])}. Nothing was saved.")
+    # The questions shown when the page was drawn: posted answers to these are accepted,
+    # and a question that the posted answers reveal is asked before moving on.
+    rendered = set(request.form.getlist("shown")) & section_ids
+    posted_view = {**stored, **{q: v for q, v in request.form.items() if q in section_ids}}
+    candidates = tuple(
+        q for q in page_section.questions if q.id in rendered or questionnaire.is_shown(q, posted_view)
+    )
+    form = build_section_form(questionnaire, candidates, formdata=request.form)
+    if not form.validate():
+        return _render_page(
+            "respond/section.html",
+            respondent,
+            400,
+            form=form,
+            section=page_section,
+            message=_csrf_message(form),
+        )
+    posted = {
+        q: v
+        for q, v in form.answers().items()
+        if q in rendered or questionnaire.is_shown(questionnaire.question(q), posted_view)
+    }
+    response = responses.lock_or_create(
+        respondent.consultation, respondent.holder.response_key_hash, respondent.invitation
+    )
+    stored = responses.save_section(response, questionnaire, page_section, posted)
+    db.session.commit()
+    newly_shown = [q for q in questionnaire.iter_shown(page_section, stored) if q.id not in rendered]
+    if newly_shown:
+        respondent.response = response
+        shown = tuple(questionnaire.iter_shown(page_section, stored))
+        form = build_section_form(questionnaire, shown, data={q.id: stored.get(q.id) for q in shown})
+        numbers = " and ".join(str(q.number) for q in newly_shown)
+        message = (
+            f"Your answers have been saved. Because of your answer, question {numbers} now applies to you."
+        )
+        return _render_page(
+            "respond/section.html",
+            respondent,
+            form=form,
+            section=page_section,
+            revealed=message,
+            message=None,
+        )
+    return _go_on(respondent, page_section.id)
+
+
+@bp.get("/respond/saved")
+def saved() -> Page:
+    respondent = _respondent_or_stop()
+    if not isinstance(respondent, Respondent):
+        return respondent
+    return _render_page("respond/saved.html", respondent)
+
+
+def _check_context(respondent: Respondent) -> dict[str, Any]:
+    stored = responses.answers(respondent.response)
+    sections = [
+        (s, [(q, stored.get(q.id)) for q in respondent.questionnaire.iter_shown(s, stored)])
+        for s in respondent.questionnaire.sections
+    ]
+    missing_about = not _about_complete(respondent)
+    return {"sections": sections, "missing_about": missing_about, "answered": len(stored)}
+
+
+@bp.route("/respond/check", methods=["GET", "POST"])
+def check() -> Page:
+    respondent = _respondent_or_stop()
+    if not isinstance(respondent, Respondent):
+        return respondent
+    form = SubmitForm()
+    if request.method == "POST":
+        context = _check_context(respondent)
+        if not form.validate():
+            return _render_page(
+                "respond/check.html", respondent, 400, form=form, message=_csrf_message(form), **context
+            )
+        if context["missing_about"]:
+            return _render_page(
+                "respond/check.html",
+                respondent,
+                400,
+                form=form,
+                message=None,
+                about_error="Answer the questions in About you before you submit",
+                **context,
+            )
+        response = responses.lock_or_create(
+            respondent.consultation, respondent.holder.response_key_hash, respondent.invitation
+        )
+        responses.submit(response, respondent.questionnaire)
+        db.session.commit()
+        return redirect(url_for("respond.submitted"), 303)
+    return _render_page(
+        "respond/check.html", respondent, form=form, message=None, **_check_context(respondent)
+    )
+
+
+@bp.get("/respond/submitted")
+def submitted() -> Page:
+    respondent = _respondent_or_stop()
+    if not isinstance(respondent, Respondent):
+        return respondent
+    if respondent.response is None or respondent.response.status != Status.SUBMITTED:
+        return redirect(url_for("respond.check"), 303)
+    submitted_count = len(responses.answers(respondent.response, Stage.SUBMITTED))
+    return _render_page("respond/submitted.html", respondent, submitted_count=submitted_count)

@@ -1,0 +1,48 @@
+"""Public pages that belong to no audience in particular: home, errors, health."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from werkzeug.exceptions import HTTPException
+
+from consult.data import consultations
+from consult.extensions import db
+
+bp = Blueprint("web", __name__)
+
+
+@bp.get("/")
+def home() -> str:
+    from flask import current_app
+
+    consultation = consultations.get_by_slug(current_app.config["QUESTIONNAIRE"])
+    questionnaire = consultations.questionnaire_of(consultation) if consultation else None
+    state = consultations.state(consultation) if consultation else None
+    return render_template("home.html", consultation=consultation, questionnaire=questionnaire, state=state)
+
+
+@bp.get("/healthz")
+def health() -> tuple[str, int, dict[str, str]]:
+    return "ok", 200, {"Content-Type": "text/plain"}
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException) -> tuple[str, int]:
+    return render_template("error.html", error=error), error.code or 500
+
+
+@bp.teardown_app_request
+def rollback_unfinished(exc: BaseException | None) -> None:
+    # The request edge commits once; anything left uncommitted is abandoned whole.
+    if exc is not None:
+        db.session.rollback()
+
+
+@bp.app_template_filter("long_date")
+def long_date(value: object) -> str:
+    """A date as GOV.UK writes it: 3 February 2015."""
+    import datetime as dt
+
+    if isinstance(value, dt.date):
+        return f"{value.day} {value:%B %Y}"
+    return ""
