@@ -1,0 +1,146 @@
+"""Shared fixtures: the app on a migrated database, SQLite and PostgreSQL alike.
+
+Every test that takes `app` (or `client`, `runner`) runs once per database backend.
+The schema comes from the Alembic migrations, never from `create_all`. PostgreSQL tests
+use a database of their own, created for the run and dropped after it; set
+CONSULT_TEST_POSTGRES_URL to point at a server (default: 127.0.0.1:5432, trust auth).
+On CI an unreachable PostgreSQL fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+TEST_SECRET = "test-secret-key-that-is-long-enough"
+POSTGRES_ADMIN_URL = os.environ.get("CONSULT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _postgres_database() -> Iterator[str]:
+    import sqlalchemy as sa
+
+    name = f"consult_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the server
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required on CI and could not be reached: {exc}")
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    url = sa.engine.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database of each backend, shared by the tests of a session."""
+    from flask_migrate import upgrade
+
+    from consult import create_app
+
+    if request.param == "sqlite":
+        urls: Iterator[str] = iter([f"sqlite:///{tmp_path_factory.mktemp('db') / 'consult.sqlite3'}"])
+    else:
+        urls = _postgres_database()
+    url = next(urls)
+    app = create_app(_test_config(url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        upgrade()
+    yield url
+    next(urls, None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Never read a developer's instance/config.py or environment in tests.
+    import tempfile
+
+    os.environ["CONSULT_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="consult-instance-")
+    for name in ("CONSULT_DATABASE_URL", "CONSULT_SECRET_KEY", "CONSULT_ENV_NAME", "CONSULT_BASE_URL"):
+        os.environ.pop(name, None)
+
+
+def _test_config(url: str, instance: Path) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET,
+        "SQLALCHEMY_DATABASE_URI": url,
+    }
+
+
+def empty_database(app: Flask) -> None:
+    """Delete every row, children first, keeping the migrated schema."""
+    from consult.extensions import db
+
+    with app.app_context():
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """The app on a migrated database holding Taking Stock and nothing else."""
+    from consult import create_app
+    from consult.data import consultations
+    from consult.extensions import db
+
+    app = create_app(_test_config(database_url, tmp_path / "instance"))
+    with app.app_context():
+        consultations.ensure_consultation("taking-stock")
+        db.session.commit()
+    try:
+        yield app
+    finally:
+        empty_database(app)
+
+
+@pytest.fixture
+def backend(database_url: str) -> str:
+    return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+def csrf_token(html: bytes | str) -> str:
+    text = html.decode() if isinstance(html, bytes) else html
+    match = re.search(r'name="csrf_token" value="([^"]+)"', text)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def issue_token(app: Flask, **details: str | None) -> str:
+    """A new link token for Taking Stock; `details` are the invitation's fields."""
+    from consult.data import consultations, links
+    from consult.extensions import db
+
+    with app.app_context():
+        consultation = consultations.get_by_slug("taking-stock")
+        assert consultation is not None
+        token = links.issue_link(consultation, **details).token
+        db.session.commit()
+    return token
