@@ -1,0 +1,435 @@
+"""Load responses from the anonymised export (CSV) or the app's database, checked against the questionnaire.
+
+Both sources end in `prepare_responses`, which validates every value against the
+questionnaire in `questions/` and returns a `LoadedResponses`: the responses to count and,
+separately, what was left out (drafts, answers to questions that were not shown). Nothing
+is dropped silently: a value that does not fit the questionnaire is an `AnalysisError`
+naming its row and column.
+
+pandas and SQLAlchemy are imported inside the functions so that importing this module
+(and `consult-analysis --help`) stays instant.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from analysis.errors import AnalysisError
+from analysis.spreadsheet_safety import FORMULA_TRIGGERS
+from questions import Questionnaire, QuestionnaireError, load_questionnaire
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "CHANNELS",
+    "EXPORT_META_COLUMNS",
+    "SEGMENT_COLUMNS",
+    "STATUSES",
+    "LoadedResponses",
+    "load_database",
+    "load_export",
+    "load_responses",
+    "prepare_responses",
+    "questionnaire_by_slug",
+]
+
+EXPORT_META_COLUMNS = (
+    "response_id",
+    "status",
+    "channel",
+    "role",
+    "organisation_type",
+    "region",
+    "updated_on",
+)
+SEGMENT_COLUMNS = ("role", "organisation_type", "region", "channel")
+STATUSES = ("draft", "submitted")
+CHANNELS = ("web", "email", "paper", "other")
+
+
+@dataclass(frozen=True)
+class LoadedResponses:
+    """Validated responses and what was left out of them.
+
+    `responses` has one row per response: `response_id` (text), `status` (draft|submitted),
+    `channel`, `role`, `organisation_type`, `region` (categoricals in the questionnaire's
+    order; missing = NaN), `updated_on` (text), then one column per question in the
+    questionnaire — single-choice answers as categoricals whose categories are the options
+    in order (unanswered or not shown = NaN); free-text answers as text when loaded.
+
+    `excluded` has columns `response_id, question_id, reason`: one row per draft response
+    left out (`question_id` empty) and one per answer cleared because its question was not
+    shown to that respondent.
+    """
+
+    responses: pd.DataFrame
+    excluded: pd.DataFrame
+    questionnaire: Questionnaire
+    source: str
+    include_drafts: bool
+
+
+def questionnaire_by_slug(slug: str) -> Questionnaire:
+    """The questionnaire `slug` from `questions/`, or an `AnalysisError` saying why not."""
+    try:
+        return load_questionnaire(slug)
+    except QuestionnaireError as exc:
+        raise AnalysisError(f"questionnaire {slug!r}: {exc.fault}") from None
+
+
+def load_responses(
+    source: str | Path,
+    *,
+    questionnaire: str = "taking-stock",
+    consultation: str | None = None,
+    include_drafts: bool = False,
+    free_text: bool = False,
+) -> LoadedResponses:
+    """Load from an export CSV path or a database URL (anything containing "://")."""
+    text = str(source)
+    if "://" in text:
+        return load_database(
+            text, consultation=consultation, include_drafts=include_drafts, free_text=free_text
+        )
+    return load_export(
+        text, questionnaire_by_slug(questionnaire), include_drafts=include_drafts, free_text=free_text
+    )
+
+
+def _undo_export_prefix(value: str) -> str:
+    """Remove the apostrophe the exporter put before a formula-like cell, and only that."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS):
+        return value[1:]
+    return value
+
+
+def load_export(
+    path: str | Path,
+    questionnaire: Questionnaire,
+    *,
+    include_drafts: bool = False,
+    free_text: bool = False,
+) -> LoadedResponses:
+    """Read the anonymised export CSV (columns `response_id … updated_on, q1 … qN`).
+
+    Free-text columns are read only when `free_text` is true (counts do not need them).
+    """
+    import pandas as pd
+
+    file = Path(path)
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), None)
+    except FileNotFoundError:
+        raise AnalysisError(f"{file}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AnalysisError(f"{file}: cannot be read as UTF-8 CSV ({exc})") from None
+    if not header:
+        raise AnalysisError(f"{file}: the file is empty (no header row)")
+    expected = [*EXPORT_META_COLUMNS, *questionnaire.question_ids]
+    _check_header(header, expected, str(file))
+
+    wanted = [c for c in expected if free_text or c not in _free_text_ids(questionnaire)]
+    dtypes = {c: "category" for c in wanted}
+    dtypes["response_id"] = "str"
+    for qid in _free_text_ids(questionnaire):
+        dtypes[qid] = "str"
+    try:
+        frame = pd.read_csv(
+            file,
+            usecols=wanted,
+            dtype={c: dtypes[c] for c in wanted},
+            keep_default_na=False,
+            na_values=[""],
+            encoding="utf-8-sig",
+        )
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise AnalysisError(f"{file}: not a readable CSV export ({str(exc).splitlines()[0]})") from None
+    frame = frame[wanted]
+    for column in wanted:
+        series = frame[column]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            frame[column] = _map_categories(series, _undo_export_prefix)
+        elif _any_starts_with_apostrophe(series):
+            frame[column] = series.map(_undo_export_prefix, na_action="ignore")
+
+    def where(index: int) -> str:
+        return f"{file}: row {index + 1} (line {index + 2})"
+
+    return prepare_responses(
+        frame, questionnaire, source=str(file), include_drafts=include_drafts, where=where
+    )
+
+
+def _any_starts_with_apostrophe(series: pd.Series) -> bool:
+    """Whether any text in `series` starts with an apostrophe (one C-speed scan, not one per row)."""
+    values = series.dropna().astype(str)
+    return "\n'" in "\n" + "\n".join(values.tolist())
+
+
+def _check_header(header: Sequence[str], expected: Sequence[str], source: str) -> None:
+    if unknown := [c for c in header if c not in expected]:
+        raise AnalysisError(f"{source}: unknown column {unknown[0]!r} (expected {', '.join(expected)})")
+    if missing := [c for c in expected if c not in header]:
+        raise AnalysisError(f"{source}: missing column {missing[0]!r}")
+    if len(set(header)) != len(header):
+        twice = next(c for c in header if list(header).count(c) > 1)
+        raise AnalysisError(f"{source}: column {twice!r} appears twice")
+
+
+def _free_text_ids(questionnaire: Questionnaire) -> set[str]:
+    return {q.id for q in questionnaire.questions if not q.is_single_choice}
+
+
+def _map_categories(series: pd.Series, change: Callable[[str], str]) -> pd.Series:
+    """Apply `change` to each distinct value of a categorical (fast: once per category)."""
+    categories = list(series.cat.categories)
+    changed = [change(str(c)) for c in categories]
+    if changed == categories:
+        return series
+    if len(set(changed)) == len(changed):
+        return series.cat.rename_categories(changed)
+    return series.astype(object).map(change, na_action="ignore").astype("category")
+
+
+def _categorical(
+    frame: pd.DataFrame, column: str, allowed: Sequence[str], what: str, where: Callable[[int], str]
+) -> pd.Series:
+    """`frame[column]` as a categorical of exactly `allowed`, or an error naming the first bad row."""
+    import numpy as np
+    import pandas as pd
+
+    series = frame[column]
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype("category")
+    series = _map_categories(series, str)
+    bad = [c for c in series.cat.categories if c not in allowed]
+    if bad:
+        rows = np.flatnonzero(series.isin(bad).to_numpy())
+        first = int(rows[0])
+        value = series.iloc[first]
+        more = f" ({len(rows) - 1} more rows have values that are not allowed)" if len(rows) > 1 else ""
+        raise AnalysisError(
+            f"{where(first)}, column {column}: {value!r} is not {what} ({'; '.join(allowed)}){more}"
+        )
+    return series.cat.set_categories(list(allowed))
+
+
+def prepare_responses(
+    frame: pd.DataFrame,
+    questionnaire: Questionnaire,
+    *,
+    source: str,
+    include_drafts: bool = False,
+    where: Callable[[int], str] | None = None,
+) -> LoadedResponses:
+    """Validate raw export-shaped responses and split off what is not to be counted.
+
+    `frame` has the export's columns (question columns may omit free-text ones), values as
+    text or NaN. Raises `AnalysisError` naming the row (via `where(index)`) and column of the
+    first value that does not fit the questionnaire. Drafts are excluded unless
+    `include_drafts`; answers to questions not shown (their condition did not hold) are
+    cleared. Both are listed in `LoadedResponses.excluded`.
+    """
+    import numpy as np
+    import pandas as pd
+
+    def default_where(index: int) -> str:
+        return f"{source}: row {index + 1}"
+
+    where = where or default_where
+    frame = frame.reset_index(drop=True)
+    profile = questionnaire.profile
+    out = pd.DataFrame(index=frame.index)
+
+    ids = frame["response_id"]
+    if (blank := ids.isna()).any():
+        raise AnalysisError(f"{where(int(np.flatnonzero(blank.to_numpy())[0]))}, column response_id: empty")
+    out["response_id"] = ids.astype(str)
+    if (twice := out["response_id"].duplicated()).any():
+        index = int(np.flatnonzero(twice.to_numpy())[0])
+        raise AnalysisError(
+            f"{where(index)}, column response_id: {out['response_id'].iloc[index]!r} appears twice"
+        )
+    status = _categorical(frame, "status", STATUSES, "a status", where)
+    if (no_status := status.isna()).any():
+        raise AnalysisError(f"{where(int(np.flatnonzero(no_status.to_numpy())[0]))}, column status: empty")
+    out["status"] = status
+    out["channel"] = _categorical(frame, "channel", CHANNELS, "a channel", where)
+    out["role"] = _categorical(frame, "role", profile.roles, "a role in the questionnaire", where)
+    out["organisation_type"] = _categorical(
+        frame,
+        "organisation_type",
+        profile.organisation_types,
+        "an organisation type in the questionnaire",
+        where,
+    )
+    out["region"] = _categorical(frame, "region", profile.regions, "a region in the questionnaire", where)
+    updated = frame["updated_on"]
+    out["updated_on"] = (
+        updated if isinstance(updated.dtype, pd.CategoricalDtype) else updated.astype("category")
+    )
+
+    cleared: list[pd.DataFrame] = []
+    shown: dict[str, pd.Series] = {}
+    for question in questionnaire.questions:
+        if question.id not in frame.columns:
+            continue
+        if question.is_single_choice:
+            answers = _categorical(frame, question.id, question.options, f"an option of {question.id}", where)
+        else:
+            answers = frame[question.id].astype(object).where(frame[question.id].notna(), None)
+        condition = question.shown_if
+        if condition is not None:
+            controller = out[condition.question]
+            visible = controller.isin(condition.any_of) & shown.get(condition.question, True)
+            shown[question.id] = visible
+            hidden_answered = answers.notna() & ~visible
+            if hidden_answered.any():
+                cleared.append(
+                    pd.DataFrame(
+                        {
+                            "response_id": out["response_id"][hidden_answered].to_numpy(),
+                            "question_id": question.id,
+                            "reason": f"answer cleared: {question.id} is asked only if {condition.question} is "
+                            + " or ".join(repr(v) for v in condition.any_of),
+                        }
+                    )
+                )
+                answers = answers.where(visible)
+        out[question.id] = answers
+
+    drafts = out["status"] == "draft"
+    excluded_parts = []
+    if not include_drafts and drafts.any():
+        excluded_parts.append(
+            pd.DataFrame(
+                {
+                    "response_id": out["response_id"][drafts].to_numpy(),
+                    "question_id": "",
+                    "reason": "draft (not submitted)",
+                }
+            )
+        )
+        out = out[~drafts.to_numpy()].reset_index(drop=True)
+        if cleared:
+            kept = set(out["response_id"])
+            cleared = [part[part["response_id"].isin(kept)] for part in cleared]
+    excluded = pd.concat(
+        [*excluded_parts, *cleared, pd.DataFrame(columns=["response_id", "question_id", "reason"])],
+        ignore_index=True,
+    )
+    return LoadedResponses(out, excluded.astype(str), questionnaire, source, include_drafts)
+
+
+def load_database(
+    url: str,
+    *,
+    consultation: str | None = None,
+    include_drafts: bool = False,
+    free_text: bool = False,
+) -> LoadedResponses:
+    """Read one consultation's responses from the app's database (SQLAlchemy URL).
+
+    Uses the tables `consultation`, `response` and `answer`; a response's answers are its
+    `answer` rows whose `stage` equals its `status`. `response_id` is `response.public_id`.
+    `consultation` is the slug; if omitted the database must hold exactly one.
+    """
+    import pandas as pd
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(url)
+    except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
+        raise AnalysisError(f"{_safe_url(url)}: not a usable database URL ({exc})") from None
+    try:
+        with engine.connect() as conn:
+            consultations = conn.execute(
+                sa.text("SELECT id, slug, questionnaire FROM consultation ORDER BY slug")
+            ).all()
+            chosen = _choose_consultation(consultations, consultation, url)
+            questionnaire = questionnaire_by_slug(chosen.questionnaire)
+            responses = pd.read_sql_query(
+                sa.text(
+                    "SELECT id, public_id AS response_id, status, channel, role, organisation_type, region, "
+                    "updated_on FROM response WHERE consultation_id = :cid ORDER BY id"
+                ),
+                conn,
+                params={"cid": chosen.id},
+            )
+            wanted = [q.id for q in questionnaire.questions if free_text or q.is_single_choice]
+            answers = pd.read_sql_query(
+                sa.text(
+                    "SELECT a.response_id AS id, a.question_id, a.value FROM answer a "
+                    "JOIN response r ON r.id = a.response_id "
+                    "WHERE r.consultation_id = :cid AND a.stage = r.status"
+                ),
+                conn,
+                params={"cid": chosen.id},
+            )
+    except sa.exc.SQLAlchemyError as exc:
+        raise AnalysisError(f"{_safe_url(url)}: cannot read responses ({str(exc).splitlines()[0]})") from None
+    finally:
+        engine.dispose()
+
+    known = set(questionnaire.question_ids)
+    if unknown := sorted(set(answers["question_id"]) - known):
+        raise AnalysisError(f"{_safe_url(url)}: answers name unknown question {unknown[0]!r}")
+    answers = answers[answers["question_id"].isin(wanted)]
+    if (twice := answers.duplicated(["id", "question_id"])).any():
+        row = answers[twice].iloc[0]
+        raise AnalysisError(f"{_safe_url(url)}: response {row['id']} has two answers to {row['question_id']}")
+    wide = answers.pivot(index="id", columns="question_id", values="value")
+    frame = responses.join(wide, on="id")
+    for qid in wanted:
+        if qid not in frame.columns:
+            frame[qid] = None
+    frame["updated_on"] = frame["updated_on"].map(_day, na_action="ignore")
+    frame = frame[[*EXPORT_META_COLUMNS, *wanted]].replace("", None)
+    public_ids = frame["response_id"].astype(str).to_numpy()
+
+    def where(index: int) -> str:
+        return f"{_safe_url(url)}: response {public_ids[index]}"
+
+    return prepare_responses(
+        frame,
+        questionnaire,
+        source=f"{_safe_url(url)} ({chosen.slug})",
+        include_drafts=include_drafts,
+        where=where,
+    )
+
+
+def _day(value: object) -> str:
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text[:10]
+
+
+def _choose_consultation(rows: Sequence[object], slug: str | None, url: str) -> object:
+    if slug is not None:
+        for row in rows:
+            if row.slug == slug:  # type: ignore[attr-defined]
+                return row
+        have = ", ".join(r.slug for r in rows) or "none"  # type: ignore[attr-defined]
+        raise AnalysisError(f"{_safe_url(url)}: no consultation {slug!r} (the database has: {have})")
+    if len(rows) == 1:
+        return rows[0]
+    if not rows:
+        raise AnalysisError(f"{_safe_url(url)}: the database holds no consultation")
+    have = ", ".join(r.slug for r in rows)  # type: ignore[attr-defined]
+    raise AnalysisError(f"{_safe_url(url)}: several consultations ({have}); choose one with --consultation")
+
+
+def _safe_url(url: str) -> str:
+    """The URL without any password, for messages."""
+    try:
+        import sqlalchemy as sa
+
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a malformed URL is shown without its credentials part
+        return url.split("@")[-1]

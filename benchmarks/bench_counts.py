@@ -1,0 +1,150 @@
+"""Benchmark: load an export, count every single-choice question, four one-way cross-tabs, suppress.
+
+    .venv/bin/python benchmarks/bench_counts.py                 # 10k, 100k, 1M; 5 runs each
+    .venv/bin/python benchmarks/bench_counts.py --sizes 10000 --runs 3
+
+Synthetic exports (Taking Stock, 21 questions, ~5% drafts, conditional questions honoured,
+some free text) are generated once into a cache folder; generation is not timed. Each run is
+a fresh subprocess, so peak memory (ru_maxrss) is that of one load-and-count alone. The
+timed work is exactly what `consult-analysis counts EXPORT --by role --by organisation_type
+--by region --by channel` does before writing output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BY = ("role", "organisation_type", "region", "channel")
+
+
+def generate_export(n: int, path: Path, seed: int = 2015) -> None:
+    """Write a synthetic export of `n` responses (vectorised; not timed)."""
+    import numpy as np
+    import pandas as pd
+
+    from questions import load_questionnaire
+
+    qn = load_questionnaire("taking-stock")
+    rng = np.random.default_rng(seed)
+    data: dict[str, object] = {
+        "response_id": np.char.add("r", np.arange(n).astype(str)),
+        "status": np.where(rng.random(n) < 0.05, "draft", "submitted"),
+        "channel": rng.choice(["web", "email", "paper", "other"], n, p=[0.85, 0.08, 0.05, 0.02]),
+    }
+    for column, values in (
+        ("role", qn.profile.roles),
+        ("organisation_type", qn.profile.organisation_types),
+        ("region", qn.profile.regions),
+    ):
+        weights = rng.random(len(values)) + 0.2
+        data[column] = rng.choice(np.array(values, dtype=object), n, p=weights / weights.sum())
+    days = pd.date_range("2015-01-12", "2015-03-06").strftime("%Y-%m-%d").to_numpy()
+    data["updated_on"] = rng.choice(days, n)
+    frame = pd.DataFrame(data)
+    comments = np.array(
+        [
+            "More peer support, please.",
+            "Publish everything; transparency builds trust.",
+            '=SUM(A1:A9) "quoted", with commas',
+            "Scrutiny needs resourcing\nand training.",
+        ],
+        dtype=object,
+    )
+    for q in qn.questions:
+        if q.is_single_choice:
+            options = np.array([*q.options, ""], dtype=object)
+            weights = np.r_[rng.random(len(q.options)) + 0.1, 0.05]
+            answers = rng.choice(options, n, p=weights / weights.sum())
+            if q.shown_if is not None:
+                shown = frame[q.shown_if.question].isin(q.shown_if.any_of).to_numpy()
+                answers = np.where(shown, answers, "")
+        else:
+            answers = np.where(rng.random(n) < 0.15, rng.choice(comments, n), "")
+            answers = np.where(
+                np.char.startswith(answers.astype(str), "="), np.char.add("'", answers.astype(str)), answers
+            )
+            if q.shown_if is not None:
+                shown = frame[q.shown_if.question].isin(q.shown_if.any_of).to_numpy()
+                answers = np.where(shown, answers, "")
+        frame[q.id] = answers
+    frame.to_csv(path, index=False)
+
+
+def run_once(path: Path) -> dict[str, float]:
+    """Load and count in this process; return seconds and peak memory (MiB)."""
+    import resource
+
+    start = time.perf_counter()
+    from analysis.counts import count_responses
+    from analysis.loading import load_export, questionnaire_by_slug
+
+    loaded = load_export(path, questionnaire_by_slug("taking-stock"))
+    loaded_at = time.perf_counter()
+    result = count_responses(loaded, by=BY, threshold=10)
+    done = time.perf_counter()
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "seconds": done - start,
+        "load_seconds": loaded_at - start,
+        "count_seconds": done - loaded_at,
+        "rows": len(result.table),
+        "responses": len(loaded.responses),
+        "peak_mib": peak_kib / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "consult-bench")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_once(args.child)))
+        return
+
+    args.cache.mkdir(parents=True, exist_ok=True)
+    print(
+        f"{'responses':>10} {'median s':>9} {'min s':>7} {'max s':>7} {'load s':>7} {'count s':>8} {'peak MiB':>9}"
+    )
+    for n in args.sizes:
+        path = args.cache / f"export-{n}.csv"
+        if not path.exists():
+            print(f"generating {path} …", file=sys.stderr, flush=True)
+            generate_export(n, path)
+        runs = []
+        for _ in range(args.runs):
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", str(path)],
+                check=True,
+                capture_output=True,
+                text=True,
+                env={**os.environ, "OMP_NUM_THREADS": "1"},
+            )
+            runs.append(json.loads(out.stdout))
+        seconds = [r["seconds"] for r in runs]
+        print(
+            f"{n:>10,} {statistics.median(seconds):>9.2f} {min(seconds):>7.2f} {max(seconds):>7.2f} "
+            f"{statistics.median(r['load_seconds'] for r in runs):>7.2f} "
+            f"{statistics.median(r['count_seconds'] for r in runs):>8.2f} "
+            f"{max(r['peak_mib'] for r in runs):>9.0f}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
