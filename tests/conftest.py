@@ -144,3 +144,33 @@ def issue_token(app: Flask, **details: str | None) -> str:
         token = links.issue_link(consultation, **details).token
         db.session.commit()
     return token
+
+
+def shown_questions(html: bytes | str) -> list[str]:
+    text = html.decode() if isinstance(html, bytes) else html
+    return re.findall(r'name="shown" value="([^"]+)"', text)
+
+
+def save_section(
+    client: FlaskClient, section_id: str, answers: dict[str, str], action: str = "continue"
+) -> Any:
+    """Load a section page and post `answers` as a browser would (with CSRF and the shown list)."""
+    page = client.get(f"/respond/section/{section_id}")
+    assert page.status_code == 200, page.data[:500]
+    data: dict[str, Any] = {"csrf_token": csrf_token(page.data), "shown": shown_questions(page.data), "action": action}
+    data.update(answers)
+    return client.post(f"/respond/section/{section_id}", data=data)
+
+
+def save_about(client: FlaskClient, answers: dict[str, str], action: str = "continue") -> Any:
+    page = client.get("/respond/about")
+    assert page.status_code == 200, page.data[:500]
+    return client.post("/respond/about", data={"csrf_token": csrf_token(page.data), "action": action, **answers})
+
+
+def submit(client: FlaskClient) -> Any:
+    page = client.get("/respond/check")
+    return client.post("/respond/check", data={"csrf_token": csrf_token(page.data)})
+
+
+LEADER = {"role": "Leader", "organisation_type": "County", "region": "Wales"}

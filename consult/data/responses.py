@@ -94,7 +94,7 @@ def answers(response: Response | None, stage: Stage = Stage.DRAFT) -> dict[str, 
             Answer.response_id == response.id, Answer.stage == stage
         )
     )
-    return dict(rows.tuples().all())
+    return {question_id: value for question_id, value in rows}
 
 
 def _replace_stage(response: Response, stage: Stage, values: Mapping[str, str]) -> None:

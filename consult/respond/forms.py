@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, RadioField, StringField, TextAreaField
+from wtforms import Field, Form, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, StopValidation, ValidationError
 
 from questions import Question, QuestionKind, Questionnaire
@@ -50,7 +50,7 @@ def question_field(question: Question, free_text_limit: int) -> Field:
         case QuestionKind.SINGLE_CHOICE:
             return RadioField(
                 question.text,
-                choices=[(option, option) for option in question.options],
+                choices=[SelectChoice(option) for option in question.options],
                 validate_choice=False,
                 validators=[
                     Optional(),
@@ -104,7 +104,10 @@ class AboutYouForm(FlaskForm):
     )
     consent_to_be_named = RadioField(
         "May we name your organisation when we publish the results?",
-        choices=[("yes", "Yes, you may name my organisation"), ("no", "No, do not name my organisation")],
+        choices=[
+            SelectChoice("yes", "Yes, you may name my organisation"),
+            SelectChoice("no", "No, do not name my organisation"),
+        ],
         validate_choice=False,
         validators=[
             InputRequired("Select yes if we may name your organisation"),
@@ -114,7 +117,8 @@ class AboutYouForm(FlaskForm):
     organisation_name = StringField(
         "Name of your organisation",
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
-        validators=[Optional(), Length(max=300, message="Organisation name must be 300 characters or fewer")],
+        # No Optional(): it would stop the check that a name is given with consent.
+        validators=[Length(max=300, message="Organisation name must be 300 characters or fewer")],
     )
 
     def restrict(self, questionnaire: Questionnaire, asked: set[str], *, save_later: bool) -> None:
@@ -127,7 +131,7 @@ class AboutYouForm(FlaskForm):
         }
         for name, choices in lists.items():
             field = self[name]
-            field.choices = [(c, c) for c in choices]
+            field.choices = [SelectChoice(c) for c in choices]
             field.validators = [
                 Optional() if save_later else field.validators[0],
                 AnyOf(choices, message=field.validators[0].message),
