@@ -15,9 +15,23 @@ import click
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
-def _app():  # noqa: ANN202 - a Flask app; imported lazily to keep --help instant
-    from consult import create_app
+def _app(setting_up: bool = False):  # noqa: ANN202 - a Flask app, imported lazily for a quick --help
+    """The app to act on: the caller's (tests, `flask --app consult`), else a new one.
 
+    When `setting_up`, a new app gets a generated SECRET_KEY in instance/config.py if
+    none is configured anywhere.
+    """
+    from flask.cli import ScriptInfo
+
+    context = click.get_current_context(silent=True)
+    info = context.find_object(ScriptInfo) if context is not None else None
+    if info is not None:
+        return info.load_app()
+    from consult import create_app
+    from consult.config import ensure_instance_secret
+
+    if setting_up and (written := ensure_instance_secret()):
+        click.echo(f"Wrote a new SECRET_KEY to {written}", err=True)
     try:
         return create_app()
     except RuntimeError as exc:
@@ -44,11 +58,7 @@ def main() -> None:
 @click.option("--closes-on", help="Closing date, YYYY-MM-DD (default: 12 weeks after opening).")
 def init(questionnaire: str | None, opens_on: str | None, closes_on: str | None) -> None:
     """Create or upgrade the database and load the questionnaire. Safe to repeat."""
-    from consult.config import ensure_instance_secret
-
-    if written := ensure_instance_secret():
-        click.echo(f"Wrote a new SECRET_KEY to {written}", err=True)
-    app = _app()
+    app = _app(setting_up=True)
     from flask_migrate import upgrade
 
     from consult.data import consultations

@@ -63,7 +63,11 @@ def test_self_service_respondent_must_say_who_they_are(app: Flask, client: Flask
     )
     assert page.status_code == 303
     response = the_response(app)
-    assert (response.role, response.organisation_type, response.region) == ("Other councillor", "District", "North East")
+    assert (response.role, response.organisation_type, response.region) == (
+        "Other councillor",
+        "District",
+        "North East",
+    )
     assert response.organisation_name == "Anytown District Council"
 
 
@@ -76,7 +80,9 @@ def test_organisation_name_is_kept_only_with_consent(app: Flask, client: FlaskCl
 
 
 def test_sections_save_progress_and_check_answers(app: Flask, leader: FlaskClient) -> None:
-    assert save_about(leader, {"consent_to_be_named": "no"}).headers["Location"] == "/respond/section/principles"
+    assert (
+        save_about(leader, {"consent_to_be_named": "no"}).headers["Location"] == "/respond/section/principles"
+    )
     page = leader.get("/respond/section/principles")
     assert b"Section 2 of 6" in page.data
     assert b"paragraph 6" in page.data  # the section's context summary
@@ -89,7 +95,7 @@ def test_sections_save_progress_and_check_answers(app: Flask, leader: FlaskClien
     check = leader.get("/respond/check")
     assert b"Work with partners" in check.data
     assert b'href="/respond/section/assurance#q8"' in check.data
-    assert b"#q2\"" not in check.data  # q2 is hidden by the answer to q1
+    assert b'#q2"' not in check.data  # q2 is hidden by the answer to q1
     assert b"If you answered no, or suggested changes" not in check.data
 
 
@@ -139,7 +145,9 @@ def test_free_text_is_kept_exactly_as_typed(app: Flask, leader: FlaskClient) -> 
     assert "\nCafé – £5 ✓\n\n  indented line".encode() in page.data
 
 
-def test_oversize_text_is_refused_with_the_text_kept_and_nothing_saved(app: Flask, leader: FlaskClient) -> None:
+def test_oversize_text_is_refused_with_the_text_kept_and_nothing_saved(
+    app: Flask, leader: FlaskClient
+) -> None:
     save_section(leader, "principles", {"q3": "first answer"})
     long_text = "x" * 10_001
     page = save_section(leader, "principles", {"q3": long_text, "q4": "also typed"})
@@ -265,7 +273,9 @@ def test_closed_consultation_shows_closed_page_and_keeps_answers(app: Flask, lea
     for response in (
         leader.get("/respond/"),
         leader.get("/respond/section/assurance"),
-        leader.post("/respond/section/assurance", data={"csrf_token": token, "q8": "No", "shown": ["q7", "q8"]}),
+        leader.post(
+            "/respond/section/assurance", data={"csrf_token": token, "q8": "No", "shown": ["q7", "q8"]}
+        ),
         leader.post("/respond/check", data={"csrf_token": token}),
     ):
         assert response.status_code == 403

@@ -1,0 +1,107 @@
+"""Anonymity by design: no token or contact detail where a response or export can reach it."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from consult.data import consultations, links
+from consult.data.export import response_rows
+from consult.extensions import db
+from consult.models import Invitation, Response
+from consult.security import RedactTokens, redact_tokens
+from tests.conftest import LEADER, issue_token, save_about, save_section, submit
+
+CONTACT = {
+    "name": "Ann Example-Leader",
+    "email": "ann.leader@anytown.example",
+    "organisation": "Anytown Borough",
+}
+
+
+def _database_text(app: Flask, backend: str) -> str:
+    """Everything the database holds, as text: the file bytes for SQLite, a dump for PostgreSQL."""
+    with app.app_context():
+        db.session.commit()
+        if backend == "sqlite":
+            path = Path(db.engine.url.database)
+            parts = [p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists()]
+            return b"".join(parts).decode("latin-1")
+        rows = []
+        for table in db.metadata.sorted_tables:
+            rows += [repr(tuple(r)) for r in db.session.execute(text(f'SELECT * FROM "{table.name}"'))]
+        return "\n".join(rows)
+
+
+def test_journey_leaves_no_token_or_contact_detail_with_the_response(
+    app: Flask, client: FlaskClient, backend: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    token = issue_token(app, **CONTACT, **LEADER)
+    client.get(f"/r/{token}")
+    save_about(client, {"consent_to_be_named": "no"})
+    save_section(client, "principles", {"q1": "Don't know", "q3": "Answer text"})
+    submit(client)
+
+    everything = _database_text(app, backend)
+    assert token not in everything
+    assert "Answer text" in everything  # the dump does see the stored data
+    with app.app_context():
+        response = db.session.scalars(db.select(Response)).one()
+        invitation = db.session.scalars(db.select(Invitation)).one()
+        # The response and invitation share no key: the link's two hashes differ.
+        assert response.key_hash != invitation.token_digest
+        assert response.organisation_name is None
+        response_values = {str(getattr(response, c.key)) for c in Response.__table__.columns}
+        for detail in CONTACT.values():
+            assert detail not in response_values
+        rows = response_rows(
+            consultations.get_by_slug("taking-stock"),
+            consultations.questionnaire_of(consultations.get_by_slug("taking-stock")),
+        )
+    exported = repr(rows)
+    for secret in (token, *CONTACT.values()):
+        assert secret not in exported
+    assert token not in caplog.text
+
+
+def test_a_database_copy_cannot_join_response_to_invitation(app: Flask, client: FlaskClient) -> None:
+    """Without the token, no column of an invitation computes a response's key."""
+    import hashlib
+    import hmac
+
+    token = issue_token(app, **CONTACT, **LEADER)
+    client.get(f"/r/{token}")
+    save_section(client, "assurance", {"q8": "Yes"})
+    with app.app_context():
+        response = db.session.scalars(db.select(Response)).one()
+        invitation = db.session.scalars(db.select(Invitation)).one()
+        key = response.consultation.response_key
+        for column in Invitation.__table__.columns:
+            value = str(getattr(invitation, column.key)).encode()
+            assert hmac.new(key, value, hashlib.sha256).hexdigest() != response.key_hash
+        assert links.response_key_hash(response.consultation, token) == response.key_hash
+
+
+def test_tokens_are_redacted_from_logs() -> None:
+    token = "FjmkcdWzGqYpjSWjr1Ib7UEsdpSjELy8V0mGjdR_Ydg"
+    assert token not in redact_tokens(f'127.0.0.1 - - "GET /r/{token} HTTP/1.1" 303 -')
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '"GET /r/%s HTTP/1.1"', (token,), None)
+    RedactTokens().filter(record)
+    assert token not in record.getMessage() and "/r/[link]" in record.getMessage()
+
+
+def test_no_client_address_or_agent_is_stored(app: Flask, client: FlaskClient, backend: str) -> None:
+    client.get(
+        f"/r/{issue_token(app)}",
+        headers={"User-Agent": "Agent/9.9-unique"},
+        environ_base={"REMOTE_ADDR": "198.51.100.77"},
+    )
+    save_section(client, "assurance", {"q8": "Yes"})
+    everything = _database_text(app, backend)
+    assert "198.51.100.77" not in everything and "Agent/9.9-unique" not in everything

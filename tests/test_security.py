@@ -1,0 +1,65 @@
+"""Security headers on every route, and every officer route behind sign-in."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import issue_token
+
+# Endpoints anyone may reach; everything else must belong to a signed-in audience.
+PUBLIC_ENDPOINTS = {
+    "static",
+    "web.home",
+    "web.health",
+    "respond.redeem",
+    "respond.start",
+    "respond.about",
+    "respond.section",
+    "respond.saved",
+    "respond.check",
+    "respond.submitted",
+}
+
+
+def _concrete(rule: str) -> str:
+    return (
+        rule.replace("<path:token>", "x" * 43)
+        .replace("<section_id>", "principles")
+        .replace("<path:filename>", "consult.css")
+    )
+
+
+def test_every_route_is_public_by_design_or_requires_an_officer(app: Flask, client: FlaskClient) -> None:
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        assert rule.endpoint.startswith(("officer.", "auth.")), f"{rule} ({rule.endpoint}) has no audience"
+        if rule.endpoint.startswith("auth."):
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            response = client.open(_concrete(rule.rule), method=method)
+            assert response.status_code in (302, 303, 401, 403), f"{method} {rule} is open to anyone"
+
+
+def test_security_headers_on_every_page(app: Flask, client: FlaskClient) -> None:
+    client.get(f"/r/{issue_token(app)}")
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:
+            continue
+        response = client.get(_concrete(rule.rule))
+        headers = response.headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp, rule
+        assert "frame-ancestors 'none'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        if rule.endpoint != "static":
+            assert headers["Cache-Control"] == "no-store", rule
+        if rule.endpoint.startswith("respond."):
+            assert headers["Referrer-Policy"] == "no-referrer", rule
+
+
+def test_session_cookie_is_http_only_and_same_site(app: Flask, client: FlaskClient) -> None:
+    response = client.get(f"/r/{issue_token(app)}")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
