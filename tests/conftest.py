@@ -21,7 +21,9 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 TEST_SECRET = "test-secret-key-that-is-long-enough"
-POSTGRES_ADMIN_URL = os.environ.get("CONSULT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "CONSULT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -33,7 +35,7 @@ def _postgres_database() -> Iterator[str]:
         admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the server
+    except Exception as exc:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required on CI and could not be reached: {exc}")
         pytest.skip(f"PostgreSQL not reachable: {exc}")
@@ -157,7 +159,11 @@ def save_section(
     """Load a section page and post `answers` as a browser would (with CSRF and the shown list)."""
     page = client.get(f"/respond/section/{section_id}")
     assert page.status_code == 200, page.data[:500]
-    data: dict[str, Any] = {"csrf_token": csrf_token(page.data), "shown": shown_questions(page.data), "action": action}
+    data: dict[str, Any] = {
+        "csrf_token": csrf_token(page.data),
+        "shown": shown_questions(page.data),
+        "action": action,
+    }
     data.update(answers)
     return client.post(f"/respond/section/{section_id}", data=data)
 
@@ -165,7 +171,9 @@ def save_section(
 def save_about(client: FlaskClient, answers: dict[str, str], action: str = "continue") -> Any:
     page = client.get("/respond/about")
     assert page.status_code == 200, page.data[:500]
-    return client.post("/respond/about", data={"csrf_token": csrf_token(page.data), "action": action, **answers})
+    return client.post(
+        "/respond/about", data={"csrf_token": csrf_token(page.data), "action": action, **answers}
+    )
 
 
 def submit(client: FlaskClient) -> Any:
