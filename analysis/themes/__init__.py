@@ -1,0 +1,47 @@
+"""Themes in free-text answers: offline, reproducible, with quotes, sentiment and campaigns.
+
+    from analysis.themes import ThemeOptions, theme_answers, write_report
+    report = theme_answers(answers_df, ThemeOptions(engine="core", max_themes=12))
+    write_report(report, "html", "themes.html")
+
+`answers_df` has one row per answer: `response_id, question_id, text[, status]`. Two
+engines sit behind the same interface: "core" (NLTK tokens, scikit-learn LSA and word
+vectors learnt from the answers) and "semantic" (sentence-transformers embeddings, optional
+extra). The same input and options give byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from analysis.themes.model import ThemeOptions, ThemeReport, ThemesError
+from analysis.themes.pipeline import theme_answers
+
+__all__ = ["ThemeOptions", "ThemeReport", "ThemesError", "theme_answers", "write_report"]
+
+
+def write_report(report: ThemeReport, fmt: str, out: Path | str | TextIO = sys.stdout) -> None:
+    """Write `report` as "html", "xlsx" or "json" to a path or text stream (xlsx: path only)."""
+    if fmt == "xlsx":
+        from analysis.themes.xlsx_report import write_xlsx
+
+        if not isinstance(out, str | Path):
+            raise ThemesError("an XLSX report needs a file path")
+        write_xlsx(report, out)
+        return
+    if fmt == "html":
+        from analysis.themes.html_report import to_html
+
+        text = to_html(report)
+    elif fmt == "json":
+        from analysis.themes.json_report import to_json
+
+        text = to_json(report)
+    else:
+        raise ThemesError(f"format must be html, xlsx or json, not {fmt!r}")
+    if isinstance(out, str | Path):
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        out.write(text)

@@ -1,0 +1,218 @@
+"""`consult-analysis themes` and `consult-analysis evaluate-themes`.
+
+Heavy libraries are imported inside the commands so that `--help` is instant.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+__all__ = ["evaluate_themes_command", "register", "themes_command"]
+
+_FORMATS = ("html", "xlsx", "json")
+
+
+def _progress(quiet: bool) -> object:
+    start = time.monotonic()
+
+    def say(message: str) -> None:
+        if not quiet:
+            click.echo(f"[{time.monotonic() - start:6.1f}s] {message}", err=True)
+
+    return say
+
+
+def _fail(exc: Exception) -> None:
+    raise click.ClickException(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__)
+
+
+def _engine_options(f: click.decorators.FC) -> click.decorators.FC:
+    for option in reversed(
+        [
+            click.option(
+                "--engine",
+                type=click.Choice(["core", "semantic"]),
+                default="core",
+                show_default=True,
+                help="core: NLTK + scikit-learn; semantic: sentence embeddings (needs the embeddings extra).",
+            ),
+            click.option(
+                "--min-themes",
+                type=click.IntRange(1),
+                default=2,
+                show_default=True,
+                help="Fewest themes per question.",
+            ),
+            click.option(
+                "--max-themes",
+                type=click.IntRange(1),
+                default=25,
+                show_default=True,
+                help="Most themes per question.",
+            ),
+            click.option("--model", default=None, help="Semantic engine model: hub name or local folder."),
+        ]
+    ):
+        f = option(f)
+    return f
+
+
+@click.command("themes")
+@click.argument("source", metavar="INPUT")
+@click.option(
+    "--question",
+    "questions",
+    multiple=True,
+    metavar="QID",
+    help="Free-text question to theme (repeatable); default: all free-text questions.",
+)
+@_engine_options
+@click.option(
+    "--campaigns",
+    type=click.Choice(["full", "once"]),
+    default="full",
+    show_default=True,
+    help="Count campaign / near-identical answers in full or once per campaign.",
+)
+@click.option("--include-drafts", is_flag=True, help="Theme draft answers too (never quoted).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(_FORMATS),
+    default=None,
+    help="Output format; default from the --out suffix, else json.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Output file; default standard output (html, json).",
+)
+@click.option(
+    "--questionnaire",
+    default="taking-stock",
+    show_default=True,
+    help="Questionnaire of an export CSV (a database names its own).",
+)
+@click.option("--consultation", default=None, help="Consultation slug, when the database holds several.")
+@click.option("--quiet", is_flag=True, help="No progress messages on stderr.")
+def themes_command(
+    source: str,
+    questions: tuple[str, ...],
+    engine: str,
+    min_themes: int,
+    max_themes: int,
+    model: str | None,
+    campaigns: str,
+    include_drafts: bool,
+    fmt: str | None,
+    out: Path | None,
+    questionnaire: str,
+    consultation: str | None,
+    quiet: bool,
+) -> None:
+    """Find themes in free-text answers of INPUT: an export CSV or a database URL."""
+    from analysis.errors import AnalysisError
+    from analysis.themes import ThemeOptions, theme_answers, write_report
+    from analysis.themes.sources import load_free_text
+
+    if fmt is None:
+        suffix = out.suffix.lower().lstrip(".") if out else ""
+        fmt = suffix if suffix in _FORMATS else "json"
+    if fmt == "xlsx" and out is None:
+        raise click.UsageError("--format xlsx needs --out PATH")
+    say = _progress(quiet)
+    try:
+        options = ThemeOptions(
+            engine=engine,
+            min_themes=min_themes,
+            max_themes=max_themes,  # type: ignore[arg-type]
+            campaigns=campaigns,
+            include_drafts=include_drafts,
+            model=model,
+        )  # type: ignore[arg-type]
+        say(f"reading {source if '://' not in source else 'database'}")
+        loaded = load_free_text(
+            source,
+            questions=questions,
+            questionnaire=questionnaire,
+            consultation=consultation,
+            include_drafts=include_drafts,
+        )
+        report = theme_answers(loaded.answers, options, question_text=loaded.question_text, progress=say)  # type: ignore[arg-type]
+        report.title = f"Themes in free-text answers: {loaded.title}"
+        write_report(report, fmt, out if out is not None else sys.stdout)
+    except (AnalysisError, OSError) as exc:
+        _fail(exc)
+    say(f"done{f': {out}' if out else ''}")
+
+
+@click.command("evaluate-themes")
+@click.argument("csv_path", metavar="CSV", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--text", "text_column", required=True, help="Column holding the answer text.")
+@click.option(
+    "--label",
+    "label_columns",
+    required=True,
+    multiple=True,
+    help="Column holding the human-coded theme (repeatable).",
+)
+@_engine_options
+@click.option("--quiet", is_flag=True, help="No progress messages on stderr.")
+def evaluate_themes_command(
+    csv_path: Path,
+    text_column: str,
+    label_columns: tuple[str, ...],
+    engine: str,
+    min_themes: int,
+    max_themes: int,
+    model: str | None,
+    quiet: bool,
+) -> None:
+    """Theme a human-coded CSV and print agreement with its labels: NMI, ARI, matched F1."""
+    import pandas as pd
+
+    from analysis.errors import AnalysisError
+    from analysis.themes import ThemeOptions, ThemesError, theme_answers
+    from analysis.themes.evaluation import agreement, primary_themes
+
+    say = _progress(quiet)
+    try:
+        try:
+            frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+        except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise ThemesError(f"{csv_path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+        for column in (text_column, *label_columns):
+            if column not in frame.columns:
+                raise ThemesError(f"{csv_path}: no column {column!r} (columns: {', '.join(frame.columns)})")
+        answers = pd.DataFrame(
+            {
+                "response_id": [f"r{i}" for i in range(len(frame))],
+                "question_id": "q1",
+                "text": frame[text_column],
+            }
+        )
+        options = ThemeOptions(engine=engine, min_themes=min_themes, max_themes=max_themes, model=model)  # type: ignore[arg-type]
+        report = theme_answers(answers, options, progress=say)  # type: ignore[arg-type]
+    except AnalysisError as exc:
+        _fail(exc)
+    predicted = primary_themes(answers, report.assignments)
+    click.echo(
+        f"{len(answers)} answers, {predicted.nunique()} groups (themes, other, no answer); engine {engine}"
+    )
+    for column in label_columns:
+        score = agreement(predicted, frame[column])
+        click.echo(
+            f"{column} ({score['labels']} labels): NMI {score['nmi']:.3f}  ARI {score['ari']:.3f}  "
+            f"matched F1 macro {score['f1_macro']:.3f}  weighted {score['f1_weighted']:.3f}"
+        )
+
+
+def register(group: click.Group) -> None:
+    """Add the themes commands to the `consult-analysis` group."""
+    group.add_command(themes_command)
+    group.add_command(evaluate_themes_command)

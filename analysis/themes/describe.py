@@ -1,0 +1,142 @@
+"""Describing a theme: a phrase label from the answers, key terms and representative quotes."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+from nltk.collocations import BigramCollocationFinder, TrigramCollocationFinder
+from nltk.metrics import BigramAssocMeasures, TrigramAssocMeasures
+
+from analysis.themes.text import KEPT_WORDS, STOP_WORDS, stem
+
+__all__ = ["key_terms", "phrase_label", "pick_quotes", "surface_forms"]
+
+_PLACEHOLDERS = frozenset({"email", "phone", "postcode", "url"})
+_START_OK = frozenset({"no", "not", "nothing", "none", "more", "less", "everything", "all"})
+_END_OK = frozenset({"nothing", "none", "everything"})
+_CANDIDATES = 40
+_NOT_TERMS = frozenset({"all", "more", "less", "not", "email", "phone", "postcode", "url"})
+
+
+def surface_forms(word_lists: Sequence[list[str]]) -> dict[str, str]:
+    """The most frequent word for each stem (ties: alphabetical), for showing key terms."""
+    counts: Counter[tuple[str, str]] = Counter(
+        (stem(w), w) for words in word_lists for w in words if w not in STOP_WORDS and len(w) > 1
+    )
+    best: dict[str, tuple[int, str]] = {}
+    for (s, w), c in counts.items():
+        if s not in best or (-c, w) < (-best[s][0], best[s][1]):
+            best[s] = (c, w)
+    return {s: w for s, (_, w) in best.items()}
+
+
+def key_terms(
+    stems_in: Counter[str],
+    stems_all: Counter[str],
+    n_in: int,
+    n_all: int,
+    surface: dict[str, str],
+    limit: int = 8,
+) -> list[str]:
+    """Terms used by many of a theme's answers and more often than elsewhere.
+
+    `stems_in` / `stems_all` count the answers (not occurrences) using each stem in the
+    theme and overall. Score: share in theme × log(lift); ties broken alphabetically.
+    """
+    scored = []
+    for s, c in stems_in.items():
+        share_in = c / n_in
+        lift = share_in / (stems_all[s] / n_all)
+        if c >= 2 and lift > 1.0 and surface.get(s, s) not in _NOT_TERMS:
+            scored.append((-share_in * math.log(lift), s))
+    return [surface.get(s, s) for _, s in sorted(scored)[:limit]]
+
+
+def _edge_ok(word: str, allowed: frozenset[str]) -> bool:
+    return (
+        ((word not in STOP_WORDS and word not in KEPT_WORDS) or word in allowed)
+        and word not in _PLACEHOLDERS
+        and len(word) > 1
+    )
+
+
+def phrase_label(
+    theme_answers: Sequence[list[list[str]]], phrase_share_all: dict[str, float], fallback: Sequence[str]
+) -> str:
+    """A short phrase from the theme's answers: the collocation best marking the theme.
+
+    Each answer in `theme_answers` is a list of word lists, one per clause.
+
+    NLTK's collocation finders propose bigrams and trigrams (likelihood ratio, seen in at
+    least 3 answers, not starting or ending with a stop word); each is scored by the share
+    of the theme's answers using it, squared, × log(lift over all answers), `phrase_share_all` giving
+    the share of all answers using each phrase, doubled for phrases holding one of the
+    theme's top three key terms (`fallback`). Falls back to the first two key terms.
+    """
+    theme_words = [segment for answer in theme_answers for segment in answer]
+    min_freq = 3 if len(theme_answers) >= 30 else 2
+    candidates: set[tuple[str, ...]] = set()
+    for finder_cls, measure in (
+        (BigramCollocationFinder, BigramAssocMeasures.likelihood_ratio),
+        (TrigramCollocationFinder, TrigramAssocMeasures.likelihood_ratio),
+    ):
+        finder = finder_cls.from_documents(theme_words)
+        finder.apply_freq_filter(min_freq)
+        finder.apply_ngram_filter(lambda *ws: not (_edge_ok(ws[0], _START_OK) and _edge_ok(ws[-1], _END_OK)))
+        candidates.update(ng for ng, _ in finder.score_ngrams(measure)[:_CANDIDATES])
+    if candidates:
+        n = len(theme_answers)
+        top_terms = set(fallback[:3])
+        counts = Counter(ng for answer in theme_answers for ng in _ngrams_of(answer, candidates))
+        best: tuple[float, str] | None = None
+        for ng, c in counts.items():
+            phrase = " ".join(ng)
+            share_in = c / n
+            lift = share_in / max(phrase_share_all.get(phrase, 0.0), 1e-9)
+            score = share_in**2 * math.log(max(lift, 1.0001)) * (1.15 if len(ng) == 3 else 1.0)
+            if set(ng) & top_terms:
+                score *= 2.0
+            if c >= min_freq and (best is None or (-score, phrase) < (-best[0], best[1])):
+                best = (score, phrase)
+        if best is not None:
+            return best[1][:1].upper() + best[1][1:]
+    words = [w for w in fallback[:2] if w]
+    return (", ".join(words) or "Mixed answers").capitalize()
+
+
+def _ngrams_of(answer: list[list[str]], wanted: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    found = {tuple(ws[i : i + n]) for ws in answer for n in (2, 3) for i in range(len(ws) - n + 1)}
+    return found & wanted
+
+
+def pick_quotes(
+    texts: Sequence[str],
+    keys: Sequence[str],
+    closeness: np.ndarray,
+    quotable: np.ndarray,
+    order: Sequence[str],
+    limit: int = 5,
+) -> list[str]:
+    """Up to `limit` quotes: the quotable answers nearest the theme's centre, distinct texts.
+
+    Prefers answers of 20–400 characters; shorter or longer ones only to reach three.
+    `order` (e.g. response ids) breaks ties so that the choice is the same every time.
+    """
+    ranked = sorted(
+        (i for i in range(len(texts)) if quotable[i]),
+        key=lambda i: (-round(float(closeness[i]), 6), order[i]),
+    )
+    chosen: list[int] = []
+    seen: set[str] = set()
+    for prefer in (True, False):
+        for i in ranked:
+            if len(chosen) >= (limit if prefer else 3):
+                break
+            if keys[i] in seen or (prefer and not 20 <= len(texts[i]) <= 400):
+                continue
+            chosen.append(i)
+            seen.add(keys[i])
+    return [texts[i] for i in chosen]

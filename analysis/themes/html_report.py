@@ -1,0 +1,148 @@
+"""The theme report as one self-contained, accessible HTML file (no scripts, no external files)."""
+
+from __future__ import annotations
+
+from html import escape
+
+import pandas as pd
+
+from analysis.themes.model import ThemeReport
+
+__all__ = ["to_html"]
+
+_STYLE = """
+body{font-family:Arial,Helvetica,sans-serif;color:#0b0c0c;margin:0;line-height:1.4}
+main{max-width:960px;margin:0 auto;padding:1rem 1.5rem 3rem}
+h1{font-size:2rem}h2{font-size:1.5rem;margin-top:2.5rem;border-top:2px solid #b1b4b6;padding-top:1rem}
+h3{font-size:1.15rem;margin-bottom:.25rem}
+table{border-collapse:collapse;width:100%;margin:1rem 0}
+caption{text-align:left;font-weight:bold;padding:.5rem 0}
+th,td{border-bottom:1px solid #b1b4b6;padding:.4rem .5rem;text-align:left;vertical-align:top}
+td.n,th.n{text-align:right}blockquote{margin:.4rem 0 .4rem 0;padding-left:.8rem;border-left:4px solid #1d70b8}
+.note{color:#505a5f}svg text{font-family:Arial,Helvetica,sans-serif;font-size:13px;fill:#0b0c0c}
+"""
+
+
+def _pct(share: float) -> str:
+    return f"{100 * share:.1f}%"
+
+
+def _chart(question_id: str, themes: pd.DataFrame) -> str:
+    """Horizontal bar chart of theme shares as inline SVG, described for screen readers."""
+    bar_h, gap, left, width = 22, 8, 330, 560
+    height = len(themes) * (bar_h + gap) + 10
+    top = max(float(themes["share"].max()), 0.01) if len(themes) else 1.0
+    title_id = f"chart-{escape(question_id)}-title"
+    parts = [
+        f'<svg role="img" aria-labelledby="{title_id}" width="100%" '
+        f'viewBox="0 0 {left + width + 70} {height}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title id="{title_id}">Share of answers raising each theme, '
+        f"{escape(question_id)}: "
+        + "; ".join(f"{escape(r.label)} {_pct(r.share)}" for r in themes.itertuples())
+        + "</title>"
+    ]
+    for i, row in enumerate(themes.itertuples()):
+        y = 5 + i * (bar_h + gap)
+        label = row.label if len(row.label) <= 45 else row.label[:44] + "…"
+        bar = max(1.0, width * float(row.share) / top)
+        fill = "#505a5f" if str(row.theme_id).endswith("-other") else "#1d70b8"
+        parts.append(
+            f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" aria-hidden="true">{escape(label)}</text>'
+            f'<rect x="{left}" y="{y}" width="{bar:.1f}" height="{bar_h}" fill="{fill}"/>'
+            f'<text x="{left + bar + 6:.1f}" y="{y + 16}" aria-hidden="true">{_pct(row.share)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _summary(report: ThemeReport) -> str:
+    rows = []
+    for q in report.questions.itertuples():
+        rows.append(
+            f'<tr><th scope="row"><a href="#{escape(q.question_id)}">{escape(q.question_id)}</a></th>'
+            f'<td class="n">{q.answers}</td><td class="n">{q.no_answer}</td><td class="n">{q.base}</td>'
+            f'<td class="n">{q.campaigns}</td><td class="n">{q.campaign_answers}</td></tr>'
+        )
+    totals = report.questions[["answers", "no_answer", "base", "campaigns", "campaign_answers"]].sum()
+    rows.append(
+        '<tr><th scope="row">All questions</th>'
+        + "".join(f'<td class="n">{int(v)}</td>' for v in totals)
+        + "</tr>"
+    )
+    return (
+        '<table><caption>Answers by question</caption><thead><tr><th scope="col">Question</th>'
+        '<th scope="col" class="n">Answers</th><th scope="col" class="n">Blank or no comment</th>'
+        '<th scope="col" class="n">Base (answers themed)</th><th scope="col" class="n">Campaigns</th>'
+        '<th scope="col" class="n">Answers in campaigns</th></tr></thead><tbody>'
+        + "".join(rows)
+        + "</tbody></table>"
+    )
+
+
+def _question(report: ThemeReport, q: object) -> str:
+    qid = str(getattr(q, "question_id", ""))
+    themes = report.themes[report.themes["question_id"] == qid]
+    out = [
+        f'<section aria-labelledby="{escape(qid)}">'
+        f'<h2 id="{escape(qid)}">Question {escape(qid[1:] or qid)}</h2>'
+    ]
+    if text := getattr(q, "question_text", ""):
+        out.append(f"<p>{escape(str(text))}</p>")
+    base = int(getattr(q, "base", 0))
+    out.append(
+        f'<p class="note">Base: {base} answers themed. {int(getattr(q, "no_answer", 0))} blank, "no comment" '
+        f'or "n/a" answers are counted apart. An answer may raise more than one theme, so shares can add up '
+        f"to more than 100%.</p>"
+    )
+    if themes.empty:
+        out.append("<p>No answers to theme.</p></section>")
+        return "".join(out)
+    out.append(_chart(qid, themes))
+    rows = "".join(
+        f'<tr><th scope="row">{escape(t.label)}</th><td>{escape(", ".join(t.terms))}</td>'
+        f'<td class="n">{t.count}</td><td class="n">{_pct(t.share)}</td>'
+        f'<td class="n">{_pct(t.positive)}</td><td class="n">{_pct(t.neutral)}</td>'
+        f'<td class="n">{_pct(t.negative)}</td></tr>'
+        for t in themes.itertuples()
+    )
+    out.append(
+        f"<table><caption>Themes in answers to question {escape(qid[1:] or qid)}</caption><thead><tr>"
+        '<th scope="col">Theme</th><th scope="col">Key terms</th><th scope="col" class="n">Answers</th>'
+        '<th scope="col" class="n">Share</th><th scope="col" class="n">Positive</th>'
+        '<th scope="col" class="n">Neutral</th><th scope="col" class="n">Negative</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+    )
+    for t in themes.itertuples():
+        if t.quotes:
+            out.append(f"<h3>{escape(t.label)}</h3>")
+            out.extend(f"<blockquote><p>{escape(quote)}</p></blockquote>" for quote in t.quotes)
+    campaigns = report.campaigns[report.campaigns["question_id"] == qid] if not report.campaigns.empty else []
+    if len(campaigns):
+        out.append("<h3>Campaigns and near-identical answers</h3><ul>")
+        out.extend(f"<li>{c.size} answers like: “{escape(c.text)}”</li>" for c in campaigns.itertuples())
+        out.append("</ul>")
+    out.append("</section>")
+    return "".join(out)
+
+
+def to_html(report: ThemeReport) -> str:
+    """One HTML document: a summary for the whole consultation, then each question's themes,
+    a chart of theme shares, a table with counts and sentiment, and quotes."""
+    mode = (
+        "each campaign counted once"
+        if report.options.campaigns == "once"
+        else "campaign answers counted in full"
+    )
+    body = [
+        f"<h1>{escape(report.title)}</h1>",
+        f'<p class="note">Engine: {escape(report.options.engine)}; {mode}. Quotes come only from submitted '
+        "responses; email addresses, phone numbers, postcodes and web addresses are redacted.</p>",
+        _summary(report),
+        *(_question(report, q) for q in report.questions.itertuples()),
+    ]
+    return (
+        '<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(report.title)}</title><style>{_STYLE}</style></head>"
+        f"<body><main>{''.join(body)}</main></body></html>\n"
+    )

@@ -1,0 +1,88 @@
+"""The theme report as JSON: the same bytes for the same input and options."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+
+from analysis.themes.model import ThemeReport
+
+__all__ = ["report_dict", "to_json"]
+
+FORMAT_VERSION = 1
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    if frame.empty:
+        return []
+    out = []
+    for row in frame[columns].itertuples(index=False):
+        record = {}
+        for name, value in zip(columns, row, strict=True):
+            if hasattr(value, "item"):
+                value = value.item()
+            if isinstance(value, float):
+                value = round(value, 4)
+            record[name] = list(value) if isinstance(value, tuple) else value
+        out.append(record)
+    return out
+
+
+def report_dict(report: ThemeReport) -> dict[str, Any]:
+    """The report as plain data: questions, themes, assignments, campaigns, excluded counts."""
+    excluded = (
+        report.excluded.groupby(["question_id", "reason"]).size().reset_index(name="answers")
+        if not report.excluded.empty
+        else pd.DataFrame(columns=["question_id", "reason", "answers"])
+    )
+    return {
+        "format_version": FORMAT_VERSION,
+        "title": report.title,
+        "options": report.options.as_dict(),
+        "questions": _records(
+            report.questions,
+            [
+                "question_id",
+                "question_text",
+                "answers",
+                "no_answer",
+                "drafts",
+                "base",
+                "themed",
+                "other",
+                "campaigns",
+                "campaign_answers",
+            ],
+        ),
+        "themes": _records(
+            report.themes,
+            [
+                "question_id",
+                "theme_id",
+                "label",
+                "terms",
+                "count",
+                "share",
+                "quotes",
+                "positive",
+                "neutral",
+                "negative",
+            ],
+        ),
+        "assignments": _records(
+            report.assignments, ["response_id", "question_id", "theme_id", "primary", "sentiment"]
+        ),
+        "campaigns": _records(report.campaigns, ["question_id", "campaign_id", "size", "text"]),
+        "excluded": _records(excluded, ["question_id", "reason", "answers"]),
+        "notes": list(report.notes),
+    }
+
+
+def to_json(report: ThemeReport) -> str:
+    """JSON text of `report_dict`, keys in a fixed order, UTF-8 characters kept."""
+    data = report_dict(report)
+    for theme in data["themes"]:
+        theme["sentiment"] = {k: theme.pop(k) for k in ("positive", "neutral", "negative")}
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"

@@ -1,0 +1,329 @@
+"""From answers to themes: the steps shared by both engines."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from analysis.themes.campaigns import find_campaigns
+from analysis.themes.clustering import OTHER, cluster
+from analysis.themes.describe import key_terms, phrase_label, pick_quotes, surface_forms
+from analysis.themes.model import ThemeOptions, ThemeReport, ThemesError
+from analysis.themes.redaction import redact
+from analysis.themes.sentiment import sentiment, sentiment_shares
+from analysis.themes.text import STOP_WORDS, clean_text, is_non_answer, normalised_key, stem, words
+
+__all__ = ["Engine", "engine_for", "theme_answers"]
+
+Progress = Callable[[str], None]
+_PHRASE_SAMPLE = 20_000
+_SEGMENT = re.compile(r"[.!?;:,()\n\r\t\[\]\"]+|\s-\s")
+_LABEL_SAMPLE = 2_000
+
+
+class Engine(Protocol):
+    """Turns distinct answers into unit vectors (rows of zeros: nothing to go on)."""
+
+    name: str
+
+    def vectors(self, texts: list[str], tokens: list[list[str]]) -> np.ndarray: ...
+
+
+def engine_for(options: ThemeOptions) -> Engine:
+    """The engine named in `options` (the semantic one is imported only when asked for)."""
+    if options.engine == "semantic":
+        from analysis.themes.semantic import SemanticEngine
+
+        return SemanticEngine(options.model)
+    from analysis.themes.core import CoreEngine
+
+    return CoreEngine()
+
+
+def _question_order(question_id: str) -> tuple[int, str]:
+    digits = re.sub(r"\D", "", question_id)
+    return (int(digits) if digits else 10**9, question_id)
+
+
+def theme_answers(
+    answers: pd.DataFrame,
+    options: ThemeOptions | None = None,
+    *,
+    question_text: dict[str, str] | None = None,
+    progress: Progress | None = None,
+    engine: Engine | None = None,
+) -> ThemeReport:
+    """Find themes in free-text answers, question by question.
+
+    `answers` has one row per answer with the columns `response_id`, `question_id`,
+    `text` and optionally `status` ("submitted" or "draft"; missing means submitted).
+    Returns a `ThemeReport` (see its docstring for the columns of each table); answers not
+    themed are in its `excluded` table with the reason, never dropped silently.
+    """
+    options = options or ThemeOptions()
+    missing = {"response_id", "question_id", "text"} - set(answers.columns)
+    if missing:
+        raise ThemesError(f"answers lack the column(s) {', '.join(sorted(missing))}")
+    say = progress or (lambda _message: None)
+    engine = engine or engine_for(options)
+    frame = answers.reset_index(drop=True)
+    status = frame["status"] if "status" in frame else pd.Series("submitted", index=frame.index)
+    frame = pd.DataFrame(
+        {
+            "response_id": frame["response_id"].astype(str),
+            "question_id": frame["question_id"].astype(str),
+            "text": [redact(clean_text(v)) for v in frame["text"]],
+            "submitted": status.fillna("submitted").astype(str).str.lower().eq("submitted").to_numpy(),
+        }
+    )
+    parts: dict[str, list[pd.DataFrame]] = {"questions": [], "themes": [], "assignments": [], "campaigns": []}
+    excluded: list[pd.DataFrame] = []
+    for question_id in sorted(frame["question_id"].unique(), key=_question_order):
+        group = frame[frame["question_id"] == question_id]
+        say(f"{question_id}: {len(group):,} answers")
+        result = _one_question(group, question_id, options, engine, say)
+        result["questions"]["question_text"] = (question_text or {}).get(question_id, "")
+        for name in parts:
+            parts[name].append(result[name])
+        excluded.append(result["excluded"])
+    tables = {
+        name: pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        for name, frames in parts.items()
+    }
+    return ThemeReport(
+        options=options,
+        questions=tables["questions"],
+        themes=tables["themes"],
+        assignments=tables["assignments"],
+        excluded=pd.concat(excluded, ignore_index=True)
+        if excluded
+        else pd.DataFrame(columns=["response_id", "question_id", "reason", "text"]),
+        campaigns=tables["campaigns"],
+    )
+
+
+def _one_question(
+    group: pd.DataFrame, question_id: str, options: ThemeOptions, engine: Engine, say: Progress
+) -> dict[str, pd.DataFrame]:
+    keys = group["text"].map(normalised_key)
+    no_answer = group["text"].map(is_non_answer) | keys.eq("")
+    draft = ~group["submitted"] & ~no_answer & (not options.include_drafts)
+    reasons = pd.Series(np.where(no_answer, "no answer", "draft"), index=group.index)[no_answer | draft]
+    excluded = group.loc[reasons.index, ["response_id", "question_id", "text"]].assign(reason=reasons)
+    work = group[~(no_answer | draft)].assign(key=keys[~(no_answer | draft)])
+    campaigns = find_campaigns(work[["question_id", "key"]])["campaign_id"]
+    work = work.assign(campaign_id=campaigns)
+    in_campaign = work["campaign_id"].notna()
+    if options.campaigns == "once":
+        work["unit"] = np.where(in_campaign, work["campaign_id"], "a" + work.index.astype(str))
+        sizes = work["campaign_id"].map(work["campaign_id"].value_counts())
+        work["weight"] = np.where(in_campaign, 1.0 / sizes.fillna(1.0), 1.0)
+    else:
+        work["unit"] = "a" + work.index.astype(str)
+        work["weight"] = 1.0
+    base = int(work["unit"].nunique())
+
+    distinct = work.drop_duplicates("key")
+    doc_of_key = {k: i for i, k in enumerate(distinct["key"])}
+    work["doc"] = work["key"].map(doc_of_key)
+    doc_texts = distinct["text"].tolist()
+    doc_words = [words(t) for t in doc_texts]
+    doc_segments = [[ws for seg in _SEGMENT.split(t) if (ws := words(seg))] for t in doc_texts]
+    doc_tokens = [
+        [stem(w) for w in ws if len(w) > 1 and w not in STOP_WORDS and w not in _PLACEHOLDER_WORDS]
+        for ws in doc_words
+    ]
+    doc_weights = work.groupby("doc")["weight"].sum().reindex(range(len(distinct)), fill_value=0).to_numpy()
+    say(f"{question_id}: {len(distinct):,} distinct answers; {engine.name} engine vectors")
+    vectors = engine.vectors(doc_texts, doc_tokens) if len(distinct) else np.zeros((0, 1))
+    say(f"{question_id}: grouping into themes")
+    clusters = cluster(
+        vectors,
+        doc_weights,
+        min_themes=options.min_themes,
+        max_themes=options.max_themes,
+        min_share=options.min_share,
+    )
+    say(f"{question_id}: labels, quotes and sentiment")
+    work["sentiment"] = sentiment(work["text"])
+    themes = _describe(work, clusters, doc_segments, doc_tokens, doc_weights, question_id, base)
+
+    rows = []
+    members = clusters.members[work["doc"].to_numpy()] if clusters.k else np.zeros((len(work), 0), bool)
+    primary = clusters.primary[work["doc"].to_numpy()] if len(work) else np.zeros(0, int)
+    ids = themes.attrs["ids"]
+    for pos, (rid, sent) in enumerate(zip(work["response_id"], work["sentiment"], strict=True)):
+        if primary[pos] == OTHER:
+            rows.append((rid, question_id, f"{question_id}-other", True, sent))
+            continue
+        rows.append((rid, question_id, ids[primary[pos]], True, sent))
+        rows.extend(
+            (rid, question_id, ids[j], False, sent) for j in np.flatnonzero(members[pos]) if j != primary[pos]
+        )
+    assignments = pd.DataFrame(
+        rows, columns=["response_id", "question_id", "theme_id", "primary", "sentiment"]
+    )
+    campaign_table = (
+        work[in_campaign]
+        .groupby("campaign_id", sort=True)
+        .agg(size=("text", "size"), text=("text", "first"))
+        .reset_index()
+        .assign(question_id=question_id)[["question_id", "campaign_id", "size", "text"]]
+    )
+    questions = pd.DataFrame(
+        [
+            {
+                "question_id": question_id,
+                "answers": len(group),
+                "no_answer": int(no_answer.sum()),
+                "drafts": int(draft.sum()),
+                "base": base,
+                "themed": int((primary != OTHER).sum()),
+                "other": int((primary == OTHER).sum()),
+                "campaigns": len(campaign_table),
+                "campaign_answers": int(in_campaign.sum()),
+            }
+        ]
+    )
+    return {
+        "questions": questions,
+        "themes": themes,
+        "assignments": assignments,
+        "excluded": excluded[["response_id", "question_id", "reason", "text"]],
+        "campaigns": campaign_table,
+    }
+
+
+_PLACEHOLDER_WORDS = frozenset({"email", "phone", "postcode", "url"})
+
+
+def _ngram_shares(doc_segments: list[list[list[str]]], weights: np.ndarray) -> dict[str, float]:
+    step = max(1, len(doc_segments) // _PHRASE_SAMPLE)
+    counts: Counter[str] = Counter()
+    total = 0.0
+    for i in range(0, len(doc_segments), step):
+        w = float(weights[i])
+        total += w
+        grams = {
+            " ".join(ws[j : j + n]) for ws in doc_segments[i] for n in (2, 3) for j in range(len(ws) - n + 1)
+        }
+        for g in grams:
+            counts[g] += w
+    return {g: c / total for g, c in counts.items()} if total else {}
+
+
+def _describe(
+    work: pd.DataFrame,
+    clusters: Any,
+    doc_segments: list[list[list[str]]],
+    doc_tokens: list[list[str]],
+    doc_weights: np.ndarray,
+    question_id: str,
+    base: int,
+) -> pd.DataFrame:
+    columns = [
+        "question_id",
+        "theme_id",
+        "label",
+        "terms",
+        "count",
+        "share",
+        "quotes",
+        "positive",
+        "neutral",
+        "negative",
+    ]
+    surface = surface_forms([ws for segs in doc_segments for ws in segs])
+    stems_all: Counter[str] = Counter()
+    for toks, w in zip(doc_tokens, doc_weights, strict=True):
+        for s in set(toks):
+            stems_all[s] += w
+    n_all = float(doc_weights.sum())
+    shares = _ngram_shares(doc_segments, doc_weights) if clusters.k else {}
+    docs = work["doc"].to_numpy()
+    quotable = work["submitted"].to_numpy()
+    found = []
+    for j in range(clusters.k):
+        answer_mask = clusters.members[docs, j]
+        if not answer_mask.any():
+            continue
+        theme_docs = np.flatnonzero(clusters.members[:, j])
+        stems_in: Counter[str] = Counter()
+        for d in theme_docs:
+            for s in set(doc_tokens[d]):
+                stems_in[s] += doc_weights[d]
+        n_in = float(doc_weights[theme_docs].sum())
+        terms = key_terms(stems_in, stems_all, n_in, n_all, surface)
+        central = theme_docs[np.argsort(-clusters.similarity[theme_docs, j], kind="stable")]
+        label_docs: list[list[list[str]]] = []
+        for d in central:
+            label_docs.extend([doc_segments[d]] * max(1, min(round(doc_weights[d]), 20)))
+            if len(label_docs) >= _LABEL_SAMPLE:
+                break
+        label = phrase_label(label_docs, shares, terms)
+        primary_mask = clusters.primary[docs] == j
+        row = _theme_row(
+            work, answer_mask, primary_mask & quotable, clusters.similarity[docs, j], label, terms, base
+        )
+        found.append(row | {"_j": j})
+    found.sort(key=lambda r: (-r["count"], r["label"]))
+    seen: Counter[str] = Counter()
+    for n, row in enumerate(found, start=1):
+        seen[row["label"]] += 1
+        if seen[row["label"]] > 1:
+            row["label"] = f"{row['label']} ({', '.join(row['terms'][:2])})"
+        row["theme_id"] = f"{question_id}-t{n:02d}"
+    ids = {row.pop("_j"): row["theme_id"] for row in found}
+    other_mask = clusters.primary[docs] == OTHER if len(docs) else np.zeros(0, bool)
+    if other_mask.any():
+        other = _theme_row(
+            work,
+            other_mask,
+            other_mask & quotable,
+            np.zeros(len(work)),
+            "Other answers (fit no theme)",
+            [],
+            base,
+        )
+        other["theme_id"] = f"{question_id}-other"
+        found.append(other)
+    table = pd.DataFrame([{"question_id": question_id, **row} for row in found], columns=columns)
+    table.attrs["ids"] = ids
+    return table
+
+
+def _theme_row(
+    work: pd.DataFrame,
+    answer_mask: np.ndarray,
+    quote_mask: np.ndarray,
+    closeness: np.ndarray,
+    label: str,
+    terms: list[str],
+    base: int,
+) -> dict[str, Any]:
+    """Count, share, quotes and sentiment of the answers in `answer_mask`."""
+    count = int(
+        work["unit"].to_numpy()[answer_mask].size and pd.unique(work["unit"].to_numpy()[answer_mask]).size
+    )
+    candidates = np.flatnonzero(quote_mask)
+    quotes = pick_quotes(
+        work["text"].to_numpy()[candidates].tolist(),
+        work["key"].to_numpy()[candidates].tolist(),
+        closeness[candidates],
+        np.ones(candidates.size, bool),
+        work["response_id"].to_numpy()[candidates].tolist(),
+    )
+    return {
+        "theme_id": "",
+        "label": label,
+        "terms": terms,
+        "count": count,
+        "share": round(count / base, 4) if base else 0.0,
+        "quotes": quotes,
+        **sentiment_shares(work["sentiment"][answer_mask]),
+    }

@@ -1,0 +1,69 @@
+"""The theme report as an Excel workbook, every text cell safe from formula injection."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis.spreadsheet_safety import neutralise_formula
+from analysis.themes.model import ThemeReport
+
+__all__ = ["write_xlsx"]
+
+_FIXED_DATE = dt.datetime(2015, 1, 1)  # workbook metadata fixed so that files do not differ by run time
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        value = "; ".join(str(v) for v in value)
+    if hasattr(value, "item"):
+        value = value.item()
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return neutralise_formula(value)
+
+
+def _sheet(workbook: Any, name: str, frame: pd.DataFrame, widths: dict[str, int], bold: Any) -> None:
+    sheet = workbook.add_worksheet(name)
+    columns = list(frame.columns)
+    for c, column in enumerate(columns):
+        sheet.write_string(0, c, str(neutralise_formula(column)), bold)
+        sheet.set_column(c, c, widths.get(column, 14))
+    for r, row in enumerate(frame.itertuples(index=False), start=1):
+        for c, value in enumerate(row):
+            cell = _cell(value)
+            if isinstance(cell, bool | int | float):
+                sheet.write_number(r, c, float(cell) if isinstance(cell, float) else int(cell))
+            else:
+                sheet.write_string(r, c, str(cell))
+    sheet.freeze_panes(1, 0)
+
+
+def write_xlsx(report: ThemeReport, path: Path | str) -> None:
+    """Write sheets Questions, Themes, Quotes, Assignments and Campaigns to `path`."""
+    import xlsxwriter
+
+    quotes = [
+        {"question_id": t.question_id, "theme_id": t.theme_id, "label": t.label, "quote": q}
+        for t in report.themes.itertuples()
+        for q in t.quotes
+    ]
+    themes = report.themes.drop(columns=["quotes"])
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    workbook.set_properties({"title": report.title, "created": _FIXED_DATE})
+    bold = workbook.add_format({"bold": True})
+    _sheet(workbook, "Questions", report.questions, {"question_text": 60}, bold)
+    _sheet(workbook, "Themes", themes, {"label": 40, "terms": 50}, bold)
+    _sheet(
+        workbook,
+        "Quotes",
+        pd.DataFrame(quotes, columns=["question_id", "theme_id", "label", "quote"]),
+        {"label": 40, "quote": 100},
+        bold,
+    )
+    _sheet(workbook, "Assignments", report.assignments, {}, bold)
+    _sheet(workbook, "Campaigns", report.campaigns, {"text": 100}, bold)
+    workbook.close()
