@@ -7,18 +7,23 @@ overall row) are published too. Bases are always published.
 
 *Primary* suppression hides every count below the threshold (zeros too, unless the analyst
 opts in to showing them). *Secondary* suppression then hides more cells until no hidden
-value can be worked out from the published ones:
+value can be narrowed to its true value from the published ones, counts being whole and
+never negative: every hidden cell must be able to go up, and (unless it is zero) down,
+while every published figure stays the same.
 
-- a line (row or column) with a published total never has exactly one hidden cell;
-- the hidden cells of a line are never all zero (else the line total would show they are);
-- no hidden cell is a *bridge* in the graph whose nodes are the table's rows and columns
-  (the totals row included) and whose edges are the hidden cells. Each row and column
-  gives one linear equation, and a cell is determined by them exactly when it is a bridge;
-  a cell on a cycle can move up on one side of the cycle and down on the other.
-
-The overall row is shared by every cross-tabulation of a question, so all of them are
-protected together, looping until nothing changes. Complementary cells are chosen as the
-smallest positive published counts, preferring those that close a cycle.
+That test is exact and cheap because the tables are networks. Take a cross-tab's rows and
+columns as nodes and each hidden cell (i, j) as two arcs: row i → column j (the cell may
+rise) and, if its count is positive, column j → row i (it may fall). A cell can rise exactly
+when an arc path leads from its column back to its row, and fall when one leads from its
+row to its column, not using the cell itself: going round such a cycle raises and lowers
+cells alternately and leaves every row and column total as published. Interior cells are
+checked with the overall row held fixed, as if an attacker knew it even where it is hidden.
+A hidden overall cell j can rise only if some other hidden overall cell k is positive and
+*every* cross-tab has a path from column k to column j to carry the change; to fall, the
+same with j and k swapped. Complementary cells are the smallest positive published counts
+that can close such a cycle; the loop ends when every hidden cell can move both ways (or
+no published cell is left that could help: a table in which only one row has any answers
+cannot hide them).
 """
 
 from __future__ import annotations
@@ -33,7 +38,8 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_THRESHOLD", "primary_mask", "protect_question", "suppress_small_cells"]
 
 DEFAULT_THRESHOLD = 10
-_TOTAL = -1  # row index of the overall (totals) row in a cross-tab graph
+
+Node = tuple[str, int]
 
 
 def primary_mask(counts: np.ndarray, threshold: int, *, suppress_zeros: bool = True) -> np.ndarray:
@@ -58,122 +64,132 @@ def protect_question(
 
     overall = np.asarray(overall, dtype=np.int64)
     tables = [np.asarray(t, dtype=np.int64) for t in crosstabs]
+    for table in tables:
+        if table.shape[1] != len(overall) or (table.sum(axis=0) != overall).any():
+            raise ValueError("each cross-tab's columns must sum to the overall row")
     top = primary_mask(overall, threshold, suppress_zeros=suppress_zeros)
     masks = [primary_mask(t, threshold, suppress_zeros=suppress_zeros) for t in tables]
-    changed = True
-    while changed:
-        changed = _protect_line(overall, top)
-        for table, mask in zip(tables, masks, strict=True):
-            changed |= _protect_crosstab(table, mask, overall, top)
+    while _hide_one_more(overall, top, tables, masks):
+        pass
     return top, masks
 
 
-def _protect_line(values: np.ndarray, mask: np.ndarray) -> bool:
-    """Make one line with a published total safe; True if a cell was hidden.
-
-    `values`/`mask` are views of the line's cells. A line is safe with no hidden cell, or
-    with two or more whose values are not all zero.
-    """
-    if not _line_needs_more(values, mask):
-        return False
-    index = _smallest_published(values, mask)
-    if index is None:
-        return False
-    mask[index] = True
-    return True
-
-
-def _smallest_published(
-    values: np.ndarray, mask: np.ndarray, allowed: np.ndarray | None = None
-) -> int | None:
-    """Index of the smallest published cell, positive ones first; None if there is none."""
-    import numpy as np
-
-    candidates = ~mask if allowed is None else ~mask & allowed
-    if not candidates.any():
-        return None
-    positive = candidates & (values > 0)
-    pool = positive if positive.any() else candidates
-    order = np.where(pool, values, np.iinfo(np.int64).max)
-    return int(np.argmin(order))
-
-
-def _protect_crosstab(table: np.ndarray, mask: np.ndarray, overall: np.ndarray, top: np.ndarray) -> bool:
-    """One pass over a cross-tab's rows, columns and bridges; True if a cell was hidden."""
-    changed = False
-    for r in range(table.shape[0]):
-        changed |= _protect_line(table[r], mask[r])
-    for c in range(table.shape[1]):
-        # The column's total is the overall cell: published, or hidden and so part of the line.
-        if _line_needs_more(_column_with_total(table, overall, c), _column_with_total(mask, top, c)):
-            index = _smallest_published(table[:, c], mask[:, c])
-            if index is not None:
-                mask[index, c] = True
-            else:
-                top[c] = True
-            changed = True
-    return changed or _break_bridges(table, mask, overall, top)
-
-
-def _column_with_total(matrix: np.ndarray, total: np.ndarray, c: int) -> np.ndarray:
-    import numpy as np
-
-    return np.append(matrix[:, c], total[c])
-
-
-def _line_needs_more(values: np.ndarray, mask: np.ndarray) -> bool:
-    hidden = int(mask.sum())
-    if hidden == 0 or hidden == len(mask):
-        return False
-    return hidden == 1 or values[mask].sum() == 0 and bool((values[~mask] > 0).any())
-
-
-def _break_bridges(table: np.ndarray, mask: np.ndarray, overall: np.ndarray, top: np.ndarray) -> bool:
-    """Hide one more cell if some hidden cell is a bridge; True if anything changed."""
-    edges = [(int(r), int(c)) for r, c in zip(*mask.nonzero(), strict=True)]
-    edges += [(_TOTAL, int(c)) for c in top.nonzero()[0]]
-    for edge in edges:
-        rest = [e for e in edges if e != edge]
-        component = _reachable(("r", edge[0]), rest)
-        if ("c", edge[1]) in component:
-            continue
-        r, c = edge
-        # Close a cycle: a published cell in the same row whose column is reachable from c
-        # without this edge, else any published cell in the row, else in the column.
-        from_column = _reachable(("c", c), rest)
-        reachable_columns = _as_mask(table.shape[1], [n for kind, n in from_column if kind == "c"])
-        row_values, row_mask = (table[r], mask[r]) if r != _TOTAL else (overall, top)
-        for allowed in (reachable_columns, None):
-            index = _smallest_published(row_values, row_mask, allowed)
-            if index is not None:
-                row_mask[index] = True
+def _hide_one_more(
+    overall: np.ndarray, top: np.ndarray, tables: list[np.ndarray], masks: list[np.ndarray]
+) -> bool:
+    """Find one hidden cell that could be worked out and hide a cell to protect it."""
+    for table, mask in zip(tables, masks, strict=True):
+        arcs = _arcs(table, mask)
+        for i, j in zip(*mask.nonzero(), strict=True):
+            rise = _path(arcs, ("c", j), ("r", i), skip=(("c", j), ("r", i)))
+            fall = table[i, j] == 0 or _path(arcs, ("r", i), ("c", j), skip=(("r", i), ("c", j)))
+            if not (rise and fall) and _hide_near(table, mask, int(i), int(j)):
                 return True
-        index = _smallest_published(table[:, c], mask[:, c])
-        if index is not None:
-            mask[index, c] = True
-            return True
+    all_arcs = [_arcs(table, mask) for table, mask in zip(tables, masks, strict=True)]
+    hidden = [int(j) for j in top.nonzero()[0]]
+    for j in hidden:
+        rise = any(overall[k] > 0 and _carried(all_arcs, k, j) for k in hidden if k != j)
+        fall = overall[j] == 0 or any(_carried(all_arcs, j, k) for k in hidden if k != j)
+        if rise and fall:
+            continue
+        partners = [k for k in hidden if k != j and overall[k] > 0]
+        if not partners:
+            index = _smallest_published(overall, top, exclude=j)
+            if index is not None:
+                top[index] = True
+                return True
+            continue
+        for k in partners:
+            for table, mask, arcs in zip(tables, masks, all_arcs, strict=True):
+                if not (_path(arcs, ("c", k), ("c", j)) and _path(arcs, ("c", j), ("c", k))):
+                    if _link_columns(table, mask, j, k):
+                        return True
     return False
 
 
-def _as_mask(size: int, indices: list[int]) -> np.ndarray:
-    import numpy as np
+def _arcs(table: np.ndarray, mask: np.ndarray) -> dict[Node, list[Node]]:
+    """Arcs row→column for every hidden cell, column→row for every positive one."""
+    arcs: dict[Node, list[Node]] = {}
+    for i, j in zip(*mask.nonzero(), strict=True):
+        arcs.setdefault(("r", int(i)), []).append(("c", int(j)))
+        if table[i, j] > 0:
+            arcs.setdefault(("c", int(j)), []).append(("r", int(i)))
+    return arcs
 
-    out = np.zeros(size, dtype=bool)
-    out[indices] = True
-    return out
 
-
-def _reachable(start: tuple[str, int], edges: list[tuple[int, int]]) -> set[tuple[str, int]]:
+def _path(
+    arcs: dict[Node, list[Node]], start: Node, goal: Node, skip: tuple[Node, Node] | None = None
+) -> bool:
+    """Whether arcs lead from `start` to `goal`, not using the arc `skip`."""
     seen = {start}
     frontier = [start]
     while frontier:
-        kind, node = frontier.pop()
-        for r, c in edges:
-            nxt = ("c", c) if kind == "r" and r == node else ("r", r) if kind == "c" and c == node else None
-            if nxt is not None and nxt not in seen:
-                seen.add(nxt)
-                frontier.append(nxt)
-    return seen
+        node = frontier.pop()
+        for nxt in arcs.get(node, ()):
+            if (node, nxt) == skip or nxt in seen:
+                continue
+            if nxt == goal:
+                return True
+            seen.add(nxt)
+            frontier.append(nxt)
+    return False
+
+
+def _carried(all_arcs: list[dict[Node, list[Node]]], source: int, sink: int) -> bool:
+    """Whether every cross-tab can move a count from column `source` to column `sink`."""
+    return all(_path(arcs, ("c", source), ("c", sink)) for arcs in all_arcs)
+
+
+def _smallest_published(values: np.ndarray, mask: np.ndarray, exclude: int | None = None) -> int | None:
+    """Index of the smallest positive published cell (else the smallest published), or None."""
+    import numpy as np
+
+    candidates = ~mask
+    if exclude is not None:
+        candidates = candidates.copy()
+        candidates[exclude] = False
+    if not candidates.any():
+        return None
+    pool = candidates & (values > 0) if (candidates & (values > 0)).any() else candidates
+    return int(np.argmin(np.where(pool, values, np.iinfo(np.int64).max)))
+
+
+def _hide_near(table: np.ndarray, mask: np.ndarray, i: int, j: int) -> bool:
+    """Hide a published cell in row i (else column j) to give cell (i, j) a cycle."""
+    import numpy as np
+
+    # Prefer a column that already has hidden positive cells in other rows: that closes a cycle.
+    others = np.delete(np.arange(table.shape[0]), i)
+    helpful = (
+        (mask[others] & (table[others] > 0)).any(axis=0) if len(others) else np.zeros(table.shape[1], bool)
+    )
+    for allowed in (helpful, None):
+        row_mask = mask[i] if allowed is None else mask[i] | ~allowed
+        index = _smallest_published(table[i], row_mask)
+        if index is not None and not mask[i, index]:
+            mask[i, index] = True
+            return True
+    index = _smallest_published(table[:, j], mask[:, j])
+    if index is not None:
+        mask[index, j] = True
+        return True
+    return False
+
+
+def _link_columns(table: np.ndarray, mask: np.ndarray, j: int, k: int) -> bool:
+    """Hide cells (r, j) and (r, k) of the row that best links columns j and k both ways."""
+    import numpy as np
+
+    both = (table[:, j] > 0) & (table[:, k] > 0)
+    either = (table[:, j] > 0) | (table[:, k] > 0)
+    cost = np.where(~mask[:, j], table[:, j], 0) + np.where(~mask[:, k], table[:, k], 0)
+    for pool in (both, either):
+        pool = pool & ~(mask[:, j] & mask[:, k])
+        if pool.any():
+            r = int(np.argmin(np.where(pool, cost, np.iinfo(np.int64).max)))
+            mask[r, j] = mask[r, k] = True
+            return True
+    return False
 
 
 def suppress_small_cells(

@@ -296,8 +296,8 @@ def prepare_responses(
                         {
                             "response_id": out["response_id"][hidden_answered].to_numpy(),
                             "question_id": question.id,
-                            "reason": f"answer cleared: {question.id} is asked only if {condition.question} is "
-                            + " or ".join(repr(v) for v in condition.any_of),
+                            "reason": f"answer cleared: {question.id} is asked only if "
+                            f"{condition.question} is " + " or ".join(repr(v) for v in condition.any_of),
                         }
                     )
                 )
@@ -431,5 +431,5 @@ def _safe_url(url: str) -> str:
         import sqlalchemy as sa
 
         return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - a malformed URL is shown without its credentials part
+    except Exception:  # a malformed URL: shown without credentials
         return url.split("@")[-1]

@@ -119,7 +119,8 @@ def main() -> None:
 
     args.cache.mkdir(parents=True, exist_ok=True)
     print(
-        f"{'responses':>10} {'median s':>9} {'min s':>7} {'max s':>7} {'load s':>7} {'count s':>8} {'peak MiB':>9}"
+        f"{'responses':>10} {'median s':>9} {'min s':>7} {'max s':>7} {'load s':>7} {'count s':>8} "
+        f"{'peak MiB':>9}"
     )
     for n in args.sizes:
         path = args.cache / f"export-{n}.csv"

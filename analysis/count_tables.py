@@ -1,0 +1,208 @@
+"""Write counts as CSV, XLSX and JSON, safe to open in a spreadsheet.
+
+Every text cell goes through `neutralise_formula`; XLSX cells are written as strings or
+numbers explicitly, never as formulas. Suppressed cells are empty in the tidy CSV/JSON
+(with `suppressed` true) and "[c]" in the per-question sheets meant for people. Output made
+with suppression turned off carries "not for publication" in every file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from analysis.counts import NOT_ANSWERED, TIDY_COLUMNS, CountsResult
+from analysis.spreadsheet_safety import neutralise_formula
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "NOT_FOR_PUBLICATION",
+    "SUPPRESSED_MARK",
+    "crosstab_for_people",
+    "methods_summary",
+    "to_json",
+    "write_csv",
+    "write_json",
+    "write_xlsx",
+]
+
+SUPPRESSED_MARK = "[c]"
+NOT_FOR_PUBLICATION = "not for publication"
+
+
+def _safe_table(result: CountsResult) -> pd.DataFrame:
+    table = result.table.copy()
+    for column in ("question_id", "question", "segment_by", "segment", "option"):
+        table[column] = table[column].map(neutralise_formula)
+    if not result.for_publication:
+        table["publication"] = NOT_FOR_PUBLICATION
+    return table
+
+
+def write_csv(result: CountsResult, out: str | Path | IO[str]) -> None:
+    """The tidy table as UTF-8 CSV (suppressed counts empty, `suppressed` true)."""
+    _safe_table(result).to_csv(out, index=False, lineterminator="\n")
+
+
+def methods_summary(result: CountsResult) -> dict[str, Any]:
+    """Facts a reader needs: threshold, what was suppressed and excluded, and why."""
+    detail = result.detail
+    reasons = result.excluded["reason"].value_counts()
+    return {
+        "questionnaire": result.questionnaire.slug,
+        "title": result.questionnaire.title,
+        "source": result.source,
+        "responses_counted": result.responses,
+        "drafts_included": result.include_drafts,
+        "drafts_excluded": int(reasons.get("draft (not submitted)", 0)),
+        "answers_cleared_not_shown": int(len(result.excluded) - reasons.get("draft (not submitted)", 0)),
+        "for_publication": result.for_publication,
+        "threshold": result.threshold,
+        "zeros_suppressed": result.suppression and not result.show_zeros,
+        "cells_suppressed_primary": int((detail["suppression"] == "primary").sum()),
+        "cells_suppressed_secondary": int((detail["suppression"] == "secondary").sum()),
+        "breakdowns": list(result.by),
+    }
+
+
+def to_json(result: CountsResult) -> dict[str, Any]:
+    """The tidy table and methods facts as a JSON-ready dict (suppressed values null)."""
+    table = result.table
+    rows = []
+    for record in table.to_dict(orient="records"):
+        rows.append(
+            {
+                key: (None if value is None or value != value or str(value) == "<NA>" else value)
+                for key, value in ((k, _plain(v)) for k, v in record.items())
+            }
+        )
+    return {"methods": methods_summary(result), "columns": list(TIDY_COLUMNS), "rows": rows}
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def write_json(result: CountsResult, out: str | Path | IO[str]) -> None:
+    """`to_json` written as UTF-8 JSON."""
+    text = json.dumps(to_json(result), ensure_ascii=False, indent=1)
+    if isinstance(out, str | Path):
+        Path(out).write_text(text + "\n", encoding="utf-8")
+    else:
+        out.write(text + "\n")
+
+
+def crosstab_for_people(result: CountsResult, question_id: str, segment_by: str) -> pd.DataFrame:
+    """One question and breakdown as rows = segments, columns = options, cells "n (p%)" or "[c]".
+
+    Columns: `Segment, Asked, Answered`, then each option, then "Not answered".
+    """
+    import pandas as pd
+
+    rows = result.detail[
+        (result.detail["question_id"] == question_id) & (result.detail["segment_by"] == segment_by)
+    ]
+    out: dict[str, list[Any]] = {"Segment": [], "Asked": [], "Answered": []}
+    for segment, group in rows.groupby("segment", sort=False):
+        out["Segment"].append(segment)
+        out["Asked"].append(int(group["base"].iloc[0]))
+        out["Answered"].append(int(group["answered"].iloc[0]))
+        for _, cell in group.iterrows():
+            out.setdefault(cell["option"], []).append(_cell_text(cell))
+    return pd.DataFrame(out)
+
+
+def _cell_text(cell: Any) -> str:
+    if cell["suppressed"]:
+        return SUPPRESSED_MARK
+    count = f"{int(cell['count']):,}"
+    if cell["option"] == NOT_ANSWERED or cell["percent"] != cell["percent"]:
+        return count
+    return f"{count} ({cell['percent']:.1f}%)"
+
+
+def _sheet_name(question_id: str) -> str:
+    return question_id.upper()
+
+
+def write_xlsx(result: CountsResult, out: str | Path | IO[bytes]) -> None:
+    """Workbook: "Notes", one sheet per question (overall and each breakdown), and "Tidy"."""
+    import xlsxwriter
+
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    workbook = xlsxwriter.Workbook(out, {**options, "in_memory": True})
+    bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+
+    def put(sheet: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
+        if value is None or (isinstance(value, float) and value != value) or str(value) == "<NA>":
+            sheet.write_blank(row, col, None, fmt)
+        elif isinstance(value, bool):
+            sheet.write_boolean(row, col, value, fmt)
+        elif isinstance(value, int | float) or hasattr(value, "item"):
+            sheet.write_number(row, col, _plain(value), fmt)
+        else:
+            sheet.write_string(row, col, str(neutralise_formula(str(value))), fmt)
+
+    notes = workbook.add_worksheet("Notes")
+    notes.set_column(0, 0, 34)
+    notes.set_column(1, 1, 90)
+    facts = methods_summary(result)
+    lines: list[tuple[str, Any]] = [("Consultation", facts["title"])]
+    if not result.for_publication:
+        lines.insert(0, ("NOT FOR PUBLICATION", "Disclosure control was turned off: small counts are shown."))
+    lines += [(key.replace("_", " ").capitalize(), value) for key, value in facts.items() if key != "title"]
+    lines += [
+        (
+            "[c]",
+            "Suppressed to protect respondents: fewer than the threshold, or hidden so that another "
+            "suppressed figure cannot be worked out from totals.",
+        ),
+        ("Percentages", "Of those asked who answered; not shown where fewer than the threshold answered."),
+    ]
+    for r, (label, value) in enumerate(lines):
+        put(notes, r, 0, label, bold)
+        put(notes, r, 1, ", ".join(value) if isinstance(value, list) else value, wrap)
+
+    for question in result.questionnaire.questions:
+        if question.id not in set(result.table["question_id"]):
+            continue
+        sheet = workbook.add_worksheet(_sheet_name(question.id))
+        sheet.set_column(0, 0, 36)
+        sheet.set_column(1, 12, 16)
+        put(sheet, 0, 0, f"{question.id.upper()}. {question.text}", bold)
+        r = 2
+        for segment_by in ("all", *result.by):
+            frame = crosstab_for_people(result, question.id, segment_by)
+            put(
+                sheet,
+                r,
+                0,
+                "All respondents" if segment_by == "all" else f"By {segment_by.replace('_', ' ')}",
+                bold,
+            )
+            r += 1
+            for c, name in enumerate(frame.columns):
+                put(sheet, r, c, name, bold)
+            for values in frame.itertuples(index=False):
+                r += 1
+                for c, value in enumerate(values):
+                    put(sheet, r, c, value, wrap if c == 0 else None)
+            r += 2
+
+    tidy = workbook.add_worksheet("Tidy")
+    table = result.table
+    columns = [*table.columns, *(["publication"] if not result.for_publication else [])]
+    for c, name in enumerate(columns):
+        put(tidy, 0, c, name, bold)
+    for r, record in enumerate(table.itertuples(index=False), start=1):
+        for c, value in enumerate(record):
+            put(tidy, r, c, value)
+        if not result.for_publication:
+            put(tidy, r, len(table.columns), NOT_FOR_PUBLICATION)
+    workbook.close()
