@@ -10,9 +10,12 @@ from flask import Flask
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Application factory: configuration, extensions, blueprints, security headers."""
-    from consult import database, security, web
+    from consult import database, ratelimit, security, web
+    from consult.auth import access
+    from consult.auth.routes import bp as auth_bp
     from consult.config import configure, instance_folder
     from consult.extensions import csrf, db, migrate
+    from consult.officer.routes import bp as officer_bp
     from consult.respond.routes import bp as respond_bp
 
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_folder())
@@ -25,8 +28,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     csrf.init_app(app)
     database.configure_engine(app)
+    access.init_app(app)
+    ratelimit.init_app(app)
 
     app.register_blueprint(web.bp)
     app.register_blueprint(respond_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(officer_bp)
     security.init_app(app)
     return app

@@ -56,14 +56,22 @@ def main() -> None:
 @click.option("--questionnaire", default=None, help="Questionnaire to load (default: taking-stock).")
 @click.option("--opens-on", help="Opening date, YYYY-MM-DD (default: today).")
 @click.option("--closes-on", help="Closing date, YYYY-MM-DD (default: 12 weeks after opening).")
-def init(questionnaire: str | None, opens_on: str | None, closes_on: str | None) -> None:
+@click.option(
+    "--first-officer",
+    default="officer@localhost",
+    show_default=True,
+    help="Email of the first officer account, made (with a one-time sign-in link) only if there is none.",
+)
+def init(questionnaire: str | None, opens_on: str | None, closes_on: str | None, first_officer: str) -> None:
     """Create or upgrade the database and load the questionnaire. Safe to repeat."""
     app = _app(setting_up=True)
     from flask_migrate import upgrade
 
     from consult.data import consultations
+    from consult.data import officers as officer_data
     from consult.data.consultations import DateError
     from consult.extensions import db
+    from consult.models import OfficerRole
     from questions import QuestionnaireError
 
     with app.app_context():
@@ -80,6 +88,57 @@ def init(questionnaire: str | None, opens_on: str | None, closes_on: str | None)
             f"{verb} {consultation.title!r}, open {consultation.opens_on} to {consultation.closes_on}",
             err=True,
         )
+        if first_officer and officer_data.count() == 0:
+            officer = officer_data.add_officer(first_officer, OfficerRole.OFFICER)
+            token = officer_data.create_sign_in_link(officer)
+            db.session.commit()
+            click.echo(f"First officer {officer.email}: sign in within 24 hours at", err=True)
+            click.echo(f"{_root(app)}/sign-in/link/{token}", err=True)
+
+
+@main.group()
+def officers() -> None:
+    """Officer and analyst accounts."""
+
+
+def _root(app, base_url: str | None = None) -> str:  # noqa: ANN001 - a Flask app
+    return (base_url or app.config.get("BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
+@officers.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["officer", "analyst"]), default="officer", show_default=True)
+@click.option(
+    "--link",
+    "with_link",
+    is_flag=True,
+    help="Print a one-time sign-in link instead of asking for a password.",
+)
+@click.option("--base-url", default=None, help="Site address for the sign-in link.")
+def officers_add(email: str, role: str, with_link: bool, base_url: str | None) -> None:
+    """Create an account; ask for its password, or print a one-time sign-in link."""
+    app = _app()
+    from consult.data import audit
+    from consult.data import officers as officer_data
+    from consult.extensions import db
+    from consult.models import OfficerRole
+
+    password = None
+    if not with_link:
+        password = click.prompt("Password (12 to 128 characters)", hide_input=True, confirmation_prompt=True)
+        if problem := officer_data.password_problem(password, email):
+            raise click.ClickException(problem)
+    with app.app_context():
+        try:
+            officer = officer_data.add_officer(email, OfficerRole(role), password)
+        except officer_data.AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        token = officer_data.create_sign_in_link(officer) if with_link else None
+        audit.record("added account", None, f"{officer.email} as {role} (command line)")
+        db.session.commit()
+        click.echo(f"Added {officer.email} as {role}", err=True)
+        if token:
+            click.echo(f"{_root(app, base_url)}/sign-in/link/{token}")
 
 
 @main.command()
@@ -154,7 +213,7 @@ def links_new(
         ):
             if value is not None and value not in allowed:
                 raise click.BadParameter(f"{value!r} is not a {what}; choose from: {', '.join(allowed)}")
-        root = (base_url or app.config.get("BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        root = _root(app, base_url)
         issued = [
             link_data.issue_link(consultation, role=role, organisation_type=organisation_type, region=region)
             for _ in range(count)

@@ -26,6 +26,12 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_SSL_STRICT": True,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "SQLITE_BUSY_TIMEOUT_MS": 15000,
+    "RATE_LIMIT_STORAGE_URL": None,  # redis://… to share limits between processes
+    "OFFICER_IDLE_TIMEOUT": 30 * 60,
+    "OFFICER_ABSOLUTE_TIMEOUT": 12 * 60 * 60,
+    "SIGN_IN_ATTEMPTS_PER_EMAIL": 5,
+    "SIGN_IN_ATTEMPTS_PER_CLIENT": 20,
+    "SIGN_IN_WINDOW": 15 * 60,
 }
 
 # Settings that may come from CONSULT_<NAME> environment variables; values are read as
@@ -39,6 +45,19 @@ ENVIRONMENT_SETTINGS = {
     "SESSION_COOKIE_SECURE",
     "PERMANENT_SESSION_LIFETIME",
     "SQLITE_BUSY_TIMEOUT_MS",
+    "RATE_LIMIT_STORAGE_URL",
+    "OFFICER_IDLE_TIMEOUT",
+    "OFFICER_ABSOLUTE_TIMEOUT",
+}
+
+
+TEXT_SETTINGS = {
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "BASE_URL",
+    "RATE_LIMIT_STORAGE_URL",
+    "ENV_NAME",
+    "QUESTIONNAIRE",
 }
 
 
@@ -49,7 +68,7 @@ def _from_environment(environ: dict[str, str]) -> dict[str, Any]:
         if raw is None:
             continue
         try:
-            value: Any = json.loads(raw) if name not in {"SECRET_KEY", "DATABASE_URL", "BASE_URL"} else raw
+            value: Any = json.loads(raw) if name not in TEXT_SETTINGS else raw
         except ValueError:
             value = raw
         settings["SQLALCHEMY_DATABASE_URI" if name == "DATABASE_URL" else name] = value

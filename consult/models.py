@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    DateTime,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -39,6 +40,20 @@ class Channel(StrEnum):
     OTHER = "other"
 
 
+class Origin(StrEnum):
+    """How a response came in, for counting invited and self-service respondents apart."""
+
+    INVITED = "invited"  # a link sent to someone on the invitation list
+    SELF_SERVICE = "self_service"  # a link someone asked for from the public page
+    ISSUED = "issued"  # a link printed by `consult links new`
+    KEYED_IN = "keyed_in"  # entered by an officer from an email or paper response
+
+
+class OfficerRole(StrEnum):
+    OFFICER = "officer"  # runs the consultation, sees contact details
+    ANALYST = "analyst"  # sees results and reports, never contact details
+
+
 class Stage(StrEnum):
     """Which copy of a response's answers a row belongs to.
 
@@ -61,6 +76,9 @@ class Consultation(db.Model):
     # Key for the keyed hash that finds a response from its link; destroyed at purge.
     response_key: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     created_on: Mapped[dt.date] = mapped_column(Date)
+    # Set when the contact list and response key were destroyed (`consult purge-contacts`).
+    purged_on: Mapped[dt.date | None] = mapped_column(Date)
+    disclosure_threshold: Mapped[int] = mapped_column(Integer, default=10)
 
     __table_args__ = (CheckConstraint("closes_on >= opens_on", name="dates_in_order"),)
 
@@ -70,7 +88,9 @@ class Invitation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
-    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    # Empty until a link is minted (at sending); a new link replaces the digest.
+    token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default=Origin.ISSUED)
     name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
     organisation: Mapped[str | None] = mapped_column(String(300))
@@ -79,8 +99,18 @@ class Invitation(db.Model):
     region: Mapped[str | None] = mapped_column(String(100))
     issued_on: Mapped[dt.date] = mapped_column(Date)
     revoked_on: Mapped[dt.date | None] = mapped_column(Date)
+    sent_on: Mapped[dt.date | None] = mapped_column(Date)
+    reminded_on: Mapped[dt.date | None] = mapped_column(Date)
+    # Whether this link's holder has submitted: reminders go only to those who have not.
+    # A flag, not a date or a key, so it cannot be matched to a response.
+    responded: Mapped[bool] = mapped_column(Boolean, default=False)
 
     consultation: Mapped[Consultation] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("kind in ('invited', 'self_service', 'issued')", name="kind_known"),
+        UniqueConstraint("consultation_id", "email", name="uq_invitation_consultation_email"),
+    )
 
 
 class Response(db.Model):
@@ -93,6 +123,7 @@ class Response(db.Model):
     key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16), default=Status.DRAFT)
     channel: Mapped[str] = mapped_column(String(16), default=Channel.WEB)
+    origin: Mapped[str] = mapped_column(String(16), default=Origin.ISSUED)
     role: Mapped[str | None] = mapped_column(String(100))
     organisation_type: Mapped[str | None] = mapped_column(String(100))
     region: Mapped[str | None] = mapped_column(String(100))
@@ -109,6 +140,7 @@ class Response(db.Model):
     __table_args__ = (
         CheckConstraint("status in ('draft', 'submitted')", name="status_known"),
         CheckConstraint("channel in ('web', 'email', 'paper', 'other')", name="channel_known"),
+        CheckConstraint("origin in ('invited', 'self_service', 'issued', 'keyed_in')", name="origin_known"),
         CheckConstraint("organisation_name is null or consent_to_be_named", name="named_only_with_consent"),
     )
 
@@ -123,4 +155,74 @@ class Answer(db.Model):
     __table_args__ = (
         UniqueConstraint("response_id", "stage", "question_id", name="uq_answer_response_stage_question"),
         CheckConstraint("stage in ('draft', 'submitted')", name="stage_known"),
+    )
+
+
+class Officer(db.Model):
+    """A member of the consultation team (officer) or an analyst."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    created_on: Mapped[dt.date] = mapped_column(Date)
+    disabled_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    __table_args__ = (CheckConstraint("role in ('officer', 'analyst')", name="role_known"),)
+
+
+class OfficerSession(db.Model):
+    """A signed-in officer's session, held on the server so that signing out ends it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    officer: Mapped[Officer] = relationship()
+
+
+class SignInLink(db.Model):
+    """A one-time sign-in link for an officer (printed by `consult officers add`)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(db.Model):
+    """Who did what to the consultation, and when; never a response's content or a token."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    officer_email: Mapped[str | None] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class OutboxMessage(db.Model):
+    """An email to send, kept so that an interrupted send resumes without sending twice.
+
+    It holds the invitation it is for, never the link: the link is minted at sending.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    batch: Mapped[str] = mapped_column(String(32), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("kind in ('invitation', 'reminder')", name="kind_known"),
+        CheckConstraint("status in ('pending', 'sending', 'sent', 'failed')", name="status_known"),
     )

@@ -182,3 +182,41 @@ def submit(client: FlaskClient) -> Any:
 
 
 LEADER = {"role": "Leader", "organisation_type": "County", "region": "Wales"}
+
+
+OFFICER_PASSWORD = "correct horse battery staple"
+
+
+def add_officer(app: Flask, email: str = "officer@lga.example", role: str = "officer") -> str:
+    """Create an account with OFFICER_PASSWORD; return its email."""
+    from consult.data import officers
+    from consult.models import OfficerRole
+
+    with app.app_context():
+        from consult.extensions import db
+
+        officers.add_officer(email, OfficerRole(role), OFFICER_PASSWORD)
+        db.session.commit()
+    return email
+
+
+def sign_in(client: FlaskClient, email: str, password: str = OFFICER_PASSWORD) -> Any:
+    page = client.get("/sign-in")
+    return client.post(
+        "/sign-in", data={"csrf_token": csrf_token(page.data), "email": email, "password": password}
+    )
+
+
+@pytest.fixture
+def officer_client(app: Flask, client: FlaskClient) -> FlaskClient:
+    """A client signed in as an officer."""
+    assert sign_in(client, add_officer(app)).status_code == 303
+    return client
+
+
+@pytest.fixture
+def analyst_client(app: Flask) -> FlaskClient:
+    """A client signed in as an analyst."""
+    client = app.test_client()
+    assert sign_in(client, add_officer(app, "analyst@lga.example", "analyst")).status_code == 303
+    return client

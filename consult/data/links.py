@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from consult.data.clock import today
 from consult.extensions import db
-from consult.models import Consultation, Invitation
+from consult.models import Consultation, Invitation, Origin
 
 TOKEN_BYTES = 32
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -57,11 +57,13 @@ def issue_link(
     role: str | None = None,
     organisation_type: str | None = None,
     region: str | None = None,
+    kind: Origin = Origin.ISSUED,
 ) -> IssuedLink:
     token = secrets.token_urlsafe(TOKEN_BYTES)
     invitation = Invitation(
         consultation_id=consultation.id,
         token_digest=token_digest(token),
+        kind=kind.value,
         name=name,
         email=email,
         organisation=organisation,
@@ -73,6 +75,21 @@ def issue_link(
     db.session.add(invitation)
     db.session.flush()
     return IssuedLink(invitation, token)
+
+
+def mint_link(invitation: Invitation) -> str:
+    """A new token for an existing invitation; any earlier link of it stops working."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    invitation.token_digest = token_digest(token)
+    invitation.issued_on = today()
+    invitation.revoked_on = None
+    db.session.flush()
+    return token
+
+
+def mark_responded(invitation: Invitation) -> None:
+    invitation.responded = True
+    db.session.flush()
 
 
 def revoke(invitation: Invitation) -> None:

@@ -64,6 +64,7 @@ def lock_or_create(consultation: Consultation, key_hash: str, invitation: Invita
         "key_hash": key_hash,
         "status": Status.DRAFT.value,
         "channel": Channel.WEB.value,
+        "origin": invitation.kind,
         "role": invitation.role,
         "organisation_type": invitation.organisation_type,
         "region": invitation.region,

@@ -291,6 +291,7 @@ def check() -> Page:
             respondent.consultation, respondent.holder.response_key_hash, respondent.invitation
         )
         responses.submit(response, respondent.questionnaire)
+        links.mark_responded(respondent.invitation)
         db.session.commit()
         return redirect(url_for("respond.submitted"), 303)
     return _render_page(

@@ -1,0 +1,1 @@
+"""Officer and analyst sign-in, sign-out and passwords."""

@@ -1,0 +1,1 @@
+"""Pages for the consultation team (officers) and analysts; every route needs sign-in."""

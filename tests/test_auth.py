@@ -1,0 +1,160 @@
+"""Officer sign-in: Argon2id passwords, server-side sessions, throttling, one-time links."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from consult.cli import main
+from consult.data import officers
+from consult.extensions import db
+from consult.models import AuditEvent, Officer, OfficerSession
+from tests.conftest import OFFICER_PASSWORD, add_officer, csrf_token, sign_in
+
+
+def test_sign_in_and_out(app: Flask, client: FlaskClient) -> None:
+    email = add_officer(app)
+    assert client.get("/officer/").status_code == 302
+    response = sign_in(client, email.upper())
+    assert response.status_code == 303 and response.headers["Location"] == "/officer/"
+    assert b"Signed in as officer@lga.example" in client.get("/officer/").data
+    page = client.get("/officer/")
+    out = client.post("/sign-out", data={"csrf_token": csrf_token(page.data)})
+    assert out.status_code == 303
+    assert client.get("/officer/").status_code == 302
+    with app.app_context():
+        actions = [e.action for e in db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id))]
+        assert actions == ["signed in", "signed out"]
+        assert db.session.scalars(db.select(OfficerSession)).one().ended_at is not None
+
+
+def test_password_is_stored_as_argon2id(app: Flask) -> None:
+    add_officer(app)
+    with app.app_context():
+        stored = db.session.scalars(db.select(Officer)).one().password_hash
+    assert stored.startswith("$argon2id$") and OFFICER_PASSWORD not in stored
+
+
+def test_copied_cookie_stops_working_after_sign_out(app: Flask, client: FlaskClient) -> None:
+    sign_in(client, add_officer(app))
+    cookie = client.get_cookie("consult_session").value
+    thief = app.test_client()
+    thief.set_cookie("consult_session", cookie)
+    assert thief.get("/officer/").status_code == 200
+    client.post("/sign-out", data={"csrf_token": csrf_token(client.get("/officer/").data)})
+    assert thief.get("/officer/").status_code == 302
+
+
+def test_new_session_id_at_sign_in(app: Flask, client: FlaskClient) -> None:
+    email = add_officer(app)
+    sign_in(client, email)
+    first = client.get_cookie("consult_session").value
+    client.post("/sign-out", data={"csrf_token": csrf_token(client.get("/officer/").data)})
+    sign_in(client, email)
+    with app.app_context():
+        digests = db.session.scalars(db.select(OfficerSession.digest)).all()
+    assert len(set(digests)) == 2 and client.get_cookie("consult_session").value != first
+
+
+def test_unknown_email_and_wrong_password_look_the_same(app: Flask, client: FlaskClient) -> None:
+    add_officer(app)
+    unknown = sign_in(client, "nobody@lga.example")
+    wrong = sign_in(client, "officer@lga.example", "wrong password here")
+    assert unknown.status_code == wrong.status_code == 400
+    assert b"Enter a correct email address and password" in unknown.data
+    assert b"Enter a correct email address and password" in wrong.data
+
+
+def test_repeated_failures_are_throttled(app: Flask, client: FlaskClient) -> None:
+    email = add_officer(app)
+    for _ in range(5):
+        assert sign_in(client, email, "not the password!").status_code == 400
+    throttled = sign_in(client, email, OFFICER_PASSWORD)
+    assert throttled.status_code == 429
+    assert b"Too many attempts to sign in" in throttled.data
+
+
+def test_idle_timeout_ends_the_session(app: Flask, client: FlaskClient) -> None:
+    sign_in(client, add_officer(app))
+    with app.app_context():
+        record = db.session.scalars(db.select(OfficerSession)).one()
+        record.last_seen_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+        db.session.commit()
+    assert client.get("/officer/").status_code == 302
+
+
+def test_absolute_timeout_ends_the_session(app: Flask, client: FlaskClient) -> None:
+    sign_in(client, add_officer(app))
+    with app.app_context():
+        record = db.session.scalars(db.select(OfficerSession)).one()
+        record.created_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=13)
+        db.session.commit()
+    assert client.get("/officer/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("short pass", "12 characters or more"),
+        ("x" * 129, "128 characters or fewer"),
+        ("password1234", "among the most common passwords"),
+        ("Qwerty123456!", "among the most common passwords"),
+        ("officer-secret-words", "does not contain your email address"),
+        ("aaaaaaaaaaaaaaa", "more different characters"),
+    ],
+)
+def test_password_rules(password: str, problem: str) -> None:
+    assert problem in (officers.password_problem(password, "officer@lga.example") or "")
+
+
+def test_good_password_passes() -> None:
+    assert officers.password_problem("violet tractor umbrella", "officer@lga.example") is None
+
+
+def test_one_time_link_signs_in_once_and_asks_for_a_password(
+    app: Flask, client: FlaskClient, runner: FlaskCliRunner
+) -> None:
+    result = runner.invoke(main, ["officers", "add", "new@lga.example", "--role", "analyst", "--link"])
+    assert result.exit_code == 0, result.output
+    link = result.stdout.strip()
+    path = link.split("5000", 1)[1]
+    response = client.get(path)
+    assert response.status_code == 303 and response.headers["Location"] == "/account/password"
+    page = client.get("/account/password")
+    bad = client.post(
+        "/account/password",
+        data={"csrf_token": csrf_token(page.data), "password": "password1234", "confirm": "password1234"},
+    )
+    assert bad.status_code == 400 and b"among the most common passwords" in bad.data
+    good = client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_token(page.data),
+            "password": "violet tractor umbrella",
+            "confirm": "violet tractor umbrella",
+        },
+    )
+    assert good.status_code == 303
+    assert app.test_client().get(path).status_code == 404  # used once
+    assert sign_in(app.test_client(), "new@lga.example", "violet tractor umbrella").status_code == 303
+
+
+def test_officers_add_refuses_duplicates_and_weak_passwords(app: Flask, runner: FlaskCliRunner) -> None:
+    weak = runner.invoke(main, ["officers", "add", "a@lga.example"], input="password1234\npassword1234\n")
+    assert weak.exit_code == 1 and "common passwords" in weak.output
+    ok = runner.invoke(
+        main, ["officers", "add", "a@lga.example"], input=f"{OFFICER_PASSWORD}\n{OFFICER_PASSWORD}\n"
+    )
+    assert ok.exit_code == 0, ok.output
+    again = runner.invoke(main, ["officers", "add", "A@lga.example", "--link"])
+    assert again.exit_code == 1 and "already an account" in again.output
+
+
+def test_init_prints_a_first_officer_link_once(app: Flask, runner: FlaskCliRunner) -> None:
+    first = runner.invoke(main, ["init", "--first-officer", "lead@lga.example"])
+    assert first.exit_code == 0 and "/sign-in/link/" in first.output
+    second = runner.invoke(main, ["init"])
+    assert second.exit_code == 0 and "/sign-in/link/" not in second.output
