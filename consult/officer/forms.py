@@ -1,0 +1,3 @@
+"""Forms for the officers' pages."""
+
+from __future__ import annotations
