@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from consult.data import consultations, responses
 from consult.extensions import db
 from consult.models import Answer, Response, Stage, Status
-from tests.conftest import LEADER, csrf_token, issue_token, save_about, save_section, submit
+from tests.conftest import LEADER, csrf_token, issue_token, save_about, save_section, shown_questions, submit
 
 Q1_NO = "No, none of them are relevant now"
 Q1_YES = "Yes, they are still all relevant exactly as they are"
@@ -292,3 +292,23 @@ def test_consultation_not_yet_open(app: Flask, leader: FlaskClient) -> None:
     page = leader.get("/respond/")
     assert page.status_code == 403
     assert b"This consultation is not open yet" in page.data
+
+
+def test_own_form_posts_pass_whatever_origin_the_browser_reports(app: Flask, leader: FlaskClient) -> None:
+    # With Referrer-Policy: no-referrer, Chromium sends "Origin: null" on a page's own forms.
+    for headers in ({"Origin": "null"}, {"Origin": "http://localhost"}, {"Sec-Fetch-Site": "same-origin"}):
+        page = leader.get("/respond/section/assurance")
+        response = leader.post(
+            "/respond/section/assurance",
+            data={"csrf_token": csrf_token(page.data), "q8": "No", "shown": shown_questions(page.data)},
+            headers=headers,
+        )
+        assert response.status_code == 303, headers
+    page = leader.get("/respond/section/assurance")
+    refused = leader.post(
+        "/respond/section/assurance",
+        data={"csrf_token": csrf_token(page.data), "q8": "Yes", "shown": shown_questions(page.data)},
+        headers={"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+    )
+    assert refused.status_code == 403
+    assert stored(app) == {"q8": "No"}

@@ -29,10 +29,21 @@ CSRF_MESSAGE = (
 @bp.before_request
 def mark_respondent_page() -> None:
     g.respondent_page = True
-    if request.method == "POST":
-        origin = request.headers.get("Origin")
-        if origin and origin not in (request.host_url.rstrip("/"), request.url_root.rstrip("/")):
-            abort(403, "This form was sent from another website.")
+    if request.method == "POST" and _from_another_site():
+        abort(403, "This form was sent from another website.")
+
+
+def _from_another_site() -> bool:
+    """Whether the browser says this post came from another site.
+
+    Under `Referrer-Policy: no-referrer` browsers send `Origin: null` even for a page's
+    own forms, so a null origin proves nothing either way; Sec-Fetch-Site does. The
+    CSRF token protects every form regardless.
+    """
+    if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+        return True
+    origin = request.headers.get("Origin")
+    return bool(origin) and origin != "null" and origin != request.host_url.rstrip("/")
 
 
 def _invalid_link() -> tuple[str, int]:
