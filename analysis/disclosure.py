@@ -7,9 +7,9 @@ overall row) are published too. Bases are always published.
 
 *Primary* suppression hides every count below the threshold (zeros too, unless the analyst
 opts in to showing them). *Secondary* suppression then hides more cells until no hidden
-value can be narrowed to its true value from the published ones, counts being whole and
-never negative: every hidden cell must be able to go up, and (unless it is zero) down,
-while every published figure stays the same.
+count below the threshold can be worked out exactly from the published ones, counts being
+whole and never negative: each must be able to go up or down while every published figure
+stays the same. (Complements, at or above the threshold, need no protection of their own.)
 
 That test is exact and cheap because the tables are networks. Take a cross-tab's rows and
 columns as nodes and each hidden cell (i, j) as two arcs: row i → column j (the cell may
@@ -21,7 +21,7 @@ checked with the overall row held fixed, as if an attacker knew it even where it
 A hidden overall cell j can rise only if some other hidden overall cell k is positive and
 *every* cross-tab has a path from column k to column j to carry the change; to fall, the
 same with j and k swapped. Complementary cells are the smallest positive published counts
-that can close such a cycle; the loop ends when every hidden cell can move both ways (or
+that can close such a cycle; the loop ends when every small hidden cell can move (or
 no published cell is left that could help: a table in which only one row has any answers
 cannot hide them).
 """
@@ -69,28 +69,35 @@ def protect_question(
             raise ValueError("each cross-tab's columns must sum to the overall row")
     top = primary_mask(overall, threshold, suppress_zeros=suppress_zeros)
     masks = [primary_mask(t, threshold, suppress_zeros=suppress_zeros) for t in tables]
-    while _hide_one_more(overall, top, tables, masks):
+    while _hide_one_more(overall, top, tables, masks, threshold):
         pass
     return top, masks
 
 
 def _hide_one_more(
-    overall: np.ndarray, top: np.ndarray, tables: list[np.ndarray], masks: list[np.ndarray]
+    overall: np.ndarray, top: np.ndarray, tables: list[np.ndarray], masks: list[np.ndarray], threshold: int
 ) -> bool:
-    """Find one hidden cell that could be worked out and hide a cell to protect it."""
+    """Find one small hidden cell that could be worked out and hide a cell to protect it.
+
+    Cells at or above the threshold (complements) need no protection of their own.
+    """
     for table, mask in zip(tables, masks, strict=True):
         arcs = _arcs(table, mask)
         for i, j in zip(*mask.nonzero(), strict=True):
+            if table[i, j] >= threshold:
+                continue
             rise = _path(arcs, ("c", j), ("r", i), skip=(("c", j), ("r", i)))
-            fall = table[i, j] == 0 or _path(arcs, ("r", i), ("c", j), skip=(("r", i), ("c", j)))
-            if not (rise and fall) and _hide_near(table, mask, int(i), int(j)):
+            fall = table[i, j] > 0 and _path(arcs, ("r", i), ("c", j), skip=(("r", i), ("c", j)))
+            if not (rise or fall) and _hide_near(table, mask, int(i), int(j)):
                 return True
     all_arcs = [_arcs(table, mask) for table, mask in zip(tables, masks, strict=True)]
     hidden = [int(j) for j in top.nonzero()[0]]
     for j in hidden:
+        if overall[j] >= threshold:
+            continue
         rise = any(overall[k] > 0 and _carried(all_arcs, k, j) for k in hidden if k != j)
-        fall = overall[j] == 0 or any(_carried(all_arcs, j, k) for k in hidden if k != j)
-        if rise and fall:
+        fall = overall[j] > 0 and any(_carried(all_arcs, j, k) for k in hidden if k != j)
+        if rise or fall:
             continue
         partners = [k for k in hidden if k != j and overall[k] > 0]
         if not partners:
@@ -155,24 +162,34 @@ def _smallest_published(values: np.ndarray, mask: np.ndarray, exclude: int | Non
 
 
 def _hide_near(table: np.ndarray, mask: np.ndarray, i: int, j: int) -> bool:
-    """Hide a published cell in row i (else column j) to give cell (i, j) a cycle."""
-    import numpy as np
+    """Give cell (i, j) a cycle: hide the cheapest rectangle (i, j), (i, j2), (i2, j), (i2, j2).
 
-    # Prefer a column that already has hidden positive cells in other rows: that closes a cycle.
-    others = np.delete(np.arange(table.shape[0]), i)
-    helpful = (
-        (mask[others] & (table[others] > 0)).any(axis=0) if len(others) else np.zeros(table.shape[1], bool)
-    )
-    for allowed in (helpful, None):
-        row_mask = mask[i] if allowed is None else mask[i] | ~allowed
-        index = _smallest_published(table[i], row_mask)
-        if index is not None and not mask[i, index]:
-            mask[i, index] = True
-            return True
-    index = _smallest_published(table[:, j], mask[:, j])
-    if index is not None:
-        mask[index, j] = True
+    Round the rectangle (i, j) rises, (i2, j) falls, (i2, j2) rises and (i, j2) falls, so the
+    two falling cells must be positive. The cost is the sum of the cells newly hidden. With
+    no such rectangle, hide the smallest published cell in the row, else the column.
+    """
+    best: tuple[int, int, int] | None = None
+    for i2 in range(table.shape[0]):
+        if i2 == i or table[i2, j] <= 0:
+            continue
+        for j2 in range(table.shape[1]):
+            if j2 == j or table[i, j2] <= 0:
+                continue
+            cells = ((i, j2), (i2, j), (i2, j2))
+            if all(mask[c] for c in cells):
+                continue
+            cost = sum(int(table[c]) for c in cells if not mask[c])
+            if best is None or cost < best[0]:
+                best = (cost, i2, j2)
+    if best is not None:
+        _, i2, j2 = best
+        mask[i, j2] = mask[i2, j] = mask[i2, j2] = True
         return True
+    for values, hidden in ((table[i], mask[i]), (table[:, j], mask[:, j])):
+        index = _smallest_published(values, hidden)
+        if index is not None:
+            hidden[index] = True
+            return True
     return False
 
 
