@@ -32,6 +32,18 @@ DEFAULTS: dict[str, Any] = {
     "SIGN_IN_ATTEMPTS_PER_EMAIL": 5,
     "SIGN_IN_ATTEMPTS_PER_CLIENT": 20,
     "SIGN_IN_WINDOW": 15 * 60,
+    # Email (SMTP) for invitations, reminders and self-service links; unset = no email.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 587,
+    "MAIL_USE_STARTTLS": True,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": None,  # e.g. "Taking Stock consultation <consultation@local.gov.uk>"
+    "MAIL_TIMEOUT": 30,
+    "MAIL_SEND_SECONDS": 20,  # how long one web request sends for before offering "continue"
+    "SELF_SERVICE_PER_ADDRESS": 3,
+    "SELF_SERVICE_PER_CLIENT": 20,
+    "SELF_SERVICE_WINDOW": 60 * 60,
 }
 
 # Settings that may come from CONSULT_<NAME> environment variables; values are read as
@@ -48,6 +60,12 @@ ENVIRONMENT_SETTINGS = {
     "RATE_LIMIT_STORAGE_URL",
     "OFFICER_IDLE_TIMEOUT",
     "OFFICER_ABSOLUTE_TIMEOUT",
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USE_STARTTLS",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_FROM",
 }
 
 
@@ -58,6 +76,10 @@ TEXT_SETTINGS = {
     "RATE_LIMIT_STORAGE_URL",
     "ENV_NAME",
     "QUESTIONNAIRE",
+    "MAIL_SERVER",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_FROM",
 }
 
 
