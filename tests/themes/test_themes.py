@@ -34,8 +34,17 @@ def test_stop_words_keep_no_nothing_none() -> None:
     assert tokens("Nothing, none and no problems") == ["noth", "none", "no", "problem"]
 
 
-@pytest.mark.parametrize("text", ["nothing to improve", "No problems", "No complaints at all",
-                                  "Nothing could be improved", "I can't fault the staff", "couldn't be better"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nothing to improve",
+        "No problems",
+        "No complaints at all",
+        "Nothing could be improved",
+        "I can't fault the staff",
+        "couldn't be better",
+    ],
+)
 def test_vader_mended_for_denials_of_fault(text: str) -> None:
     assert polarity(text) != "negative"
 
@@ -44,7 +53,9 @@ def test_vader_still_reads_complaints() -> None:
     assert polarity("The staff were rude and the wait was terrible") == "negative"
 
 
-@pytest.mark.parametrize("text", ["", "  ", "n/a", "N/A", "No comment", "no comments.", "-", "not applicable"])
+@pytest.mark.parametrize(
+    "text", ["", "  ", "n/a", "N/A", "No comment", "no comments.", "-", "not applicable"]
+)
 def test_non_answers(text: str) -> None:
     assert is_non_answer(text)
 
@@ -159,7 +170,9 @@ def test_cli_help_and_json(export_csv: Path, tmp_path: Path) -> None:
     assert "INPUT" in _run("themes", "--help").output
     assert "--label" in _run("evaluate-themes", "--help").output
     out = tmp_path / "r.json"
-    result = _run("themes", str(export_csv), "--question", "q3", "--out", str(out), "--max-themes", "5", "--quiet")
+    result = _run(
+        "themes", str(export_csv), "--question", "q3", "--out", str(out), "--max-themes", "5", "--quiet"
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text(encoding="utf-8"))
     assert {q["question_id"] for q in data["questions"]} == {"q3"}
@@ -205,8 +218,9 @@ def test_nhs_agreement() -> None:
     from analysis.themes.evaluation import agreement, primary_themes
 
     data = pd.read_csv(NHS_DATA, dtype=str, keep_default_na=False)
-    answers = pd.DataFrame({"response_id": [f"r{i}" for i in range(len(data))], "question_id": "q1",
-                            "text": data["feedback"]})
+    answers = pd.DataFrame(
+        {"response_id": [f"r{i}" for i in range(len(data))], "question_id": "q1", "text": data["feedback"]}
+    )
     report = theme_answers(answers)
     predicted = primary_themes(answers, report.assignments)
     assert agreement(predicted, data["label"])["nmi"] >= 0.20
