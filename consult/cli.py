@@ -146,9 +146,9 @@ def officers_add(email: str, role: str, with_link: bool, base_url: str | None) -
 @click.option("--opens-on", help="New opening date, YYYY-MM-DD.")
 @click.option("--closes-on", help="New closing date, YYYY-MM-DD.")
 def dates(questionnaire: str | None, opens_on: str | None, closes_on: str | None) -> None:
-    """Show or change a consultation's opening and closing dates."""
+    """Show or change a consultation's opening and closing dates (changes are audited)."""
     app = _app()
-    from consult.data import consultations
+    from consult.data import closing, consultations
     from consult.data.consultations import DateError
     from consult.extensions import db
 
@@ -156,7 +156,7 @@ def dates(questionnaire: str | None, opens_on: str | None, closes_on: str | None
         consultation = _consultation(questionnaire or app.config["QUESTIONNAIRE"])
         if opens_on or closes_on:
             try:
-                consultations.set_dates(consultation, _parse_date(opens_on), _parse_date(closes_on))
+                closing.change_dates(consultation, _parse_date(opens_on), _parse_date(closes_on), None)
             except DateError as exc:
                 raise click.ClickException(str(exc)) from None
             db.session.commit()
@@ -263,6 +263,76 @@ def export_responses(out_path: Path, questionnaire: str | None) -> None:
         partial.unlink(missing_ok=True)
         raise click.ClickException(f"Could not write {out_path}: {exc.strerror}") from None
     click.echo(f"Wrote {written} response{'' if written == 1 else 's'} to {out_path}", err=True)
+
+
+@main.command()
+@click.option(
+    "--on", "on", required=True, help="The closing date, YYYY-MM-DD: the last day responses are accepted."
+)
+@click.option("--questionnaire", default=None, help="Consultation (questionnaire slug).")
+def close(on: str, questionnaire: str | None) -> None:
+    """Set the closing date: links stop accepting answers after the end of that day."""
+    app = _app()
+    from consult.data import closing, consultations
+    from consult.data.consultations import DateError
+    from consult.extensions import db
+
+    closes_on = _parse_date(on)
+    with app.app_context():
+        consultation = _consultation(questionnaire or app.config["QUESTIONNAIRE"])
+        try:
+            closing.change_dates(consultation, None, closes_on, None)
+        except DateError as exc:
+            raise click.ClickException(f"{exc}, {consultation.opens_on}") from None
+        db.session.commit()
+        click.echo(
+            f"{consultation.slug}: closes at the end of {consultation.closes_on} "
+            f"({consultations.state(consultation).replace('_', ' ')})"
+        )
+
+
+@main.command("purge-contacts")
+@click.option("--questionnaire", default=None, help="Consultation (questionnaire slug).")
+@click.option(
+    "--confirm",
+    "confirmation",
+    metavar="SLUG",
+    help="The consultation's slug, to confirm without the prompt (for scripts).",
+)
+def purge_contacts(questionnaire: str | None, confirmation: str | None) -> None:
+    """After closing: delete the invitation list and the response key, for good.
+
+    Responses, the export and reports keep working; no link works any more and no
+    response can be matched to a person. Asks you to type the consultation's slug.
+    """
+    app = _app()
+    from consult.data import closing
+    from consult.extensions import db
+
+    with app.app_context():
+        consultation = _consultation(questionnaire or app.config["QUESTIONNAIRE"])
+        if refusal := closing.purge_refusal(consultation):
+            raise click.ClickException(f"{refusal} Nothing was deleted.")
+        if confirmation is None:
+            click.echo(
+                "This deletes every invitation (names, email addresses, organisations), any queued "
+                "emails and the response key. It cannot be undone.",
+                err=True,
+            )
+            confirmation = click.prompt(
+                f"Type {consultation.slug} to confirm", default="", show_default=False
+            )
+        if confirmation.strip() != consultation.slug:
+            raise click.ClickException(f"You did not type {consultation.slug}. Nothing was deleted.")
+        result = closing.purge_contacts(consultation, None)
+        db.session.commit()
+        closing.scrub_storage()
+    click.echo(
+        f"Deleted {result.invitations} invitations and {result.messages} queued emails; "
+        f"destroyed the response key ({result.response_keys} responses unlinked). "
+        "Responses and reports still work.",
+        err=True,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

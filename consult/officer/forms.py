@@ -1,3 +1,101 @@
 """Forms for the officers' pages."""
 
 from __future__ import annotations
+
+import datetime as _dt
+
+from flask_wtf import FlaskForm
+from wtforms import Field, RadioField, SelectChoice, StringField
+from wtforms.validators import AnyOf, InputRequired, ValidationError
+
+# --- Dates, keyed-in responses and purge (dashboard, closing) ---------------------------
+
+
+def _parse_day_month_year(day: str, month: str, year: str, what: str) -> _dt.date:
+    """A date from GOV.UK's three boxes, or a ValidationError saying what is wrong."""
+    parts = {"day": day.strip(), "month": month.strip(), "year": year.strip()}
+    if not any(parts.values()):
+        raise ValidationError(f"Enter the {what}")
+    if missing := [name for name, value in parts.items() if not value]:
+        raise ValidationError(f"The {what} must include a {' and '.join(missing)}")
+    if not all(value.isdigit() for value in parts.values()):
+        raise ValidationError(f"The {what} must be a real date, for example 31 3 2015")
+    if len(parts["year"]) != 4:
+        raise ValidationError(f"The year of the {what} must include 4 numbers")
+    try:
+        return _dt.date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+    except ValueError:
+        raise ValidationError(f"The {what} must be a real date") from None
+
+
+class DateParts:
+    """Validator for a `StringField` named X_day whose month and year are X_month and X_year."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        stem = field.name.removesuffix("_day")
+        form.parsed[stem] = _parse_day_month_year(
+            field.data or "", form[f"{stem}_month"].data or "", form[f"{stem}_year"].data or "", self.what
+        )
+
+
+class DatesForm(FlaskForm):
+    """The opening and closing dates, as three boxes each (GOV.UK date input)."""
+
+    opens_on_day = StringField("Day", validators=[DateParts("opening date")])
+    opens_on_month = StringField("Month")
+    opens_on_year = StringField("Year")
+    closes_on_day = StringField("Day", validators=[DateParts("closing date")])
+    closes_on_month = StringField("Month")
+    closes_on_year = StringField("Year")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.parsed: dict[str, _dt.date] = {}
+
+    @classmethod
+    def for_dates(cls, opens_on: _dt.date, closes_on: _dt.date) -> DatesForm:
+        data: dict[str, str] = {}
+        for stem, value in (("opens_on", opens_on), ("closes_on", closes_on)):
+            data |= {
+                f"{stem}_day": str(value.day),
+                f"{stem}_month": str(value.month),
+                f"{stem}_year": str(value.year),
+            }
+        return cls(formdata=None, data=data)
+
+
+KEYED_IN_CHANNELS = (("email", "By email"), ("paper", "On paper"), ("other", "Another way"))
+
+
+class KeyedInForm(FlaskForm):
+    """How a keyed-in response arrived (its answers and About you use the respondent's forms)."""
+
+    channel = RadioField(
+        "How did this response arrive?",
+        choices=[SelectChoice(value, label) for value, label in KEYED_IN_CHANNELS],
+        validate_choice=False,
+        validators=[
+            InputRequired("Select how the response arrived"),
+            AnyOf([value for value, _ in KEYED_IN_CHANNELS], message="Select how the response arrived"),
+        ],
+    )
+
+
+class PurgeForm(FlaskForm):
+    """Typed confirmation before the contact list and response key are destroyed."""
+
+    confirm = StringField(
+        "Type the consultation's short name to confirm",
+        validators=[InputRequired("Type the consultation's short name to confirm")],
+    )
+
+    def __init__(self, slug: str, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.slug = slug
+
+    def validate_confirm(self, field: Field) -> None:
+        if (field.data or "").strip() != self.slug:
+            raise ValidationError(f"Type {self.slug} exactly to confirm, or go back to the dashboard")

@@ -1,0 +1,87 @@
+"""Downloads from the dashboard: counts as CSV, XLSX and an HTML report; the response export.
+
+The counts come from the analysis package (issue 4), run in-process on the rows of the
+anonymised export, with disclosure control at the consultation's threshold. An analyst
+may download all of these: none carries a contact detail. Every download is audited.
+"""
+
+from __future__ import annotations
+
+import io
+
+from flask import Response, abort
+from flask_login import current_user
+
+from consult.data import audit, consultations
+from consult.data.export import RESPONSE_COLUMNS, export_columns, response_rows, write_csv
+from consult.extensions import db
+from consult.models import Consultation
+from consult.officer.blueprint import bp, current_consultation
+
+BREAKDOWNS = ("role", "organisation_type", "region", "channel")
+COUNT_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "html": "text/html; charset=utf-8",
+}
+
+
+def counts_result(consultation: Consultation):  # noqa: ANN201 - analysis.counts.CountsResult
+    """Counts of every single-choice question, overall and by each breakdown, suppressed."""
+    import pandas as pd
+
+    from analysis.counts import count_responses
+    from analysis.loading import prepare_responses
+
+    questionnaire = consultations.questionnaire_of(consultation)
+    wanted = [*RESPONSE_COLUMNS, *(q.id for q in questionnaire.questions if q.is_single_choice)]
+    frame = pd.DataFrame(response_rows(consultation, questionnaire), columns=export_columns(questionnaire))
+    frame = frame[wanted].replace("", None)
+    loaded = prepare_responses(frame, questionnaire, source=f"{consultation.slug} (database)")
+    return count_responses(loaded, by=BREAKDOWNS, threshold=consultation.disclosure_threshold or 10)
+
+
+def _attachment(body: bytes | str, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/downloads/counts.<fmt>")
+def download_counts(fmt: str) -> Response:
+    """The counts as CSV, XLSX or a single-file HTML report (analysts and officers)."""
+    if fmt not in COUNT_FORMATS:
+        abort(404)
+    consultation = current_consultation()
+    result = counts_result(consultation)
+    if fmt == "csv":
+        from analysis.count_tables import write_csv as write_counts_csv
+
+        text = io.StringIO()
+        write_counts_csv(result, text)
+        body: bytes | str = "\ufeff" + text.getvalue()
+    elif fmt == "xlsx":
+        from analysis.count_tables import write_xlsx
+
+        binary = io.BytesIO()
+        write_xlsx(result, binary)
+        body = binary.getvalue()
+    else:
+        from analysis.count_report import render_report
+
+        body = render_report(result)
+    audit.record("exported", current_user.email, f"{consultation.slug}: counts ({fmt.upper()})")
+    db.session.commit()
+    return _attachment(body, COUNT_FORMATS[fmt], f"{consultation.slug}-counts.{fmt}")
+
+
+@bp.get("/downloads/responses.csv")
+def download_responses() -> Response:
+    """The anonymised response-level export (no contact details), safe to open in Excel."""
+    consultation = current_consultation()
+    questionnaire = consultations.questionnaire_of(consultation)
+    text = io.StringIO()
+    count = write_csv(response_rows(consultation, questionnaire), questionnaire, text)
+    audit.record("exported", current_user.email, f"{consultation.slug}: {count} responses (CSV)")
+    db.session.commit()
+    return _attachment("\ufeff" + text.getvalue(), COUNT_FORMATS["csv"], f"{consultation.slug}-responses.csv")
