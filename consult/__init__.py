@@ -17,6 +17,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from consult.extensions import csrf, db, migrate
     from consult.officer.routes import bp as officer_bp
     from consult.respond.routes import bp as respond_bp
+    from consult.respond.self_service import bp as self_service_bp
 
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_folder())
     configure(app, test_config)
@@ -33,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(web.bp)
     app.register_blueprint(respond_bp)
+    app.register_blueprint(self_service_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(officer_bp)
     security.init_app(app)

@@ -22,6 +22,7 @@ PUBLIC_ENDPOINTS = {
     "auth.sign_in",
     "auth.sign_in_link",
     "auth.sign_out",
+    "self_service.request_link",
 }
 
 

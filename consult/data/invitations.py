@@ -205,7 +205,9 @@ def check_rows(rows: Iterable[Sequence[object]], profile: Profile) -> CheckedLis
                     email=normalise_email(values["email"]),
                     organisation=values["organisation"],
                     role=categories["role"][0][values["role"].casefold()],
-                    organisation_type=categories["organisation_type"][0][values["organisation_type"].casefold()],
+                    organisation_type=categories["organisation_type"][0][
+                        values["organisation_type"].casefold()
+                    ],
                     region=categories["region"][0][values["region"].casefold()],
                 )
             )
@@ -260,9 +262,7 @@ def import_people(consultation: Consultation, people: Sequence[Person]) -> Impor
     Only for a list whose check found no errors. Takes the consultation's row lock (on
     PostgreSQL) so that two uploads at once cannot add the same person twice.
     """
-    db.session.execute(
-        select(Consultation.id).where(Consultation.id == consultation.id).with_for_update()
-    )
+    db.session.execute(select(Consultation.id).where(Consultation.id == consultation.id).with_for_update())
     existing = set(
         db.session.scalars(
             select(func.lower(Invitation.email)).where(

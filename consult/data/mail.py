@@ -178,7 +178,11 @@ def queue(consultation: Consultation, kind: str, *, new_link: bool = False) -> t
     ids = list(db.session.scalars(query.order_by(Invitation.id)))
     db.session.add_all(
         OutboxMessage(
-            consultation_id=consultation.id, invitation_id=i, kind=kind, status="pending", batch=batch,
+            consultation_id=consultation.id,
+            invitation_id=i,
+            kind=kind,
+            status="pending",
+            batch=batch,
             created_at=now,
         )
         for i in ids

@@ -1,0 +1,138 @@
+"""The public page where anyone not invited personally gets their own link by email (seed line 873).
+
+The email address is used to send the link and is then forgotten: the invitation made
+for it has no email, name or organisation, the address is never logged, and the rate
+limit keys are keyed hashes of it. The page says the same thing whatever happened to the
+address (new, already on the invitation list, or over its limit), so it cannot be used
+to find out who has been invited or who has asked.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, render_template, request
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import EmailField
+from wtforms.validators import InputRequired, Length
+
+from consult.data import consultations, invitations, links, mail, mail_text
+from consult.data.consultations import ConsultationState
+from consult.extensions import csrf, db
+from consult.models import Consultation, Invitation, Origin
+from consult.ratelimit import key_for, rate_limits
+
+bp = Blueprint("self_service", __name__)
+# The form checks its own CSRF token, so an expired page is shown again with a message.
+csrf.exempt(bp)
+
+Page = str | WerkzeugResponse | tuple[str, int]
+EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.org"
+TOO_MANY_FROM_CLIENT = (
+    "There have been too many requests for links from this device or network. Wait an hour, then try again."
+)
+EXPIRED = "The page had expired. Enter your email address again."
+SEND_FAILED = "Your link could not be sent just now. Check the email address, then try again later."
+
+
+class RequestLinkForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        validators=[InputRequired("Enter your email address"), Length(max=320, message=EMAIL_FORMAT)],
+    )
+
+
+@bp.before_request
+def mark_respondent_page() -> None:
+    g.respondent_page = True  # no referrer leaves these pages
+
+
+def _page(
+    consultation: Consultation, form: RequestLinkForm, problem: str | None = None, status: int = 200
+) -> Page:
+    questionnaire = consultations.questionnaire_of(consultation)
+    return (
+        render_template(
+            "respond/get_link.html",
+            form=form,
+            problem=problem,
+            consultation=consultation,
+            questionnaire=questionnaire,
+            state=consultations.state(consultation),
+            mail_ready=mail.settings_from(current_app.config) is not None,
+        ),
+        status,
+    )
+
+
+def _allowed(email: str) -> tuple[bool, bool]:
+    """(client allowed, address allowed) under the shared rate limits; both are counted."""
+    config = current_app.config
+    window = int(config["SELF_SERVICE_WINDOW"])
+    secret = str(config["SECRET_KEY"])
+    client_ok = rate_limits().hit(
+        key_for("self-service-client", secret, request.remote_addr or ""),
+        int(config["SELF_SERVICE_PER_CLIENT"]),
+        window,
+    )
+    address_ok = rate_limits().hit(
+        key_for("self-service-address", secret, email), int(config["SELF_SERVICE_PER_ADDRESS"]), window
+    )
+    return client_ok, address_ok
+
+
+def _letter(consultation: Consultation, email: str) -> tuple[mail_text.Letter, int | None]:
+    """The email for `email`, and the id of the self-service invitation made for it (if any)."""
+    questionnaire = consultations.questionnaire_of(consultation)
+    if invitations.is_on_list(consultation, email):
+        return mail_text.already_invited(questionnaire, consultation.closes_on), None
+    issued = links.issue_link(consultation, kind=Origin.SELF_SERVICE)
+    base_url = current_app.config.get("BASE_URL") or request.url_root
+    link = mail.link_url(base_url, issued.token)
+    return mail_text.self_service(questionnaire, consultation.closes_on, link), issued.invitation.id
+
+
+@bp.route("/get-a-link", methods=["GET", "POST"])
+def request_link() -> Page:
+    consultation = consultations.get_by_slug(current_app.config["QUESTIONNAIRE"])
+    if consultation is None:
+        abort(404, "There is no consultation here yet.")
+    form = RequestLinkForm()
+    if request.method == "GET":
+        return _page(consultation, form)
+    settings = mail.settings_from(current_app.config)
+    if consultations.state(consultation) is not ConsultationState.OPEN or settings is None:
+        return _page(consultation, form, status=403)
+    if not form.validate():
+        problem = EXPIRED if "csrf_token" in form.errors else None
+        return _page(consultation, form, problem=problem, status=400)
+    email = invitations.normalise_email(form.email.data or "")
+    if not invitations.is_email(email):
+        form.email.errors = [EMAIL_FORMAT]
+        return _page(consultation, form, status=400)
+    client_ok, address_ok = _allowed(email)
+    if not client_ok:
+        return _page(consultation, form, problem=TOO_MANY_FROM_CLIENT, status=429)
+    if address_ok:
+        letter, invitation_id = _letter(consultation, email)
+        # Commit before talking to the mail server, so no transaction is held meanwhile.
+        db.session.commit()
+        try:
+            mail.send_one(settings, mail_text.to_message(letter, sender=settings.sender, to=email))
+        except mail.MailError:
+            if invitation_id is not None:
+                _withdraw(invitation_id)
+            return _page(consultation, form, problem=SEND_FAILED, status=503)
+    # Over the address's limit, nothing is sent, but the page is the same.
+    return render_template(
+        "respond/link_sent.html",
+        consultation=consultation,
+        questionnaire=consultations.questionnaire_of(consultation),
+    )
+
+
+def _withdraw(invitation_id: int) -> None:
+    """Revoke a self-service link whose email could not be sent."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is not None:
+        links.revoke(invitation)
+    db.session.commit()
