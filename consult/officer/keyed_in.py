@@ -62,11 +62,16 @@ def key_in_response() -> str | WerkzeugResponse | tuple[str, int]:
     )
     db.session.commit()
     message = "Response saved and counted as submitted."
-    if cleared:
-        numbers = ", ".join(str(n) for n in cleared)
+    if len(cleared) == 1:
         message += (
-            f" The answer to question {numbers} was not kept because, given the other answers, "
+            f" The answer to question {cleared[0]} was not kept because, given the other answers, "
             "that question does not apply."
+        )
+    elif cleared:
+        numbers = ", ".join(str(n) for n in cleared[:-1]) + f" and {cleared[-1]}"
+        message += (
+            f" The answers to questions {numbers} were not kept because, given the other answers, "
+            "those questions do not apply."
         )
     flash(message, "success")
     return redirect(url_for("officer.key_in_response"), 303)
