@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as _dt
 
 from flask_wtf import FlaskForm
-from wtforms import Field, RadioField, SelectChoice, StringField
-from wtforms.validators import AnyOf, InputRequired, ValidationError
+from flask_wtf.file import FileField
+from wtforms import BooleanField, Field, RadioField, SelectChoice, StringField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, ValidationError
 
 # --- Dates, keyed-in responses and purge (dashboard, closing) ---------------------------
 
@@ -99,3 +100,68 @@ class PurgeForm(FlaskForm):
     def validate_confirm(self, field: Field) -> None:
         if (field.data or "").strip() != self.slug:
             raise ValidationError(f"Type {self.slug} exactly to confirm, or go back to the dashboard")
+
+
+# --- Invitation list, sending and mail merge (invitations) ------------------------------
+
+
+class UploadListForm(FlaskForm):
+    """The invitation list file: CSV or Excel (.xlsx)."""
+
+    file = FileField("Upload a file")
+
+    def validate_file(self, field: Field) -> None:
+        if not field.data or not getattr(field.data, "filename", ""):
+            raise ValidationError("Select a CSV or Excel file")
+        if not field.data.filename.lower().endswith((".csv", ".xlsx", ".txt")):
+            raise ValidationError("The selected file must be a CSV or an Excel workbook (.xlsx)")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that does something after the page has said what it will do (CSRF only)."""
+
+
+REMINDER_CONTENT = (
+    ("same_link", "Remind them to use the link they were sent (keeps anything they have saved)"),
+    ("new_link", "Send a new link, which replaces the earlier one"),
+)
+
+
+class ReminderForm(FlaskForm):
+    """Whether reminders point to the link already sent or carry a new one."""
+
+    content = RadioField(
+        "What should the reminder contain?",
+        choices=[SelectChoice(value, label) for value, label in REMINDER_CONTENT],
+        default="same_link",
+        validate_choice=False,
+        validators=[
+            InputRequired("Select what the reminder should contain"),
+            AnyOf([v for v, _ in REMINDER_CONTENT], message="Select what the reminder should contain"),
+        ],
+    )
+
+
+MAIL_MERGE_SCOPES = (
+    ("new", "People who have not been sent a link yet"),
+    ("not_responded", "Everyone who has not responded (their earlier links stop working)"),
+)
+
+
+class MailMergeForm(FlaskForm):
+    """Who to put in the mail-merge file, and a confirmation that their links are re-issued."""
+
+    scope = RadioField(
+        "Who should be in the file?",
+        choices=[SelectChoice(value, label) for value, label in MAIL_MERGE_SCOPES],
+        default="new",
+        validate_choice=False,
+        validators=[
+            InputRequired("Select who should be in the file"),
+            AnyOf([v for v, _ in MAIL_MERGE_SCOPES], message="Select who should be in the file"),
+        ],
+    )
+    confirm = BooleanField(
+        "I understand that this makes new links, and that any earlier links of these people stop working",
+        validators=[DataRequired("Confirm that you understand that earlier links stop working")],
+    )
