@@ -165,12 +165,14 @@ def test_xlsx_lists_are_read(app: Flask, officer_client: FlaskClient) -> None:
     assert len(people) == 20 and people[3].name == "12345"
 
     rows[5][5] = "Narnia"
-    response = upload(officer_client, xlsx_bytes(rows + [person(99)]), "list.xlsx")
+    response = upload(officer_client, xlsx_bytes([*rows, person(99)]), "list.xlsx")
     assert response.status_code == 400 and b"<td>7</td><td>Region</td>" in response.data
     assert len(listed(app)) == 20
 
 
-def test_reupload_adds_only_new_people_and_never_reissues_a_link(app: Flask, officer_client: FlaskClient) -> None:
+def test_reupload_adds_only_new_people_and_never_reissues_a_link(
+    app: Flask, officer_client: FlaskClient
+) -> None:
     assert upload(officer_client, csv_bytes([person(i) for i in range(5)])).status_code == 303
     with app.app_context():
         from consult.data import links
@@ -183,9 +185,10 @@ def test_reupload_adds_only_new_people_and_never_reissues_a_link(app: Flask, off
     again[0][2] = "A renamed council"
     response = upload(officer_client, csv_bytes(again))
     assert response.status_code == 303
-    assert "2 people added to the invitation list. 5 already on the list" in officer_client.get(
-        "/officer/invitations"
-    ).data.decode()
+    assert (
+        "2 people added to the invitation list. 5 already on the list"
+        in officer_client.get("/officer/invitations").data.decode()
+    )
     people = listed(app)
     assert len(people) == 7
     assert people[0].organisation == "Council 0"  # left as it was
@@ -242,7 +245,10 @@ def test_an_analyst_gets_403_on_every_contact_detail_page(
         assert b"person0@" not in response.data
     assert b"/officer/invitations" not in analyst_client.get("/officer/").data  # no nav link either
     with app.app_context():
-        assert db.session.scalar(select(func.count(Invitation.id)).where(Invitation.token_digest.is_not(None))) == 0
+        assert (
+            db.session.scalar(select(func.count(Invitation.id)).where(Invitation.token_digest.is_not(None)))
+            == 0
+        )
 
 
 def _mail_merge(client: FlaskClient, **data: str) -> object:
@@ -250,9 +256,11 @@ def _mail_merge(client: FlaskClient, **data: str) -> object:
     return client.post("/officer/invitations/mail-merge", data={"csrf_token": csrf_token(page.data), **data})
 
 
-def test_mail_merge_needs_confirmation_then_gives_working_links(app: Flask, officer_client: FlaskClient) -> None:
+def test_mail_merge_needs_confirmation_then_gives_working_links(
+    app: Flask, officer_client: FlaskClient
+) -> None:
     rows = [person(i) for i in range(4)]
-    rows[1][0] = "=HYPERLINK(\"http://evil.example\")"
+    rows[1][0] = '=HYPERLINK("http://evil.example")'
     upload(officer_client, csv_bytes(rows))
     page = officer_client.get("/officer/invitations/mail-merge")
     assert b"earlier link stops working" in page.data
@@ -271,15 +279,23 @@ def test_mail_merge_needs_confirmation_then_gives_working_links(app: Flask, offi
     assert visitor.get(f"/r/{tokens[0]}").headers["Location"].endswith("/respond/")
 
     # Nobody is left without a link, so a second "new" file is empty; re-issuing revokes.
-    assert len(list(csv.reader(io.StringIO(_mail_merge(officer_client, scope="new", confirm="y").data.decode())))) == 1
+    assert (
+        len(
+            list(csv.reader(io.StringIO(_mail_merge(officer_client, scope="new", confirm="y").data.decode())))
+        )
+        == 1
+    )
     reissued = _mail_merge(officer_client, scope="not_responded", confirm="y")
     new_tokens = [r["link"].rsplit("/r/", 1)[1] for r in csv.DictReader(io.StringIO(reissued.data.decode()))]
     assert len(new_tokens) == 4 and not set(new_tokens) & set(tokens)
     assert app.test_client().get(f"/r/{tokens[0]}").status_code == 404
     assert app.test_client().get(f"/r/{new_tokens[0]}").status_code == 303
     with app.app_context():
-        details = [e.detail for e in db.session.scalars(select(AuditEvent).where(
-            AuditEvent.action == "downloaded mail-merge file"
-        ))]
+        details = [
+            e.detail
+            for e in db.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "downloaded mail-merge file")
+            )
+        ]
     assert details[0].startswith("4 links made (new)") and len(details) == 3
     assert not any(t in d for d in details for t in tokens + new_tokens)
