@@ -7,7 +7,9 @@ import datetime as dt
 import io
 import re
 import secrets
+import threading
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -285,3 +287,89 @@ def test_downloads_work_with_no_responses(officer_client: FlaskClient) -> None:
     assert officer_client.get("/officer/downloads/counts.pdf").status_code == 404
     page = officer_client.get("/officer/")
     assert page.status_code == 200 and b"No responses yet" in page.data
+
+
+@pytest.mark.e2e
+def test_every_officer_page_passes_axe_in_chromium(tmp_path: Path) -> None:
+    """Dashboard (open and closed), dates, keyed-in entry, purge and audit log, with and without errors."""
+    from flask_migrate import upgrade
+    from werkzeug.serving import make_server
+
+    from consult import create_app
+    from tests.browser import assert_accessible, chromium
+    from tests.conftest import OFFICER_PASSWORD, TEST_SECRET, add_officer
+
+    app = create_app(
+        {
+            "ENV_NAME": "development",  # plain HTTP: the session cookie is not Secure-only
+            "SECRET_KEY": TEST_SECRET,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'consult.sqlite3'}",
+        }
+    )
+    with app.app_context():
+        upgrade()
+        consultations.ensure_consultation("taking-stock", today() - dt.timedelta(days=10))
+        db.session.commit()
+    add_officer(app)
+    invite(app, 12, LEADER)
+    for index in range(11):
+        add_response(
+            app,
+            origin=Origin.INVITED,
+            profile=LEADER,
+            answers={"q1": "Don't know", "q13": "Yes"},
+            submitted=index < 10,
+            started_on=DAY_1,
+            submitted_on=DAY_2,
+        )
+    add_response(app, origin=Origin.KEYED_IN, profile=CHIEF, answers={"q8": "No"}, channel=Channel.PAPER)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    root = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with chromium() as browser:
+            context = browser.new_context(bypass_csp=True)  # only so that axe-core can be injected
+            context.set_default_timeout(10_000)
+            page = context.new_page()
+            page.goto(f"{root}/sign-in")
+            page.fill("#email", "officer@lga.example")
+            page.fill("#password", OFFICER_PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{root}/officer/")
+            assert "fewer than 10" in page.content()
+            assert_accessible(page)
+            for path in ("/officer/dates", "/officer/responses/new", "/officer/purge", "/officer/audit"):
+                page.goto(root + path)
+                assert_accessible(page)
+            page.goto(f"{root}/officer/responses/new")
+            page.click("text=Save response")
+            assert "There is a problem" in page.content()
+            assert_accessible(page)
+            page.goto(f"{root}/officer/dates")
+            page.fill("#closes_on_day", "31")
+            page.fill("#closes_on_month", "2")
+            page.click("text=Save dates")
+            assert "must be a real date" in page.content()
+            assert_accessible(page)
+            yesterday = today() - dt.timedelta(days=1)
+            page.goto(f"{root}/officer/dates")
+            page.fill("#closes_on_day", str(yesterday.day))
+            page.fill("#closes_on_month", str(yesterday.month))
+            page.fill("#closes_on_year", str(yesterday.year))
+            page.click("text=Save dates")
+            page.wait_for_url(f"{root}/officer/")
+            assert "fewer than 10" not in page.content()
+            assert_accessible(page)
+            page.goto(f"{root}/officer/purge")
+            page.fill("#confirm", "wrong")
+            page.click("text=Delete contact details >> nth=-1")
+            assert "Type taking-stock exactly" in page.content()
+            assert_accessible(page)
+            context.close()
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()
