@@ -8,6 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from consult.cli import main
 from consult.data import consultations, mail
 from consult.extensions import db
 from consult.models import AuditEvent, Invitation, OutboxMessage
@@ -255,3 +256,17 @@ def test_nothing_is_sent_after_the_closing_date(
     response = send_invitations(officer_client)
     assert response.status_code == 400 and b"The consultation has closed" in response.data
     assert mail_server.messages == [] and outbox(app) == []
+
+
+def test_the_command_queues_and_sends_and_is_safe_to_rerun(
+    app: Flask, officer_client: FlaskClient, mail_server: MailServer
+) -> None:
+    upload(officer_client, csv_bytes([person(i) for i in range(3)]))
+    runner = app.test_cli_runner()
+    result = runner.invoke(main, ["mail", "send", "--invitations"])
+    assert result.exit_code == 0, result.output
+    assert "Sent 3; refused 0; still to send 0" in result.output
+    again = runner.invoke(main, ["mail", "send", "--invitations"])
+    assert again.exit_code == 0 and "Queued 0" in again.output
+    assert len(mail_server.messages) == 3
+    assert all(links_in(m)[0] for m in mail_server.messages)
