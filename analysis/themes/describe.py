@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -12,12 +13,30 @@ from nltk.metrics import BigramAssocMeasures, TrigramAssocMeasures
 
 from analysis.themes.text import KEPT_WORDS, STOP_WORDS, stem
 
-__all__ = ["key_terms", "phrase_label", "pick_quotes", "surface_forms"]
+__all__ = ["key_terms", "phrase_labels", "pick_quotes", "surface_forms"]
 
 _PLACEHOLDERS = frozenset({"email", "phone", "postcode", "url"})
-_START_OK = frozenset({"no", "not", "nothing", "none", "more", "less", "everything", "all"})
+_START_OK = frozenset({"no", "nothing", "none", "more", "less", "everything", "all"})
 _END_OK = frozenset({"nothing", "none", "everything"})
 _CANDIDATES = 40
+_CONTRACTIONS = {
+    "can not": "cannot",
+    "do not": "don't",
+    "does not": "doesn't",
+    "did not": "didn't",
+    "is not": "isn't",
+    "are not": "aren't",
+    "was not": "wasn't",
+    "were not": "weren't",
+    "could not": "couldn't",
+    "would not": "wouldn't",
+    "should not": "shouldn't",
+    "will not": "won't",
+    "have not": "haven't",
+    "has not": "hasn't",
+    "had not": "hadn't",
+}
+_CONTRACTION = re.compile(r"\b(?:" + "|".join(_CONTRACTIONS) + r")\b")
 _NOT_TERMS = frozenset({"all", "more", "less", "not", "email", "phone", "postcode", "url"})
 
 
@@ -63,10 +82,13 @@ def _edge_ok(word: str, allowed: frozenset[str]) -> bool:
     )
 
 
-def phrase_label(
-    theme_answers: Sequence[list[list[str]]], phrase_share_all: dict[str, float], fallback: Sequence[str]
-) -> str:
-    """A short phrase from the theme's answers: the collocation best marking the theme.
+def phrase_labels(
+    theme_answers: Sequence[list[list[str]]],
+    phrase_share_all: dict[str, float],
+    fallback: Sequence[str],
+    limit: int = 5,
+) -> list[str]:
+    """Short phrases from the theme's answers, best first: the collocations marking the theme.
 
     Each answer in `theme_answers` is a list of word lists, one per clause.
 
@@ -74,7 +96,8 @@ def phrase_label(
     least 3 answers, not starting or ending with a stop word); each is scored by the share
     of the theme's answers using it, squared, × log(lift over all answers), `phrase_share_all` giving
     the share of all answers using each phrase, doubled for phrases holding one of the
-    theme's top three key terms (`fallback`). Falls back to the first two key terms.
+    theme's top three key terms (`fallback`). "can not" and the like are shown as "cannot",
+    "don't". The last entry is always the first two key terms, as a fallback.
     """
     theme_words = [segment for answer in theme_answers for segment in answer]
     min_freq = 3 if len(theme_answers) >= 30 else 2
@@ -85,13 +108,15 @@ def phrase_label(
     ):
         finder = finder_cls.from_documents(theme_words)
         finder.apply_freq_filter(min_freq)
-        finder.apply_ngram_filter(lambda *ws: not (_edge_ok(ws[0], _START_OK) and _edge_ok(ws[-1], _END_OK)))
+        finder.apply_ngram_filter(
+            lambda *ws: not ((_edge_ok(ws[0], _START_OK) or ws[1] == "not") and _edge_ok(ws[-1], _END_OK))
+        )
         candidates.update(ng for ng, _ in finder.score_ngrams(measure)[:_CANDIDATES])
+    scored: list[tuple[float, str]] = []
     if candidates:
         n = len(theme_answers)
         top_terms = set(fallback[:3])
         counts = Counter(ng for answer in theme_answers for ng in _ngrams_of(answer, candidates))
-        best: tuple[float, str] | None = None
         for ng, c in counts.items():
             phrase = " ".join(ng)
             share_in = c / n
@@ -99,12 +124,19 @@ def phrase_label(
             score = share_in**2 * math.log(max(lift, 1.0001)) * (1.15 if len(ng) == 3 else 1.0)
             if set(ng) & top_terms:
                 score *= 2.0
-            if c >= min_freq and (best is None or (-score, phrase) < (-best[0], best[1])):
-                best = (score, phrase)
-        if best is not None:
-            return best[1][:1].upper() + best[1][1:]
+            if c >= min_freq:
+                scored.append((-score, phrase))
+    labels: list[str] = []
+    for _, phrase in sorted(scored):
+        shown = _CONTRACTION.sub(lambda m: _CONTRACTIONS[m.group(0)], phrase)
+        shown = shown[:1].upper() + shown[1:]
+        if shown not in labels:
+            labels.append(shown)
+        if len(labels) >= limit - 1:
+            break
     words = [w for w in fallback[:2] if w]
-    return (", ".join(words) or "Mixed answers").capitalize()
+    labels.append((", ".join(words) or "Mixed answers").capitalize())
+    return labels
 
 
 def _ngrams_of(answer: list[list[str]], wanted: set[tuple[str, ...]]) -> set[tuple[str, ...]]:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from analysis.themes.campaigns import find_campaigns
 from analysis.themes.clustering import OTHER, cluster
-from analysis.themes.describe import key_terms, phrase_label, pick_quotes, surface_forms
+from analysis.themes.describe import key_terms, phrase_labels, pick_quotes, surface_forms
 from analysis.themes.model import ThemeOptions, ThemeReport, ThemesError
 from analysis.themes.redaction import redact
 from analysis.themes.sentiment import sentiment, sentiment_shares
@@ -23,7 +23,7 @@ __all__ = ["Engine", "engine_for", "theme_answers"]
 Progress = Callable[[str], None]
 _PHRASE_SAMPLE = 20_000
 _SEGMENT = re.compile(r"[.!?;:,()\n\r\t\[\]\"]+|\s-\s")
-_LABEL_SAMPLE = 2_000
+_LABEL_SAMPLE = 1_000
 
 
 class Engine(Protocol):
@@ -132,8 +132,8 @@ def _one_question(
     doc_of_key = {k: i for i, k in enumerate(distinct["key"])}
     work["doc"] = work["key"].map(doc_of_key)
     doc_texts = distinct["text"].tolist()
-    doc_words = [words(t) for t in doc_texts]
     doc_segments = [[ws for seg in _SEGMENT.split(t) if (ws := words(seg))] for t in doc_texts]
+    doc_words = [[w for ws in segments for w in ws] for segments in doc_segments]
     doc_tokens = [
         [stem(w) for w in ws if len(w) > 1 and w not in STOP_WORDS and w not in _PLACEHOLDER_WORDS]
         for ws in doc_words
@@ -265,18 +265,21 @@ def _describe(
             label_docs.extend([doc_segments[d]] * max(1, min(round(doc_weights[d]), 20)))
             if len(label_docs) >= _LABEL_SAMPLE:
                 break
-        label = phrase_label(label_docs, shares, terms)
+        labels = phrase_labels(label_docs, shares, terms)
         primary_mask = clusters.primary[docs] == j
         row = _theme_row(
-            work, answer_mask, primary_mask & quotable, clusters.similarity[docs, j], label, terms, base
+            work, answer_mask, primary_mask & quotable, clusters.similarity[docs, j], labels[0], terms, base
         )
-        found.append(row | {"_j": j})
-    found.sort(key=lambda r: (-r["count"], r["label"]))
-    seen: Counter[str] = Counter()
+        found.append(row | {"_j": j, "_labels": labels})
+    found.sort(key=lambda r: (-r["count"], r["_j"]))
+    used: set[str] = set()
     for n, row in enumerate(found, start=1):
-        seen[row["label"]] += 1
-        if seen[row["label"]] > 1:
-            row["label"] = f"{row['label']} ({', '.join(row['terms'][:2])})"
+        options = row.pop("_labels")
+        label = next((lab for lab in options if lab not in used), options[0])
+        if label in used:
+            label = f"{label} ({', '.join(row['terms'][:2])})"
+        used.add(label)
+        row["label"] = label
         row["theme_id"] = f"{question_id}-t{n:02d}"
     ids = {row.pop("_j"): row["theme_id"] for row in found}
     other_mask = clusters.primary[docs] == OTHER if len(docs) else np.zeros(0, bool)

@@ -28,6 +28,9 @@ _PHONE = re.compile(
 )
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def redact(text: str) -> str:
     """`text` with emails, URLs, UK postcodes and phone numbers replaced by [email] etc.
 
@@ -36,8 +39,13 @@ def redact(text: str) -> str:
     """
     if not text:
         return text
-    text = _EMAIL.sub("[email]", text)
-    text = _EMAIL_SPELT.sub("[email]", text)
-    text = _URL.sub("[url]", text)
-    text = _POSTCODE.sub("[postcode]", text)
-    return _PHONE.sub("[phone]", text)
+    lower = text.lower()
+    if "@" in text or "(at)" in lower or "[at]" in lower:
+        text = _EMAIL.sub("[email]", text)
+        text = _EMAIL_SPELT.sub("[email]", text)
+    if "." in text or "/" in text:
+        text = _URL.sub("[url]", text)
+    if _DIGIT.search(text):  # postcodes and phone numbers both hold digits
+        text = _POSTCODE.sub("[postcode]", text)
+        text = _PHONE.sub("[phone]", text)
+    return text

@@ -71,10 +71,10 @@ class SemanticEngine:
 
     def vectors(self, texts: list[str], tokens: list[list[str]]) -> np.ndarray:
         """Unit vectors of distinct answers (identical answers are already merged)."""
+        model = _model(self.model_name)
         import torch
 
         torch.manual_seed(0)
-        model = _model(self.model_name)
         embedded = model.encode(
             texts,
             batch_size=self.batch_size,

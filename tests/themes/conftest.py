@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import random
 from pathlib import Path
 
 import pytest
 
-from questions import load_questionnaire
+from tests.analysis import builders
+from tests.analysis.builders import response
 
 NHS_DATA = (
     Path(__file__).resolve().parents[3] / "shared" / "datasets" / "nhs-patient-feedback" / "text_data.csv"
@@ -76,44 +76,39 @@ def _answers(rng: random.Random, n: int) -> list[str]:
     return out
 
 
-def write_export(path: Path, n: int = 160, seed: int = 1) -> Path:
-    """A Taking Stock export CSV with answers to q3 and q21, drafts, PII, a campaign, formula cells."""
-    questionnaire = load_questionnaire("taking-stock")
-    header = [
-        "response_id",
-        "status",
-        "channel",
-        "role",
-        "organisation_type",
-        "region",
-        "updated_on",
-        *questionnaire.question_ids,
-    ]
+def fixture_rows(n: int = 160, seed: int = 1) -> list[dict[str, str]]:
+    """Export-shaped rows with answers to q3 and q21: drafts, PII, a campaign, formula-like text."""
     rng = random.Random(seed)
     q3, q21 = _answers(rng, n), _answers(rng, n)
     for i, text in enumerate(PII):
         q3[10 + i] = text
     for i in range(6):
         q21[20 + i] = CAMPAIGN if i % 2 else CAMPAIGN.upper() + "!"
-    q3[30] = "'=SUM(A1:A2) funding cuts are a formula for trouble"
-    q3[31] = "'-5% funding every year hurts improvement"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        for i in range(n):
-            row = {c: "" for c in header}
-            row.update(
-                response_id=f"R{i:04d}",
-                status="draft" if i % 10 == 9 else "submitted",
-                channel="web",
-                updated_on="2015-02-01",
-                q3=q3[i],
-                q21=q21[i],
-            )
-            writer.writerow([row[c] for c in header])
-    return path
+    q3[30] = "=SUM(A1:A2) funding cuts are a formula for trouble"
+    q3[31] = "-5% funding every year hurts improvement"
+    return [
+        response(
+            i, response_id=f"R{i:04d}", status="draft" if i % 10 == 9 else "submitted", q3=q3[i], q21=q21[i]
+        )
+        for i in range(n)
+    ]
+
+
+def write_export(path: Path, n: int = 160, seed: int = 1) -> Path:
+    """The rows of `fixture_rows` as an export CSV, formula-like cells prefixed as the exporter does."""
+    rows = fixture_rows(n, seed)
+    for row in rows:
+        for qid in ("q3", "q21"):
+            if row[qid].startswith(("=", "+", "-", "@", "\t", "\r")):
+                row[qid] = "'" + row[qid]
+    return builders.write_export(path, rows)
 
 
 @pytest.fixture
 def export_csv(tmp_path: Path) -> Path:
     return write_export(tmp_path / "export.csv")
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return builders.write_database(tmp_path / "consult.db", fixture_rows())

