@@ -75,12 +75,16 @@ def agreement_run(engine: str, runs: int) -> None:
         results.append(primary_themes(answers, report.assignments))
     same = all(r.equals(results[0]) for r in results)
     predicted = results[0]
-    print(f"  time median {statistics.median(times):.1f} s; runs identical: {same}; "
-          f"groups {predicted.nunique()}")
+    print(
+        f"  time median {statistics.median(times):.1f} s; runs identical: {same}; "
+        f"groups {predicted.nunique()}"
+    )
     for column in ("label", "subcategory"):
         s = agreement(predicted, data[column])
-        print(f"  {engine:8s} {column:12s} NMI {s['nmi']:.3f}  ARI {s['ari']:.3f}  "
-              f"F1 macro {s['f1_macro']:.3f}  weighted {s['f1_weighted']:.3f}")
+        print(
+            f"  {engine:8s} {column:12s} NMI {s['nmi']:.3f}  ARI {s['ari']:.3f}  "
+            f"F1 macro {s['f1_macro']:.3f}  weighted {s['f1_weighted']:.3f}"
+        )
     baselines = [("tfidf+nmf", baseline_nmf)]
     if engine == "semantic":
         baselines.append(("minilm+km", baseline_minilm))
@@ -91,8 +95,10 @@ def agreement_run(engine: str, runs: int) -> None:
             pred = pd.Series("(blank)", index=data.index)
             pred[keep] = [str(x) for x in fn(data.loc[keep, "feedback"].tolist(), k)]
             s = agreement(pred, data[column])
-            print(f"  {name:8s} {column:12s} NMI {s['nmi']:.3f}  ARI {s['ari']:.3f}  "
-                  f"F1 macro {s['f1_macro']:.3f}  weighted {s['f1_weighted']:.3f}  (k={k})")
+            print(
+                f"  {name:8s} {column:12s} NMI {s['nmi']:.3f}  ARI {s['ari']:.3f}  "
+                f"F1 macro {s['f1_macro']:.3f}  weighted {s['f1_weighted']:.3f}  (k={k})"
+            )
 
 
 def synthesise(texts: list[str], size: int, seed: int = 0) -> list[str]:
@@ -120,24 +126,47 @@ def speed_run(engine: str, sizes: list[int], runs: int) -> None:
         answers = answers_of(synthesise(texts, size))
         times = []
         for _ in range(runs):
+            if engine == "semantic":  # model load included in every timed run
+                from analysis.themes.semantic import _model
+
+                _model.cache_clear()
             start = time.perf_counter()
             theme_answers(answers, ThemeOptions(engine=engine))  # type: ignore[arg-type]
             times.append(time.perf_counter() - start)
         distinct = answers["text"].nunique()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
-        print(f"  {size:>7,d} answers ({distinct:,d} distinct): {statistics.median(times):6.1f} s  "
-              f"(runs {', '.join(f'{t:.1f}' for t in times)}); peak RSS so far {peak:.2f} GiB", flush=True)
+        print(
+            f"  {size:>7,d} answers ({distinct:,d} distinct): {statistics.median(times):6.1f} s  "
+            f"(runs {', '.join(f'{t:.1f}' for t in times)}); peak RSS so far {peak:.2f} GiB",
+            flush=True,
+        )
+
+
+def fingerprint(engine: str) -> None:
+    """SHA-256 of the JSON report on the NHS set: run twice, in separate processes, to compare."""
+    import hashlib
+    import io
+
+    from analysis.themes import ThemeOptions, theme_answers, write_report
+
+    out = io.StringIO()
+    write_report(
+        theme_answers(answers_of(nhs()["feedback"].tolist()), ThemeOptions(engine=engine)), "json", out
+    )  # type: ignore[arg-type]
+    print(f"{engine} JSON sha256 {hashlib.sha256(out.getvalue().encode()).hexdigest()}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["agreement", "speed"])
+    parser.add_argument("what", choices=["agreement", "speed", "fingerprint"])
     parser.add_argument("--engine", choices=["core", "semantic"], default="core")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sizes", default="1000,10000,100000")
     args = parser.parse_args()
     if args.what == "agreement":
         agreement_run(args.engine, args.runs)
+    elif args.what == "fingerprint":
+        fingerprint(args.engine)
     else:
         speed_run(args.engine, [int(s) for s in args.sizes.split(",")], args.runs)
 

@@ -14,16 +14,32 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from analysis.themes.model import ThemeOptions, ThemeReport, ThemesError
-from analysis.themes.pipeline import theme_answers
+if TYPE_CHECKING:
+    from analysis.themes.model import ThemeOptions, ThemeReport, ThemesError
+    from analysis.themes.pipeline import theme_answers
 
 __all__ = ["ThemeOptions", "ThemeReport", "ThemesError", "theme_answers", "write_report"]
 
 
+def __getattr__(name: str) -> Any:
+    """Import the heavy parts (pandas, scikit-learn, NLTK) only when first used."""
+    if name == "theme_answers":
+        from analysis.themes.pipeline import theme_answers
+
+        return theme_answers
+    if name in ("ThemeOptions", "ThemeReport", "ThemesError"):
+        from analysis.themes import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def write_report(report: ThemeReport, fmt: str, out: Path | str | TextIO = sys.stdout) -> None:
     """Write `report` as "html", "xlsx" or "json" to a path or text stream (xlsx: path only)."""
+    from analysis.themes.model import ThemesError
+
     if fmt == "xlsx":
         from analysis.themes.xlsx_report import write_xlsx
 

@@ -145,6 +145,7 @@ def themes_command(
         )
         report = theme_answers(loaded.answers, options, question_text=loaded.question_text, progress=say)  # type: ignore[arg-type]
         report.title = f"Themes in free-text answers: {loaded.title}"
+        report.excluded = loaded.with_loader_exclusions(report.excluded)
         write_report(report, fmt, out if out is not None else sys.stdout)
     except (AnalysisError, OSError) as exc:
         _fail(exc)

@@ -64,10 +64,13 @@ class SemanticEngine:
 
     name = "semantic"
 
-    def __init__(self, model: str | None = None, core_weight: float = 0.6, batch_size: int = 64) -> None:
+    def __init__(
+        self, model: str | None = None, core_weight: float = 0.6, batch_size: int = 32, max_tokens: int = 128
+    ) -> None:
         self.model_name = model or default_model_path()
         self.core_weight = core_weight
         self.batch_size = batch_size
+        self.max_tokens = max_tokens
 
     def vectors(self, texts: list[str], tokens: list[list[str]]) -> np.ndarray:
         """Unit vectors of distinct answers (identical answers are already merged)."""
@@ -75,6 +78,7 @@ class SemanticEngine:
         import torch
 
         torch.manual_seed(0)
+        model.max_seq_length = self.max_tokens  # answers longer than ~100 words are read in part
         embedded = model.encode(
             texts,
             batch_size=self.batch_size,

@@ -29,6 +29,12 @@ class FreeTextAnswers:
         self.question_text = question_text
         self.title = title
 
+    def with_loader_exclusions(self, excluded: pd.DataFrame) -> pd.DataFrame:
+        """`excluded` (a report's) plus what the loader left out: draft responses (question
+        id empty) and answers to the chosen questions that were cleared as not shown."""
+        mine = self.excluded[self.excluded["question_id"].isin(["", *self.question_text])]
+        return pd.concat([excluded, mine.assign(text="")], ignore_index=True)
+
 
 def load_free_text(
     source: str | Path,

@@ -289,3 +289,39 @@ def test_semantic_engine_missing_model_is_a_clear_error() -> None:
     engine = SemanticEngine(model="/nonexistent/model/folder")
     with pytest.raises(ThemesError, match=r"cannot load model|needs sentence-transformers"):
         engine.vectors(["some text"], [["some", "text"]])
+
+
+def test_cli_json_lists_drafts_left_out(export_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    assert _run("themes", str(export_csv), "--out", str(out), "--quiet").exit_code == 0
+    excluded = json.loads(out.read_text(encoding="utf-8"))["excluded"]
+    reasons = {row["reason"] for row in excluded}
+    assert "no answer" in reasons
+    assert any(reason.startswith("draft") for reason in reasons)
+
+
+def test_cli_module_import_is_light() -> None:
+    import subprocess
+    import sys
+
+    heavy = "{'sklearn', 'nltk', 'pandas', 'torch'}"
+    code = f"import sys, analysis.themes.cli; print(sorted({heavy} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [["", "n/a", "No comment"], ["Only one answer about funding"], ["Nothing", "Nothing", "nothing."]],
+)
+def test_tiny_questions(texts: list[str]) -> None:
+    answers = pd.DataFrame(
+        {"response_id": [f"r{i}" for i in range(len(texts))], "question_id": "q3", "text": texts}
+    )
+    report = theme_answers(answers)
+    q = report.questions.iloc[0]
+    assert q["answers"] == len(texts)
+    assert q["themed"] + q["other"] + q["no_answer"] == len(texts)
+    out = pd.io.common.StringIO()
+    write_report(report, "json", out)
+    assert json.loads(out.getvalue())["questions"][0]["answers"] == len(texts)
