@@ -13,7 +13,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from consult import database, ratelimit, security, web
     from consult.auth import access
     from consult.auth.routes import bp as auth_bp
-    from consult.config import configure, instance_folder
+    from consult.config import configure, instance_folder, proxy_fix_hops
     from consult.extensions import csrf, db, migrate
     from consult.officer.routes import bp as officer_bp
     from consult.respond.routes import bp as respond_bp
@@ -21,6 +21,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_folder())
     configure(app, test_config)
+    if hops := proxy_fix_hops(app):
+        # Trust X-Forwarded-* from exactly the configured number of proxies, no more.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, **hops)  # type: ignore[method-assign]
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)

@@ -27,6 +27,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "SQLITE_BUSY_TIMEOUT_MS": 15000,
     "RATE_LIMIT_STORAGE_URL": None,  # redis://… to share limits between processes
+    "RATE_LIMIT_KEY_PREFIX": "consult:rl:",  # Redis key prefix (one per deployment sharing a Redis)
+    # Proxies in front of the app that set X-Forwarded-For/-Proto/-Host: 0 trusts none.
+    # An int applies to all three; or a JSON object {"x_for": 2, "x_proto": 1, "x_host": 1}.
+    "PROXY_FIX_HOPS": 0,
     "OFFICER_IDLE_TIMEOUT": 30 * 60,
     "OFFICER_ABSOLUTE_TIMEOUT": 12 * 60 * 60,
     "SIGN_IN_ATTEMPTS_PER_EMAIL": 5,
@@ -58,6 +62,8 @@ ENVIRONMENT_SETTINGS = {
     "PERMANENT_SESSION_LIFETIME",
     "SQLITE_BUSY_TIMEOUT_MS",
     "RATE_LIMIT_STORAGE_URL",
+    "RATE_LIMIT_KEY_PREFIX",
+    "PROXY_FIX_HOPS",
     "OFFICER_IDLE_TIMEOUT",
     "OFFICER_ABSOLUTE_TIMEOUT",
     "MAIL_SERVER",
@@ -74,6 +80,7 @@ TEXT_SETTINGS = {
     "DATABASE_URL",
     "BASE_URL",
     "RATE_LIMIT_STORAGE_URL",
+    "RATE_LIMIT_KEY_PREFIX",
     "ENV_NAME",
     "QUESTIONNAIRE",
     "MAIL_SERVER",
@@ -110,6 +117,11 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
             app.instance_path, "consult.sqlite3"
         )
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        # A local file cannot drop a connection: no ping before every checkout.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["pool_pre_ping"] = False
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     development = app.config["ENV_NAME"] == "development" or app.testing or app.debug
     if development:
         app.config["SESSION_COOKIE_SECURE"] = bool(os.environ.get("CONSULT_SESSION_COOKIE_SECURE") == "true")
@@ -121,6 +133,22 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
                 "(at least 16 characters) or run `consult init` to write one to instance/config.py"
             )
         app.config["SECRET_KEY"] = secret or "development-only-key-not-for-production"
+
+
+def proxy_fix_hops(app: Flask) -> dict[str, int]:
+    """ProxyFix's trusted hop counts from PROXY_FIX_HOPS: {} when no proxy is trusted."""
+    setting = app.config.get("PROXY_FIX_HOPS") or 0
+    names = ("x_for", "x_proto", "x_host")
+    if isinstance(setting, dict):
+        unknown = set(setting) - set(names)
+        if unknown:
+            raise RuntimeError(f"PROXY_FIX_HOPS: unknown keys {sorted(unknown)}; use {', '.join(names)}")
+        hops = {name: int(setting.get(name, 0)) for name in names}
+    else:
+        hops = dict.fromkeys(names, int(setting))
+    if any(value < 0 for value in hops.values()):
+        raise RuntimeError("PROXY_FIX_HOPS must not be negative")
+    return hops if any(hops.values()) else {}
 
 
 def instance_folder() -> str:

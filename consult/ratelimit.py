@@ -47,13 +47,14 @@ class InProcessRateLimits:
 
 
 class RedisRateLimits:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, prefix: str = "consult:rl:") -> None:
         import redis
 
         self._redis = redis.Redis.from_url(url)
+        self._prefix = prefix
 
     def hit(self, key: str, limit: int, window_seconds: int) -> bool:
-        name = f"consult:rl:{key}"
+        name = f"{self._prefix}{key}"
         with self._redis.pipeline() as pipe:
             pipe.incr(name)
             pipe.expire(name, window_seconds, nx=True)
@@ -61,7 +62,7 @@ class RedisRateLimits:
         return int(count) <= limit
 
     def reset(self, key: str) -> None:
-        self._redis.delete(f"consult:rl:{key}")
+        self._redis.delete(f"{self._prefix}{key}")
 
 
 def key_for(*parts: str) -> str:
@@ -71,7 +72,8 @@ def key_for(*parts: str) -> str:
 
 def init_app(app: Flask) -> None:
     url = app.config.get("RATE_LIMIT_STORAGE_URL")
-    app.extensions[EXTENSION_KEY] = RedisRateLimits(url) if url else InProcessRateLimits()
+    prefix = str(app.config.get("RATE_LIMIT_KEY_PREFIX") or "consult:rl:")
+    app.extensions[EXTENSION_KEY] = RedisRateLimits(url, prefix) if url else InProcessRateLimits()
 
 
 def rate_limits() -> RateLimits:

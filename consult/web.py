@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from consult.data import consultations
@@ -28,6 +28,10 @@ def health() -> tuple[str, int, dict[str, str]]:
 
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> tuple[str, int]:
+    if error.code == 404 and request.path.startswith("/r/"):
+        # A "link" the route cannot even match (a line break in it, nothing after /r/) gets
+        # the same page as any other link that is not valid: no response tells them apart.
+        return render_template("respond/invalid_link.html"), 404
     return render_template("error.html", error=error), error.code or 500
 
 

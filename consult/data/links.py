@@ -13,11 +13,12 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
+from sqlalchemy.orm import contains_eager
 
 from consult.data.clock import today
 from consult.extensions import db
-from consult.models import Consultation, Invitation, Origin
+from consult.models import Consultation, Invitation, Origin, Response
 
 TOKEN_BYTES = 32
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -122,3 +123,23 @@ def live_invitation(holder: LinkHolder) -> Invitation | None:
     if invitation.consultation_id != holder.consultation_id:
         return None
     return invitation
+
+
+def live_invitation_and_response(holder: LinkHolder) -> tuple[Invitation, Response | None] | None:
+    """`live_invitation` with its consultation and the holder's response, in one query."""
+    row = db.session.execute(
+        select(Invitation, Response)
+        .join(Invitation.consultation)
+        .outerjoin(
+            Response,
+            and_(Response.key_hash == holder.response_key_hash, Response.consultation_id == Consultation.id),
+        )
+        .where(Invitation.id == holder.invitation_id)
+        .options(contains_eager(Invitation.consultation))
+    ).first()
+    if row is None:
+        return None
+    invitation, response = row
+    if invitation.revoked_on is not None or invitation.consultation_id != holder.consultation_id:
+        return None
+    return invitation, response

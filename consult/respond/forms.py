@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -78,11 +79,18 @@ class SectionForm(FlaskForm):
         return {q.id: (self[q.id].data or "") for q in self.questions}
 
 
+@functools.lru_cache(maxsize=256)
+def _section_form_class(questions: tuple[Question, ...], free_text_limit: int) -> type[SectionForm]:
+    # Form classes are immutable once made (fields are bound per instance), so one per
+    # combination of shown questions serves every request.
+    fields = {q.id: question_field(q, free_text_limit) for q in questions}
+    return type("SectionForm", (SectionForm,), {**fields, "questions": questions})
+
+
 def build_section_form(
     questionnaire: Questionnaire, questions: tuple[Question, ...], formdata: Any = None, data: Any = None
 ) -> SectionForm:
-    fields = {q.id: question_field(q, questionnaire.free_text_limit) for q in questions}
-    form_class = type("SectionForm", (SectionForm,), {**fields, "questions": questions})
+    form_class = _section_form_class(tuple(questions), questionnaire.free_text_limit)
     return form_class(formdata=formdata, data=data)
 
 

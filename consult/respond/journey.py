@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import abort, session
 
-from consult.data import consultations, links, responses
+from consult.data import consultations, links
 from consult.models import Consultation, Invitation, Response
 from questions import Questionnaire, Section
 
@@ -70,15 +70,16 @@ def current_respondent() -> Respondent | None:
         holder = links.LinkHolder(int(stored["consultation"]), int(stored["invitation"]), str(stored["key"]))
     except (KeyError, TypeError, ValueError):
         return None
-    invitation = links.live_invitation(holder)
-    if invitation is None:
+    found = links.live_invitation_and_response(holder)
+    if found is None:
         session.pop(SESSION_KEY, None)
         return None
+    invitation, response = found
     consultation = invitation.consultation
     return Respondent(
         holder=holder,
         invitation=invitation,
         consultation=consultation,
         questionnaire=consultations.questionnaire_of(consultation),
-        response=responses.find(holder.response_key_hash),
+        response=response,
     )

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from consult import database
 from consult.data import consultations, links, responses
 from consult.data.consultations import ConsultationState
 from consult.extensions import csrf, db
@@ -29,11 +30,15 @@ CSRF_MESSAGE = (
 @bp.before_request
 def mark_respondent_page() -> None:
     g.respondent_page = True
-    if request.method == "POST" and _from_another_site():
+    if request.method in ("GET", "HEAD") or request.endpoint == "respond.section":
+        # No respondent page writes on GET; a section save reads and validates first,
+        # then takes the write lock only for the save itself (`database.begin_writing`).
+        database.mark_read_only()
+    if request.method == "POST" and from_another_site():
         abort(403, "This form was sent from another website.")
 
 
-def _from_another_site() -> bool:
+def from_another_site() -> bool:
     """Whether the browser says this post came from another site.
 
     Under `Referrer-Policy: no-referrer` browsers send `Origin: null` even for a page's
@@ -233,6 +238,7 @@ def section(section_id: str) -> Page:
         for q, v in form.answers().items()
         if q in rendered or questionnaire.is_shown(questionnaire.question(q), posted_view)
     }
+    database.begin_writing()
     response = responses.lock_or_create(
         respondent.consultation, respondent.holder.response_key_hash, respondent.invitation
     )

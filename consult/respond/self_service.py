@@ -20,6 +20,7 @@ from consult.data.consultations import ConsultationState
 from consult.extensions import csrf, db
 from consult.models import Consultation, Invitation, Origin
 from consult.ratelimit import key_for, rate_limits
+from consult.respond.routes import from_another_site
 
 bp = Blueprint("self_service", __name__)
 # The form checks its own CSRF token, so an expired page is shown again with a message.
@@ -44,6 +45,9 @@ class RequestLinkForm(FlaskForm):
 @bp.before_request
 def mark_respondent_page() -> None:
     g.respondent_page = True  # no referrer leaves these pages
+    if request.method == "POST" and from_another_site():
+        # Another site cannot make a visitor's browser ask for links (and send email).
+        abort(403, "This form was sent from another website.")
 
 
 def _page(

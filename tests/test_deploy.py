@@ -1,0 +1,154 @@
+"""The production configuration (issue 6, item 6): ProxyFix hops, secure cookies, and a
+gunicorn access log that never carries a link token or a query string."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from consult import create_app
+from tests.conftest import TEST_SECRET
+from tests.test_security_suite import _free_port, _http
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def empty_instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONSULT_INSTANCE_PATH", str(tmp_path))
+
+
+def _production(monkeypatch: pytest.MonkeyPatch, hops: str | None) -> object:
+    monkeypatch.setenv("CONSULT_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("CONSULT_DATABASE_URL", "sqlite://")
+    if hops is not None:
+        monkeypatch.setenv("CONSULT_PROXY_FIX_HOPS", hops)
+    app = create_app()
+
+    @app.get("/_whoami")
+    def whoami() -> dict[str, object]:
+        from flask import request
+
+        return {"addr": request.remote_addr, "scheme": request.scheme, "host": request.host}
+
+    return app
+
+
+def test_x_forwarded_for_is_honoured_only_for_the_configured_hops(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = _production(monkeypatch, "1")
+    client = app.test_client()
+    forwarded = {
+        # The client forged the first entry; the one proxy we trust appended the real address.
+        "X-Forwarded-For": "203.0.113.66, 198.51.100.7",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "consult.example.gov.uk",
+    }
+    seen = client.get("/_whoami", headers=forwarded, environ_base={"REMOTE_ADDR": "127.0.0.1"}).json
+    assert seen == {"addr": "198.51.100.7", "scheme": "https", "host": "consult.example.gov.uk"}
+
+    two = _production(monkeypatch, "2").test_client()
+    seen = two.get("/_whoami", headers=forwarded, environ_base={"REMOTE_ADDR": "127.0.0.1"}).json
+    assert seen["addr"] == "203.0.113.66"  # two trusted proxies: the second-last entry
+
+
+def test_without_proxy_hops_forwarded_headers_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONSULT_PROXY_FIX_HOPS", raising=False)
+    client = _production(monkeypatch, None).test_client()
+    seen = client.get(
+        "/_whoami",
+        headers={"X-Forwarded-For": "203.0.113.66", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    ).json
+    assert seen == {"addr": "127.0.0.1", "scheme": "http", "host": "localhost"}
+
+
+def test_proxy_hops_per_header_and_bad_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = _production(monkeypatch, '{"x_for": 2, "x_proto": 1, "x_host": 0}')
+    seen = app.test_client().get(
+        "/_whoami",
+        headers={"X-Forwarded-For": "203.0.113.66, 198.51.100.7", "X-Forwarded-Proto": "https",
+                 "X-Forwarded-Host": "evil.example"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    ).json  # fmt: skip
+    assert seen == {"addr": "203.0.113.66", "scheme": "https", "host": "localhost"}
+    monkeypatch.setenv("CONSULT_PROXY_FIX_HOPS", '{"x_forwarded": 1}')
+    with pytest.raises(RuntimeError, match="PROXY_FIX_HOPS"):
+        create_app()
+
+
+def test_production_cookies_are_secure(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONSULT_SESSION_COOKIE_SECURE", raising=False)
+    app = _production(monkeypatch, "1")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    response = app.test_client().get(
+        "/sign-in", headers={"X-Forwarded-Proto": "https"}, base_url="https://localhost"
+    )
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_gunicorn_access_log_never_carries_a_token_or_query(tmp_path: Path) -> None:
+    """gunicorn with deploy/gunicorn.conf.py: /r/<token> appears as /r/[link], no query string."""
+    from flask_migrate import upgrade
+
+    from consult.data import consultations, links
+    from consult.extensions import db
+
+    database = f"sqlite:///{tmp_path / 'consult.sqlite3'}"
+    app = create_app({"SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": database})
+    with app.app_context():
+        upgrade()
+        consultation, _ = consultations.ensure_consultation("taking-stock")
+        token = links.issue_link(consultation).token
+        db.session.commit()
+        db.engine.dispose()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONSULT_", "GUNICORN_"))}
+    env.update(
+        CONSULT_SECRET_KEY=TEST_SECRET,
+        CONSULT_DATABASE_URL=database,
+        CONSULT_INSTANCE_PATH=str(tmp_path / "instance"),
+        PYTHONPATH=str(ROOT),
+        GUNICORN_WORKERS="1",
+    )
+    port = _free_port()
+    access_log, error_log = tmp_path / "access.log", tmp_path / "error.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--bind",
+         f"127.0.0.1:{port}", "--access-logfile", str(access_log), "--error-logfile", str(error_log),
+         "consult:create_app()"],
+        env=env, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if _http(port, "GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert process.poll() is None, error_log.read_text()[-2000:]
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert _http(port, "GET", f"/r/{token}")[0] == 303
+        assert _http(port, "GET", f"/r/{token}?utm_source=secret-query")[0] == 303
+        assert _http(port, "GET", f"/r/{token[:-1]}")[0] == 404
+        assert _http(port, "GET", "/respond/?email=someone@example.org")[0] == 401
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    log = access_log.read_text(encoding="utf-8") + error_log.read_text(encoding="utf-8")
+    assert log.count("/r/[link]") == 3, log
+    assert token not in log and token[:-1] not in log and token[:20] not in log
+    assert "secret-query" not in log and "someone@example.org" not in log
+    assert '"GET /respond/ HTTP/1.1" 401' in log
