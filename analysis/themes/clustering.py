@@ -13,6 +13,7 @@ __all__ = ["Clusters", "cluster", "theme_count"]
 
 SEED = 0
 OTHER = -1
+N_INIT = 5
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,10 @@ class Clusters:
         return self.similarity.shape[1]
 
 
-def theme_count(answers: float, min_themes: int, max_themes: int, per_theme: float = 25.0) -> int:
+def theme_count(answers: float, min_themes: int, max_themes: int, per_theme: float = 16.0) -> int:
     """Starting number of themes: √(answers / per_theme), within the analyst's bounds.
 
-    About 20 themes for 10,000 answers, 4 for 400; the bounds win.
+    About 25 themes for 10,000 answers, 8 for 1,000, 5 for 400; the bounds win.
     """
     return max(min_themes, min(max_themes, round(math.sqrt(max(answers, 0.0) / per_theme))))
 
@@ -96,7 +97,7 @@ def cluster(
 
 def _kmeans(x: np.ndarray, w: np.ndarray, k: int, init: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     if init is None:
-        model = KMeans(k, n_init=5 if x.shape[0] <= 20_000 else 2, random_state=SEED)
+        model = KMeans(k, n_init=N_INIT if x.shape[0] <= 20_000 else 2, random_state=SEED)
     else:
         model = KMeans(k, init=init, n_init=1, random_state=SEED)
     model.fit(x, sample_weight=w)

@@ -231,7 +231,8 @@ def test_nhs_agreement() -> None:
     report = theme_answers(answers)
     predicted = primary_themes(answers, report.assignments)
     assert agreement(predicted, data["label"])["nmi"] >= 0.20
-    assert agreement(predicted, data["subcategory"])["nmi"] >= 0.25
+    # target 0.26, measured 0.263; a little room for BLAS and thread-count differences
+    assert agreement(predicted, data["subcategory"])["nmi"] >= 0.255
 
 
 def test_quick_vader_matches_nltk() -> None:
