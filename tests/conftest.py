@@ -220,3 +220,21 @@ def analyst_client(app: Flask) -> FlaskClient:
     client = app.test_client()
     assert sign_in(client, add_officer(app, "analyst@lga.example", "analyst")).status_code == 303
     return client
+
+
+def database_text(app: Flask, backend: str) -> str:
+    """Everything the database holds, as text: the file bytes for SQLite, a dump for PostgreSQL."""
+    from sqlalchemy import text
+
+    from consult.extensions import db
+
+    with app.app_context():
+        db.session.commit()
+        if backend == "sqlite":
+            path = Path(db.engine.url.database)
+            parts = [p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists()]
+            return b"".join(parts).decode("latin-1")
+        rows = []
+        for table in db.metadata.sorted_tables:
+            rows += [repr(tuple(r)) for r in db.session.execute(text(f'SELECT * FROM "{table.name}"'))]
+        return "\n".join(rows)

@@ -3,39 +3,23 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
 
 from consult.data import consultations, links
 from consult.data.export import response_rows
 from consult.extensions import db
 from consult.models import Invitation, Response
 from consult.security import RedactTokens, redact_tokens
-from tests.conftest import LEADER, issue_token, save_about, save_section, submit
+from tests.conftest import LEADER, database_text, issue_token, save_about, save_section, submit
 
 CONTACT = {
     "name": "Ann Example-Leader",
     "email": "ann.leader@anytown.example",
     "organisation": "Anytown Borough",
 }
-
-
-def _database_text(app: Flask, backend: str) -> str:
-    """Everything the database holds, as text: the file bytes for SQLite, a dump for PostgreSQL."""
-    with app.app_context():
-        db.session.commit()
-        if backend == "sqlite":
-            path = Path(db.engine.url.database)
-            parts = [p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists()]
-            return b"".join(parts).decode("latin-1")
-        rows = []
-        for table in db.metadata.sorted_tables:
-            rows += [repr(tuple(r)) for r in db.session.execute(text(f'SELECT * FROM "{table.name}"'))]
-        return "\n".join(rows)
 
 
 def test_journey_leaves_no_token_or_contact_detail_with_the_response(
@@ -48,7 +32,7 @@ def test_journey_leaves_no_token_or_contact_detail_with_the_response(
     save_section(client, "principles", {"q1": "Don't know", "q3": "Answer text"})
     submit(client)
 
-    everything = _database_text(app, backend)
+    everything = database_text(app, backend)
     assert token not in everything
     assert "Answer text" in everything  # the dump does see the stored data
     with app.app_context():
@@ -103,5 +87,5 @@ def test_no_client_address_or_agent_is_stored(app: Flask, client: FlaskClient, b
         environ_base={"REMOTE_ADDR": "198.51.100.77"},
     )
     save_section(client, "assurance", {"q8": "Yes"})
-    everything = _database_text(app, backend)
+    everything = database_text(app, backend)
     assert "198.51.100.77" not in everything and "Agent/9.9-unique" not in everything

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import text
 
 from consult.cli import main
 from consult.data import consultations, responses
@@ -17,7 +15,7 @@ from consult.data.clock import today
 from consult.data.export import response_rows
 from consult.extensions import db
 from consult.models import AuditEvent, Consultation, Invitation, Origin, OutboxMessage, Response, Stage
-from tests.conftest import LEADER, csrf_token, issue_token, save_about, save_section, submit
+from tests.conftest import LEADER, csrf_token, database_text, issue_token, save_about, save_section, submit
 
 INVITEES = [
     {"name": "Ann Example-Leader", "email": "ann.leader@anytown.example", "organisation": "Anytown Borough"},
@@ -163,20 +161,6 @@ def test_purge_is_refused_before_closing(
         assert _consultation().response_key is not None and _consultation().purged_on is None
 
 
-def _database_text(app: Flask, backend: str) -> str:
-    """Everything the database holds, as text: the file bytes for SQLite, a dump for PostgreSQL."""
-    with app.app_context():
-        db.session.commit()
-        if backend == "sqlite":
-            path = Path(db.engine.url.database)
-            parts = [p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists()]
-            return b"".join(parts).decode("latin-1")
-        rows = []
-        for table in db.metadata.sorted_tables:
-            rows += [repr(tuple(r)) for r in db.session.execute(text(f'SELECT * FROM "{table.name}"'))]
-        return "\n".join(rows)
-
-
 def _setup_for_purge(app: Flask, client: FlaskClient) -> str:
     token = _answered_link(app, client, **INVITEES[0])
     issue_token(app, **INVITEES[1])
@@ -206,8 +190,8 @@ def test_purge_command_needs_the_typed_slug_then_leaves_anonymous_responses(
     token = _setup_for_purge(app, client)
     with app.app_context():
         before = response_rows(_consultation(), consultations.questionnaire_of(_consultation()))
-    assert INVITEES[0]["email"] in _database_text(app, backend)
-    assert _respondent_email_domains(_database_text(app, backend)) >= {"anytown.example", "otherton.example"}
+    assert INVITEES[0]["email"] in database_text(app, backend)
+    assert _respondent_email_domains(database_text(app, backend)) >= {"anytown.example", "otherton.example"}
 
     wrong = runner.invoke(main, ["purge-contacts"], input="yes\n")
     assert wrong.exit_code != 0 and "You did not type taking-stock. Nothing was deleted." in wrong.output
@@ -231,7 +215,7 @@ def test_purge_command_needs_the_typed_slug_then_leaves_anonymous_responses(
         after = response_rows(consultation, consultations.questionnaire_of(consultation))
     assert after == before and after[0]["q7"] == "Written before closing"
 
-    everything = _database_text(app, backend)
+    everything = database_text(app, backend)
     assert "Written before closing" in everything  # the scan does see the stored data
     for invitee in INVITEES:
         for detail in invitee.values():
@@ -273,7 +257,7 @@ def test_purge_page_then_export_and_reports_still_work(
     assert b"Written before closing" in analyst_client.get("/officer/downloads/responses.csv").data
     audit = officer_client.get("/officer/audit").data.decode()
     assert "purged contact details" in audit and "exported" in audit
-    everything = _database_text(app, backend)
+    everything = database_text(app, backend)
     for invitee in INVITEES:
         assert invitee["email"] not in everything
     assert _respondent_email_domains(everything) == set()
