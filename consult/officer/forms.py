@@ -68,21 +68,26 @@ class DatesForm(FlaskForm):
         return cls(formdata=None, data=data)
 
 
+def choice_of(
+    label: str, options: tuple[tuple[str, str], ...], message: str, default: str | None = None
+) -> RadioField:
+    """Radios for one of `options` ((value, label) pairs), with one GOV.UK-style message."""
+    return RadioField(
+        label,
+        choices=[SelectChoice(value, text) for value, text in options],
+        default=default,
+        validate_choice=False,
+        validators=[InputRequired(message), AnyOf([value for value, _ in options], message=message)],
+    )
+
+
 KEYED_IN_CHANNELS = (("email", "By email"), ("paper", "On paper"), ("other", "Another way"))
 
 
 class KeyedInForm(FlaskForm):
     """How a keyed-in response arrived (its answers and About you use the respondent's forms)."""
 
-    channel = RadioField(
-        "How did this response arrive?",
-        choices=[SelectChoice(value, label) for value, label in KEYED_IN_CHANNELS],
-        validate_choice=False,
-        validators=[
-            InputRequired("Select how the response arrived"),
-            AnyOf([value for value, _ in KEYED_IN_CHANNELS], message="Select how the response arrived"),
-        ],
-    )
+    channel = choice_of("How did this response arrive?", KEYED_IN_CHANNELS, "Select how the response arrived")
 
 
 class PurgeForm(FlaskForm):
@@ -130,15 +135,11 @@ REMINDER_CONTENT = (
 class ReminderForm(FlaskForm):
     """Whether reminders point to the link already sent or carry a new one."""
 
-    content = RadioField(
+    content = choice_of(
         "What should the reminder contain?",
-        choices=[SelectChoice(value, label) for value, label in REMINDER_CONTENT],
+        REMINDER_CONTENT,
+        "Select what the reminder should contain",
         default="same_link",
-        validate_choice=False,
-        validators=[
-            InputRequired("Select what the reminder should contain"),
-            AnyOf([v for v, _ in REMINDER_CONTENT], message="Select what the reminder should contain"),
-        ],
     )
 
 
@@ -151,15 +152,8 @@ MAIL_MERGE_SCOPES = (
 class MailMergeForm(FlaskForm):
     """Who to put in the mail-merge file, and a confirmation that their links are re-issued."""
 
-    scope = RadioField(
-        "Who should be in the file?",
-        choices=[SelectChoice(value, label) for value, label in MAIL_MERGE_SCOPES],
-        default="new",
-        validate_choice=False,
-        validators=[
-            InputRequired("Select who should be in the file"),
-            AnyOf([v for v, _ in MAIL_MERGE_SCOPES], message="Select who should be in the file"),
-        ],
+    scope = choice_of(
+        "Who should be in the file?", MAIL_MERGE_SCOPES, "Select who should be in the file", default="new"
     )
     confirm = BooleanField(
         "I understand that this makes new links, and that any earlier links of these people stop working",
