@@ -238,3 +238,21 @@ def database_text(app: Flask, backend: str) -> str:
         for table in db.metadata.sorted_tables:
             rows += [repr(tuple(r)) for r in db.session.execute(text(f'SELECT * FROM "{table.name}"'))]
         return "\n".join(rows)
+
+
+# An invitation list of made-up people: name, email, organisation, role, type, region.
+INVITEE_ROLES = ["Leader", "Chief executive"]
+INVITEE_TYPES = ["District", "County", "Metropolitan", "London", "Unitary", "Welsh"]
+INVITEE_REGIONS = ["East of England", "North West", "Wales", "Greater London", "South West"]
+
+
+def invitee(i: int) -> list[str]:
+    """Row `i` of a made-up invitation list, in the upload's column order."""
+    return [
+        f"Person {i}",
+        f"person{i}@council{i % 350}.gov.uk",
+        f"Council {i % 350}",
+        INVITEE_ROLES[i % 2],
+        INVITEE_TYPES[i % len(INVITEE_TYPES)],
+        INVITEE_REGIONS[i % len(INVITEE_REGIONS)],
+    ]

@@ -4,17 +4,13 @@ gunicorn access log that never carries a link token or a query string."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from consult import create_app
 from tests.conftest import TEST_SECRET
-from tests.test_security_suite import _free_port, _http
+from tests.servers import http_request, running_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,39 +110,14 @@ def test_gunicorn_access_log_never_carries_a_token_or_query(tmp_path: Path) -> N
         CONSULT_SECRET_KEY=TEST_SECRET,
         CONSULT_DATABASE_URL=database,
         CONSULT_INSTANCE_PATH=str(tmp_path / "instance"),
-        PYTHONPATH=str(ROOT),
         GUNICORN_WORKERS="1",
     )
-    port = _free_port()
     access_log, error_log = tmp_path / "access.log", tmp_path / "error.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--bind",
-         f"127.0.0.1:{port}", "--access-logfile", str(access_log), "--error-logfile", str(error_log),
-         "consult:create_app()"],
-        env=env, start_new_session=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if _http(port, "GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert process.poll() is None, error_log.read_text()[-2000:]
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
-        assert _http(port, "GET", f"/r/{token}")[0] == 303
-        assert _http(port, "GET", f"/r/{token}?utm_source=secret-query")[0] == 303
-        assert _http(port, "GET", f"/r/{token[:-1]}")[0] == 404
-        assert _http(port, "GET", "/respond/?email=someone@example.org")[0] == 401
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    with running_gunicorn(env, tmp_path) as port:
+        assert http_request(port, "GET", f"/r/{token}")[0] == 303
+        assert http_request(port, "GET", f"/r/{token}?utm_source=secret-query")[0] == 303
+        assert http_request(port, "GET", f"/r/{token[:-1]}")[0] == 404
+        assert http_request(port, "GET", "/respond/?email=someone@example.org")[0] == 401
     log = access_log.read_text(encoding="utf-8") + error_log.read_text(encoding="utf-8")
     assert log.count("/r/[link]") == 3, log
     assert token not in log and token[:-1] not in log and token[:20] not in log

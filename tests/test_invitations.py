@@ -14,23 +14,9 @@ from sqlalchemy import func, select
 from consult.data import consultations, invitations
 from consult.extensions import db
 from consult.models import AuditEvent, Invitation
-from tests.conftest import csrf_token
+from tests.conftest import INVITEE_REGIONS, csrf_token, invitee
 
 HEADER = ["Name", "Email", "Organisation", "Role", "Organisation type", "Region"]
-ROLES = ["Leader", "Chief executive"]
-TYPES = ["District", "County", "Metropolitan", "London", "Unitary", "Welsh"]
-REGIONS = ["East of England", "North West", "Wales", "Greater London", "South West"]
-
-
-def person(i: int) -> list[str]:
-    return [
-        f"Person {i}",
-        f"person{i}@council{i % 350}.gov.uk",
-        f"Council {i % 350}",
-        ROLES[i % 2],
-        TYPES[i % len(TYPES)],
-        REGIONS[i % len(REGIONS)],
-    ]
 
 
 def csv_bytes(rows: list[list[str]], header: list[str] = HEADER, bom: bool = False) -> bytes:
@@ -72,7 +58,7 @@ def listed(app: Flask) -> list[Invitation]:
 
 
 def test_a_valid_700_row_csv_is_imported_whole(app: Flask, officer_client: FlaskClient) -> None:
-    response = upload(officer_client, csv_bytes([person(i) for i in range(700)]))
+    response = upload(officer_client, csv_bytes([invitee(i) for i in range(700)]))
     assert response.status_code == 303
     people = listed(app)
     assert len(people) == 700
@@ -90,7 +76,7 @@ def test_a_valid_700_row_csv_is_imported_whole(app: Flask, officer_client: Flask
 def test_a_file_with_three_bad_rows_is_rejected_whole_with_the_reasons(
     app: Flask, officer_client: FlaskClient
 ) -> None:
-    rows = [person(i) for i in range(700)]
+    rows = [invitee(i) for i in range(700)]
     rows[9][3] = "Mayor"  # row 11: unknown role
     rows[99][1] = "not-an-email"  # row 101
     rows[499][1] = rows[4][1].upper()  # row 501: the same address as row 6, in capitals
@@ -149,15 +135,15 @@ def test_unreadable_files_get_a_clear_error(
 def test_headers_ignore_case_spaces_and_order_and_a_bom(app: Flask, officer_client: FlaskClient) -> None:
     header = [" REGION", "organisation_TYPE", "Role ", "organisation", "E-mail", "NAME"]
     header[4] = "EMAIL"
-    rows = [list(reversed(person(i))) for i in range(3)]
+    rows = [list(reversed(invitee(i))) for i in range(3)]
     assert upload(officer_client, csv_bytes(rows, header=header, bom=True)).status_code == 303
     people = listed(app)
     assert [p.name for p in people] == ["Person 0", "Person 1", "Person 2"]
-    assert people[2].region == REGIONS[2]
+    assert people[2].region == INVITEE_REGIONS[2]
 
 
 def test_xlsx_lists_are_read(app: Flask, officer_client: FlaskClient) -> None:
-    rows: list[list[object]] = [person(i) for i in range(20)]
+    rows: list[list[object]] = [invitee(i) for i in range(20)]
     rows[3][0] = 12345  # a number in a text column is read as text
     response = upload(officer_client, xlsx_bytes(rows), "Leaders list.xlsx")
     assert response.status_code == 303
@@ -165,7 +151,7 @@ def test_xlsx_lists_are_read(app: Flask, officer_client: FlaskClient) -> None:
     assert len(people) == 20 and people[3].name == "12345"
 
     rows[5][5] = "Narnia"
-    response = upload(officer_client, xlsx_bytes([*rows, person(99)]), "list.xlsx")
+    response = upload(officer_client, xlsx_bytes([*rows, invitee(99)]), "list.xlsx")
     assert response.status_code == 400 and b"<td>7</td><td>Region</td>" in response.data
     assert len(listed(app)) == 20
 
@@ -173,14 +159,14 @@ def test_xlsx_lists_are_read(app: Flask, officer_client: FlaskClient) -> None:
 def test_reupload_adds_only_new_people_and_never_reissues_a_link(
     app: Flask, officer_client: FlaskClient
 ) -> None:
-    assert upload(officer_client, csv_bytes([person(i) for i in range(5)])).status_code == 303
+    assert upload(officer_client, csv_bytes([invitee(i) for i in range(5)])).status_code == 303
     with app.app_context():
         from consult.data import links
 
         first = db.session.scalar(select(Invitation).order_by(Invitation.id))
         token = links.mint_link(first)
         db.session.commit()
-    again = [person(i) for i in range(7)]
+    again = [invitee(i) for i in range(7)]
     again[0][1] = again[0][1].upper()  # same person, address in capitals
     again[0][2] = "A renamed council"
     response = upload(officer_client, csv_bytes(again))
@@ -198,7 +184,7 @@ def test_reupload_adds_only_new_people_and_never_reissues_a_link(
 def test_an_oversized_upload_gets_a_clear_error(app: Flask, officer_client: FlaskClient) -> None:
     page = officer_client.get("/officer/invitations/upload")
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
-    big = csv_bytes([person(i) for i in range(15000)])
+    big = csv_bytes([invitee(i) for i in range(15000)])
     assert len(big) > 1024 * 1024
     response = officer_client.post(
         "/officer/invitations/upload",
@@ -235,7 +221,7 @@ CONTACT_PAGES = [
 def test_an_analyst_gets_403_on_every_contact_detail_page(
     app: Flask, officer_client: FlaskClient, analyst_client: FlaskClient
 ) -> None:
-    upload(officer_client, csv_bytes([person(i) for i in range(3)]))
+    upload(officer_client, csv_bytes([invitee(i) for i in range(3)]))
     token = csrf_token(analyst_client.get("/officer/").data)
     for method, path in CONTACT_PAGES:
         response = analyst_client.open(
@@ -259,7 +245,7 @@ def _mail_merge(client: FlaskClient, **data: str) -> object:
 def test_mail_merge_needs_confirmation_then_gives_working_links(
     app: Flask, officer_client: FlaskClient
 ) -> None:
-    rows = [person(i) for i in range(4)]
+    rows = [invitee(i) for i in range(4)]
     rows[1][0] = '=HYPERLINK("http://evil.example")'
     upload(officer_client, csv_bytes(rows))
     page = officer_client.get("/officer/invitations/mail-merge")

@@ -14,13 +14,10 @@ import os
 import random
 import re
 import secrets
-import signal
-import socket
 import string
 import subprocess
 import sys
 import threading
-import time
 import urllib.parse
 import uuid
 from collections.abc import Iterator
@@ -45,6 +42,7 @@ from tests.conftest import (
     sign_in,
 )
 from tests.mailserver import MailServer, mail_server
+from tests.servers import http_request, running_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 XSS_PAYLOADS = [
@@ -613,35 +611,6 @@ def test_formula_payloads_are_neutralised_in_every_export(app: Flask, officer_cl
 # --- Rate limits shared by several gunicorn workers through Redis ---------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _http(
-    port: int, method: str, path: str, cookie: str = "", body: str | None = None
-) -> tuple[int, str, str]:
-    import http.client
-
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Cookie": cookie} if cookie else {}
-    if body is not None:
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    try:
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        set_cookie = response.getheader("Set-Cookie") or ""
-        match = re.match(r"\s*([^=;\s]+=[^;]*)", set_cookie)
-        return (
-            response.status,
-            match.group(1) if match else cookie,
-            response.read().decode("utf-8", "replace"),
-        )
-    finally:
-        conn.close()
-
-
 @pytest.fixture
 def gunicorn_with_redis(tmp_path: Path) -> Iterator[tuple[int, str, Any]]:
     """gunicorn with two workers on a fresh SQLite file, rate limits in Redis under a unique prefix."""
@@ -670,37 +639,11 @@ def gunicorn_with_redis(tmp_path: Path) -> Iterator[tuple[int, str, Any]]:
     init = subprocess.run(
         [sys.executable, "-m", "consult.cli", "init"], env=env, capture_output=True, text=True
     )
-    if init.returncode != 0:
-        init = subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "consult"), "init"], env=env, capture_output=True, text=True
-        )
     assert init.returncode == 0, init.stderr[-2000:]
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--bind",
-         f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", str(tmp_path / "access.log"),
-         "--error-logfile", str(tmp_path / "error.log"), "consult:create_app()"],
-        env=env, start_new_session=True,
-    )  # fmt: skip
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if _http(port, "GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert process.poll() is None, (tmp_path / "error.log").read_text()[-2000:]
-            assert time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.2)
-        yield port, prefix, store
+        with running_gunicorn(env, tmp_path, "--workers", "2") as port:
+            yield port, prefix, store
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
         keys = list(store.scan_iter(match=f"{prefix}*"))
         if keys:
             store.delete(*keys)
@@ -713,10 +656,10 @@ def test_sign_in_limits_hold_across_two_gunicorn_workers(gunicorn_with_redis: tu
     pids = set()
     for _ in range(12):
         # A new connection each time: gunicorn's sync workers take them in turn.
-        status, cookie, page = _http(port, "GET", "/sign-in")
+        status, cookie, page = http_request(port, "GET", "/sign-in")
         token = csrf_token(page)
         body = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": "wrong password!!"})
-        status, _, _ = _http(port, "POST", "/sign-in", cookie, body)
+        status, _, _ = http_request(port, "POST", "/sign-in", cookie, body)
         statuses.append(status)
     # 5 attempts per address in the window, whichever worker took them; then 429 from every worker.
     assert statuses == [400] * 5 + [429] * 7, statuses

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.themes.model import ThemeReport
+from analysis.themes.model import THEME_COLUMNS, ThemeReport
 
 __all__ = ["report_dict", "to_json"]
 
@@ -58,18 +58,7 @@ def report_dict(report: ThemeReport) -> dict[str, Any]:
         ),
         "themes": _records(
             report.themes,
-            [
-                "question_id",
-                "theme_id",
-                "label",
-                "terms",
-                "count",
-                "share",
-                "quotes",
-                "positive",
-                "neutral",
-                "negative",
-            ],
+            THEME_COLUMNS,
         ),
         "assignments": _records(
             report.assignments, ["response_id", "question_id", "theme_id", "primary", "sentiment"]

@@ -9,7 +9,21 @@ import pandas as pd
 
 from analysis.errors import AnalysisError
 
-__all__ = ["ThemeOptions", "ThemeReport", "ThemesError"]
+__all__ = ["THEME_COLUMNS", "ThemeOptions", "ThemeReport", "ThemesError"]
+
+# The columns of `ThemeReport.themes`, in order: one row per theme of a question.
+THEME_COLUMNS = [
+    "question_id",
+    "theme_id",
+    "label",
+    "terms",
+    "count",
+    "share",
+    "quotes",
+    "positive",
+    "neutral",
+    "negative",
+]
 
 
 class ThemesError(AnalysisError):

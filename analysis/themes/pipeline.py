@@ -13,7 +13,7 @@ import pandas as pd
 from analysis.themes.campaigns import find_campaigns
 from analysis.themes.clustering import OTHER, cluster
 from analysis.themes.describe import key_terms, phrase_labels, pick_quotes, surface_forms
-from analysis.themes.model import ThemeOptions, ThemeReport, ThemesError
+from analysis.themes.model import THEME_COLUMNS, ThemeOptions, ThemeReport, ThemesError
 from analysis.themes.redaction import redact
 from analysis.themes.sentiment import sentiment, sentiment_shares
 from analysis.themes.text import STOP_WORDS, clean_text, is_non_answer, normalised_key, stem, words
@@ -226,18 +226,7 @@ def _describe(
     question_id: str,
     base: int,
 ) -> pd.DataFrame:
-    columns = [
-        "question_id",
-        "theme_id",
-        "label",
-        "terms",
-        "count",
-        "share",
-        "quotes",
-        "positive",
-        "neutral",
-        "negative",
-    ]
+    columns = THEME_COLUMNS
     surface = surface_forms([ws for segs in doc_segments for ws in segs])
     stems_all: Counter[str] = Counter()
     for toks, w in zip(doc_tokens, doc_weights, strict=True):

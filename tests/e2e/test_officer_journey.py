@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 
 from consult.data.clock import today
 from tests.browser import assert_accessible
-from tests.conftest import OFFICER_PASSWORD, add_officer
+from tests.conftest import OFFICER_PASSWORD, add_officer, invitee
 from tests.e2e.conftest import LiveServer
 from tests.mailserver import MailServer, links_in
 
@@ -31,23 +31,9 @@ pytestmark = pytest.mark.e2e
 OFFICER = "officer@lga.example"
 ANALYST = "analyst@lga.example"
 HEADER = ["Name", "Email", "Organisation", "Role", "Organisation type", "Region"]
-ROLES = ["Leader", "Chief executive"]
-TYPES = ["District", "County", "Metropolitan", "London", "Unitary", "Welsh"]
-REGIONS = ["East of England", "North West", "Wales", "Greater London", "South West"]
 PEOPLE = 700
 INVITATION_SUBJECT = "your link to respond"
 REMINDER_SUBJECT = "Reminder:"
-
-
-def person(i: int) -> list[str]:
-    return [
-        f"Person {i}",
-        f"person{i}@council{i % 350}.gov.uk",
-        f"Council {i % 350}",
-        ROLES[i % 2],
-        TYPES[i % len(TYPES)],
-        REGIONS[i % len(REGIONS)],
-    ]
 
 
 def csv_file(rows: list[list[str]], name: str) -> dict[str, Any]:
@@ -128,7 +114,7 @@ def test_officers_run_the_consultation_end_to_end(
     add_officer(server.app, OFFICER, "officer")
     add_officer(server.app, ANALYST, "analyst")
     mailbox = mail_server.mailbox
-    addresses = [person(i)[1] for i in range(PEOPLE)]
+    addresses = [invitee(i)[1] for i in range(PEOPLE)]
 
     # axe is injected as an inline script, which the app's CSP rightly refuses.
     officer = new_context(bypass_csp=True, accept_downloads=True)
@@ -150,7 +136,7 @@ def test_officers_run_the_consultation_end_to_end(
     page.get_by_role("link", name="Upload an invitation list").first.click()
     expect(page.locator("h1")).to_have_text("Upload an invitation list")
     assert_accessible(page)
-    rows = [person(i) for i in range(PEOPLE)]
+    rows = [invitee(i) for i in range(PEOPLE)]
     bad = [list(r) for r in rows]
     bad[9][5] = "Atlantis"  # row 11: unknown region
     bad[99][1] = "not-an-email"  # row 101: malformed email
