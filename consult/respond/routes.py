@@ -167,9 +167,7 @@ def about() -> Page:
     form.restrict(respondent.questionnaire, respondent.asked_about, save_later=save_later)
     if request.method == "POST":
         if not form.validate():
-            return _render_page(
-                "respond/about.html", respondent, 400, form=form, message=_csrf_message(form), saved=saved
-            )
+            return _render_page("respond/about.html", respondent, 400, form=form, message=_csrf_message(form))
         response = responses.lock_or_create(
             respondent.consultation, respondent.holder.response_key_hash, respondent.invitation
         )
@@ -193,7 +191,7 @@ def about() -> Page:
         )
         db.session.commit()
         return _go_on(respondent, ABOUT_STEP)
-    return _render_page("respond/about.html", respondent, form=form, message=None, saved=saved)
+    return _render_page("respond/about.html", respondent, form=form, message=None)
 
 
 @bp.route("/respond/section/<section_id>", methods=["GET", "POST"])
