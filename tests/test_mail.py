@@ -12,9 +12,9 @@ from consult.cli import main
 from consult.data import consultations, mail
 from consult.extensions import db
 from consult.models import AuditEvent, Invitation, OutboxMessage
-from tests.conftest import csrf_token, save_about, submit
+from tests.conftest import csrf_token, invitee, save_about, submit
 from tests.mailserver import MailServer, links_in, mail_server, plain_text
-from tests.test_invitations import csv_bytes, person, upload
+from tests.test_invitations import csv_bytes, upload
 
 __all__ = ["mail_server"]
 
@@ -52,7 +52,7 @@ def respond_and_submit(app: Flask, token: str) -> None:
 def test_each_person_gets_one_email_with_only_their_own_working_link(
     app: Flask, officer_client: FlaskClient, mail_server: MailServer
 ) -> None:
-    rows = [person(i) for i in range(12)]
+    rows = [invitee(i) for i in range(12)]
     upload(officer_client, csv_bytes(rows))
     page = officer_client.get("/officer/invitations/send")
     assert b"<strong>12</strong> people are due an invitation" in page.data
@@ -95,7 +95,7 @@ def test_each_person_gets_one_email_with_only_their_own_working_link(
 def test_reminders_go_only_to_those_who_have_not_submitted(
     app: Flask, officer_client: FlaskClient, mail_server: MailServer
 ) -> None:
-    rows = [person(i) for i in range(6)]
+    rows = [invitee(i) for i in range(6)]
     rows.append(["Not sent", "notsent@x.gov.uk", "X", "Leader", "County", "Wales"])
     upload(officer_client, csv_bytes(rows[:6]))
     send_invitations(officer_client)
@@ -134,7 +134,7 @@ def test_reminders_go_only_to_those_who_have_not_submitted(
 def test_a_refused_address_fails_alone_and_is_sent_once_when_accepted(
     app: Flask, officer_client: FlaskClient, mail_server: MailServer
 ) -> None:
-    rows = [person(i) for i in range(5)]
+    rows = [invitee(i) for i in range(5)]
     upload(officer_client, csv_bytes(rows))
     mail_server.mailbox.refuse.add(rows[2][1])
     send_invitations(officer_client)
@@ -154,7 +154,7 @@ def test_a_refused_address_fails_alone_and_is_sent_once_when_accepted(
 def test_a_dropped_connection_mid_batch_resumes_without_sending_twice(
     app: Flask, officer_client: FlaskClient, mail_server: MailServer
 ) -> None:
-    rows = [person(i) for i in range(8)]
+    rows = [invitee(i) for i in range(8)]
     upload(officer_client, csv_bytes(rows))
     handler = mail_server.mailbox
     accept = handler.handle_DATA
@@ -193,7 +193,7 @@ def test_a_dropped_connection_mid_batch_resumes_without_sending_twice(
 def test_a_stopped_server_leaves_the_batch_pending_and_resumes_it(
     app: Flask, officer_client: FlaskClient, mail_server: MailServer
 ) -> None:
-    rows = [person(i) for i in range(10)]
+    rows = [invitee(i) for i in range(10)]
     upload(officer_client, csv_bytes(rows))
     with app.app_context():
         consultation = consultations.get_by_slug("taking-stock")
@@ -205,7 +205,7 @@ def test_a_stopped_server_leaves_the_batch_pending_and_resumes_it(
         report = mail.send_pending(consultation, settings, "http://consult.example", time_budget=None)
         assert report.sent == 10
     # Queue again with the server stopped part way through a second list.
-    upload(officer_client, csv_bytes([person(i) for i in range(16)]))
+    upload(officer_client, csv_bytes([invitee(i) for i in range(16)]))
     mail_server.stop()
     response = send_invitations(officer_client)
     assert response.status_code == 303
@@ -214,14 +214,14 @@ def test_a_stopped_server_leaves_the_batch_pending_and_resumes_it(
     mail_server.start()
     token = csrf_token(officer_client.get("/officer/invitations").data)
     officer_client.post("/officer/invitations/outbox/continue", data={"csrf_token": token})
-    assert sorted(mail_server.mailbox.recipients()) == sorted(person(i)[1] for i in range(16))
+    assert sorted(mail_server.mailbox.recipients()) == sorted(invitee(i)[1] for i in range(16))
     assert {s for _, _, s in outbox(app)} == {"sent"}
 
 
 def test_sending_stops_after_its_time_budget_and_continues(
     app: Flask, officer_client: FlaskClient, mail_server: MailServer
 ) -> None:
-    upload(officer_client, csv_bytes([person(i) for i in range(4)]))
+    upload(officer_client, csv_bytes([invitee(i) for i in range(4)]))
     app.config["MAIL_SEND_SECONDS"] = 1e-9
     send_invitations(officer_client)
     assert len(mail_server.messages) == 0
@@ -235,7 +235,7 @@ def test_sending_stops_after_its_time_budget_and_continues(
 def test_without_mail_settings_nothing_is_sent_and_the_page_says_so(
     app: Flask, officer_client: FlaskClient
 ) -> None:
-    upload(officer_client, csv_bytes([person(i) for i in range(2)]))
+    upload(officer_client, csv_bytes([invitee(i) for i in range(2)]))
     page = officer_client.get("/officer/invitations/send")
     assert b"Email is not set up" in page.data and b"Send invitations</button>" not in page.data
     response = send_invitations(officer_client)
@@ -248,7 +248,7 @@ def test_nothing_is_sent_after_the_closing_date(
 ) -> None:
     import datetime as dt
 
-    upload(officer_client, csv_bytes([person(i) for i in range(2)]))
+    upload(officer_client, csv_bytes([invitee(i) for i in range(2)]))
     with app.app_context():
         consultation = consultations.get_by_slug("taking-stock")
         consultations.set_dates(consultation, dt.date(2015, 1, 1), dt.date(2015, 3, 31))
@@ -261,7 +261,7 @@ def test_nothing_is_sent_after_the_closing_date(
 def test_the_command_queues_and_sends_and_is_safe_to_rerun(
     app: Flask, officer_client: FlaskClient, mail_server: MailServer
 ) -> None:
-    upload(officer_client, csv_bytes([person(i) for i in range(3)]))
+    upload(officer_client, csv_bytes([invitee(i) for i in range(3)]))
     runner = app.test_cli_runner()
     result = runner.invoke(main, ["mail", "send", "--invitations"])
     assert result.exit_code == 0, result.output

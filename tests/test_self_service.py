@@ -17,9 +17,9 @@ from sqlalchemy import select
 from consult.data import consultations
 from consult.extensions import db
 from consult.models import Invitation
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, invitee
 from tests.mailserver import MailServer, links_in, mail_server, plain_text
-from tests.test_invitations import csv_bytes, person, upload
+from tests.test_invitations import csv_bytes, upload
 
 __all__ = ["mail_server"]
 
@@ -82,8 +82,8 @@ def test_a_link_is_emailed_and_the_address_is_not_kept(
 def test_the_page_says_the_same_whether_or_not_the_address_is_known(
     app: Flask, officer_client: FlaskClient, mail_server: MailServer
 ) -> None:
-    upload(officer_client, csv_bytes([person(1)]))
-    invited = person(1)[1]
+    upload(officer_client, csv_bytes([invitee(1)]))
+    invited = invitee(1)[1]
     visitor = app.test_client()
     known = ask(visitor, invited)
     unknown = ask(visitor, f"new.{uuid.uuid4().hex[:8]}@example.org")
