@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from nltk.collocations import BigramCollocationFinder, TrigramCollocationFinder
@@ -13,7 +13,7 @@ from nltk.metrics import BigramAssocMeasures, TrigramAssocMeasures
 
 from analysis.themes.text import KEPT_WORDS, STOP_WORDS, stem
 
-__all__ = ["key_terms", "phrase_labels", "pick_quotes", "surface_forms"]
+__all__ = ["key_terms", "phrase_labels", "pick_quotes", "surface_forms", "word_casing"]
 
 _PLACEHOLDERS = frozenset({"email", "phone", "postcode", "url"})
 _START_OK = frozenset({"no", "nothing", "none", "more", "less", "everything", "all"})
@@ -38,6 +38,71 @@ _CONTRACTIONS = {
 }
 _CONTRACTION = re.compile(r"\b(?:" + "|".join(_CONTRACTIONS) + r")\b")
 _NOT_TERMS = frozenset({"all", "more", "less", "not", "email", "phone", "postcode", "url"})
+# Tokens as `text.words` finds them, but in the answer's own case.
+_CASED_TOKEN = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
+# What ends a sentence or starts a list item: a capital after it may be only that.
+_SENTENCE_END = re.compile(r"[.!?\n:;•*)]")
+_CAPITAL = re.compile(r"[A-Z]")
+# Answers written mostly in capitals are shouting, not spelling: above this share of
+# capital letters (and this many letters) they say nothing about how a word is written.
+_SHOUTING_SHARE = 0.6
+_SHOUTING_LETTERS = 20
+
+
+def word_casing(texts: Iterable[str]) -> dict[str, str]:
+    """How the answers write each word that they write other than in lower case.
+
+    Maps a lower-case word (as `text.words` gives it) to its commonest written form, for
+    showing labels and key terms as respondents wrote them ("LGA", "NHS", "LG Inform").
+    Ties go to lower case, then alphabetically, so the result never depends on order.
+
+    Only answers that show how words are written count: not those with no capital letter
+    at all (typed in lower case throughout) nor those mostly in capitals (shouting), and
+    a word capitalised only because it starts a sentence ("Funding is…") is not counted.
+    Possessive "'s" is dropped as `words` drops it; "n't" words are left in lower case.
+    """
+    counts: Counter[str] = Counter(texts)
+    written: Counter[str] = Counter()
+    for text, n in counts.items():
+        upper = len(_CAPITAL.findall(text))
+        if not upper:
+            continue
+        sentences = [_CASED_TOKEN.findall(sentence) for sentence in _SENTENCE_END.split(text)]
+        letters = sum(len(token) for tokens in sentences for token in tokens)
+        if letters >= _SHOUTING_LETTERS and upper > _SHOUTING_SHARE * letters:
+            continue
+        for tokens in sentences:
+            if tokens and tokens[0] == tokens[0].capitalize():
+                tokens = tokens[1:]
+            if n == 1:
+                written.update(tokens)
+            else:
+                for token in tokens:
+                    written[token] += n
+    forms: Counter[tuple[str, str]] = Counter()
+    for token, c in written.items():
+        lower = token.lower()
+        if lower.endswith("n't"):
+            continue
+        if lower.endswith("'s"):
+            token, lower = token[:-2], lower[:-2]
+        forms[(lower, token)] += c
+    best: dict[str, tuple[int, bool, str]] = {}
+    for (lower, token), c in forms.items():
+        key = (-c, token != lower, token)
+        if lower not in best or key < best[lower]:
+            best[lower] = key
+    return {lower: token for lower, (_, _, token) in best.items() if token != lower}
+
+
+def _cased(phrase: str, casing: dict[str, str]) -> str:
+    return " ".join(casing.get(w, w) for w in phrase.split(" "))
+
+
+def _first_upper(label: str) -> str:
+    """The label with a capital first letter (house style), leaving "iPad"-like words alone."""
+    first = label.split(" ", 1)[0]
+    return label if first != first.lower() else label[:1].upper() + label[1:]
 
 
 def surface_forms(word_lists: Sequence[list[str]]) -> dict[str, str]:
@@ -59,11 +124,13 @@ def key_terms(
     n_all: int,
     surface: dict[str, str],
     limit: int = 8,
+    casing: dict[str, str] | None = None,
 ) -> list[str]:
     """Terms used by many of a theme's answers and more often than elsewhere.
 
     `stems_in` / `stems_all` count the answers (not occurrences) using each stem in the
     theme and overall. Score: share in theme × log(lift); ties broken alphabetically.
+    Each term is shown as `casing` (from `word_casing`) says the answers write it.
     """
     scored = []
     for s, c in stems_in.items():
@@ -71,7 +138,8 @@ def key_terms(
         lift = share_in / (stems_all[s] / n_all)
         if c >= 2 and lift > 1.0 and surface.get(s, s) not in _NOT_TERMS:
             scored.append((-share_in * math.log(lift), s))
-    return [surface.get(s, s) for _, s in sorted(scored)[:limit]]
+    shown = [surface.get(s, s) for _, s in sorted(scored)[:limit]]
+    return [casing.get(w, w) for w in shown] if casing else shown
 
 
 def _edge_ok(word: str, allowed: frozenset[str]) -> bool:
@@ -87,6 +155,7 @@ def phrase_labels(
     phrase_share_all: dict[str, float],
     fallback: Sequence[str],
     limit: int = 5,
+    casing: dict[str, str] | None = None,
 ) -> list[str]:
     """Short phrases from the theme's answers, best first: the collocations marking the theme.
 
@@ -98,7 +167,11 @@ def phrase_labels(
     the share of all answers using each phrase, doubled for phrases holding one of the
     theme's top three key terms (`fallback`). "can not" and the like are shown as "cannot",
     "don't". The last entry is always the first two key terms, as a fallback.
+
+    Words are shown as `casing` (from `word_casing`) says the answers write them ("LG
+    Inform", "NHS"), and each label starts with a capital letter.
     """
+    casing = casing or {}
     theme_words = [segment for answer in theme_answers for segment in answer]
     min_freq = 3 if len(theme_answers) >= 30 else 2
     candidates: set[tuple[str, ...]] = set()
@@ -115,7 +188,8 @@ def phrase_labels(
     scored: list[tuple[float, str]] = []
     if candidates:
         n = len(theme_answers)
-        top_terms = set(fallback[:3])
+        # Key terms may come cased ("NHS"); the phrases here are lower case.
+        top_terms = {term.lower() for term in fallback[:3]}
         counts = Counter(ng for answer in theme_answers for ng in _ngrams_of(answer, candidates))
         for ng, c in counts.items():
             phrase = " ".join(ng)
@@ -128,14 +202,13 @@ def phrase_labels(
                 scored.append((-score, phrase))
     labels: list[str] = []
     for _, phrase in sorted(scored):
-        shown = _CONTRACTION.sub(lambda m: _CONTRACTIONS[m.group(0)], phrase)
-        shown = shown[:1].upper() + shown[1:]
+        shown = _first_upper(_cased(_CONTRACTION.sub(lambda m: _CONTRACTIONS[m.group(0)], phrase), casing))
         if shown not in labels:
             labels.append(shown)
         if len(labels) >= limit - 1:
             break
     words = [w for w in fallback[:2] if w]
-    labels.append((", ".join(words) or "Mixed answers").capitalize())
+    labels.append(_first_upper(", ".join(words) or "Mixed answers"))
     return labels
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from analysis.themes.campaigns import find_campaigns
 from analysis.themes.clustering import OTHER, cluster
-from analysis.themes.describe import key_terms, phrase_labels, pick_quotes, surface_forms
+from analysis.themes.describe import key_terms, phrase_labels, pick_quotes, surface_forms, word_casing
 from analysis.themes.model import THEME_COLUMNS, ThemeOptions, ThemeReport, ThemesError
 from analysis.themes.redaction import redact
 from analysis.themes.sentiment import sentiment, sentiment_shares
@@ -228,6 +228,7 @@ def _describe(
 ) -> pd.DataFrame:
     columns = THEME_COLUMNS
     surface = surface_forms([ws for segs in doc_segments for ws in segs])
+    casing = word_casing(work["text"])
     stems_all: Counter[str] = Counter()
     for toks, w in zip(doc_tokens, doc_weights, strict=True):
         for s in set(toks):
@@ -247,14 +248,14 @@ def _describe(
             for s in set(doc_tokens[d]):
                 stems_in[s] += doc_weights[d]
         n_in = float(doc_weights[theme_docs].sum())
-        terms = key_terms(stems_in, stems_all, n_in, n_all, surface)
+        terms = key_terms(stems_in, stems_all, n_in, n_all, surface, casing=casing)
         central = theme_docs[np.argsort(-clusters.similarity[theme_docs, j], kind="stable")]
         label_docs: list[list[list[str]]] = []
         for d in central:
             label_docs.extend([doc_segments[d]] * max(1, min(round(doc_weights[d]), 20)))
             if len(label_docs) >= _LABEL_SAMPLE:
                 break
-        labels = phrase_labels(label_docs, shares, terms)
+        labels = phrase_labels(label_docs, shares, terms, casing=casing)
         primary_mask = clusters.primary[docs] == j
         row = _theme_row(
             work, answer_mask, primary_mask & quotable, clusters.similarity[docs, j], labels[0], terms, base
