@@ -48,6 +48,9 @@ DEFAULTS: dict[str, Any] = {
     "SELF_SERVICE_PER_ADDRESS": 3,
     "SELF_SERVICE_PER_CLIENT": 20,
     "SELF_SERVICE_WINDOW": 60 * 60,
+    # The themes engine of the web app's theme reports: "core" (always there) or "semantic"
+    # (sentence embeddings, used only where sentence-transformers is installed).
+    "THEMES_ENGINE": "core",
 }
 
 # Settings that may come from CONSULT_<NAME> environment variables; values are read as
@@ -72,6 +75,7 @@ ENVIRONMENT_SETTINGS = {
     "MAIL_USERNAME",
     "MAIL_PASSWORD",
     "MAIL_FROM",
+    "THEMES_ENGINE",
 }
 
 
@@ -87,6 +91,7 @@ TEXT_SETTINGS = {
     "MAIL_USERNAME",
     "MAIL_PASSWORD",
     "MAIL_FROM",
+    "THEMES_ENGINE",
 }
 
 

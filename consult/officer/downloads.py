@@ -41,7 +41,8 @@ def counts_result(consultation: Consultation):  # noqa: ANN201 - analysis.counts
     return count_responses(loaded, by=BREAKDOWNS, threshold=consultation.disclosure_threshold or 10)
 
 
-def _attachment(body: bytes | str, mimetype: str, filename: str) -> Response:
+def attachment(body: bytes | str, mimetype: str, filename: str) -> Response:
+    """`body` as a download named `filename` (shared by the counts and theme reports)."""
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -72,7 +73,7 @@ def download_counts(fmt: str) -> Response:
         body = render_report(result)
     audit.record("exported", current_user.email, f"{consultation.slug}: counts ({fmt.upper()})")
     db.session.commit()
-    return _attachment(body, COUNT_FORMATS[fmt], f"{consultation.slug}-counts.{fmt}")
+    return attachment(body, COUNT_FORMATS[fmt], f"{consultation.slug}-counts.{fmt}")
 
 
 @bp.get("/downloads/responses.csv")
@@ -84,4 +85,4 @@ def download_responses() -> Response:
     count = write_csv(response_rows(consultation, questionnaire), questionnaire, text)
     audit.record("exported", current_user.email, f"{consultation.slug}: {count} responses (CSV)")
     db.session.commit()
-    return _attachment("\ufeff" + text.getvalue(), COUNT_FORMATS["csv"], f"{consultation.slug}-responses.csv")
+    return attachment("\ufeff" + text.getvalue(), COUNT_FORMATS["csv"], f"{consultation.slug}-responses.csv")

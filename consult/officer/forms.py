@@ -159,3 +159,59 @@ class MailMergeForm(FlaskForm):
         "I understand that this makes new links, and that any earlier links of these people stop working",
         validators=[DataRequired("Confirm that you understand that earlier links stop working")],
     )
+
+
+# --- Themes in free-text answers (themes) -------------------------------------------------
+
+THEME_FORMATS = (
+    ("html", "Report to read in a web browser (HTML)"),
+    ("xlsx", "Spreadsheet (XLSX)"),
+    ("json", "Data for other software (JSON)"),
+)
+# The bounds of the themes command line (`consult-analysis themes`) and ThemeOptions' defaults.
+FEWEST_THEMES, MOST_THEMES = 2, 25
+
+
+def _count(field: Field) -> int | None:
+    raw = (field.data or "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() else None
+
+
+class ThemeCount:
+    """Validator for an optional whole number of themes within FEWEST_THEMES…MOST_THEMES."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        number = _count(field)
+        if (field.data or "").strip() and (number is None or not FEWEST_THEMES <= number <= MOST_THEMES):
+            raise ValidationError(
+                f"Enter a number between {FEWEST_THEMES} and {MOST_THEMES} for the {self.what}"
+            )
+
+
+class ThemesForm(FlaskForm):
+    """The format of a theme report and, optionally, bounds on its number of themes.
+
+    Several are on one page, one per question: make each with `prefix=` the question id
+    (or "all") so that their fields' names and ids differ."""
+
+    format = choice_of("Format", THEME_FORMATS, "Select a format for the report", default="html")
+    min_themes = StringField("Fewest themes", validators=[ThemeCount("fewest themes")])
+    max_themes = StringField("Most themes", validators=[ThemeCount("most themes")])
+
+    def validate(self, extra_validators: dict[str, list] | None = None) -> bool:  # type: ignore[type-arg]
+        if not super().validate(extra_validators):
+            return False
+        fewest, most = _count(self.min_themes), _count(self.max_themes)
+        if fewest is not None and most is not None and fewest > most:
+            self.max_themes.errors = [f"The most themes must be at least the fewest themes ({fewest})"]
+            return False
+        return True
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        """(fewest, most) themes once valid, with the defaults where left blank."""
+        fewest, most = _count(self.min_themes), _count(self.max_themes)
+        return (fewest or FEWEST_THEMES, most or MOST_THEMES)

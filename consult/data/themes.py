@@ -1,0 +1,97 @@
+"""Free-text answers for the themes analysis: which questions there are, how many answers
+each has, and the answers themselves in the long form that `analysis.themes` reads.
+
+Built on the anonymised export rows (`consult.data.export.response_rows`), so the same
+rules apply: the submitted version of a submitted response, answers to questions the
+respondent was not shown left out, no contact details. Drafts are left out unless asked
+for; the analysis themes them then but never quotes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from consult.data.export import response_rows
+from consult.models import Consultation, Status
+from questions import Questionnaire
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# Fewer answers than this make themes of one or two answers each, whose quotes could
+# point to the person who wrote them; the same as the default disclosure threshold.
+MIN_ANSWERS = 10
+
+ANSWER_COLUMNS = ["response_id", "question_id", "text", "status"]
+
+
+@dataclass(frozen=True)
+class FreeTextQuestion:
+    """A free-text question and how many submitted responses answered it (blank not counted)."""
+
+    id: str
+    number: int
+    text: str
+    answers: int
+
+    @property
+    def enough(self) -> bool:
+        """Whether it has enough answers to find themes in."""
+        return self.answers >= MIN_ANSWERS
+
+
+def _free_text_ids(questionnaire: Questionnaire) -> list[str]:
+    return [q.id for q in questionnaire.questions if not q.is_single_choice]
+
+
+def _answers(
+    consultation: Consultation, questionnaire: Questionnaire, include_drafts: bool
+) -> list[tuple[str, str, str, str]]:
+    """(response_id, question_id, text, status) of every non-blank free-text answer, sorted.
+
+    Sorted by question then response id: the export rows come in random order, and the
+    themes must be the same every time for the same answers."""
+    wanted = _free_text_ids(questionnaire)
+    order = {qid: i for i, qid in enumerate(wanted)}
+    found = [
+        (row["response_id"], qid, row[qid], str(row["status"]))
+        for row in response_rows(consultation, questionnaire)
+        if include_drafts or row["status"] == Status.SUBMITTED
+        for qid in wanted
+        if row[qid].strip()
+    ]
+    return sorted(found, key=lambda a: (order[a[1]], a[0]))
+
+
+def free_text_questions(consultation: Consultation, questionnaire: Questionnaire) -> list[FreeTextQuestion]:
+    """The consultation's free-text questions in order, each with its number of submitted answers."""
+    counts: dict[str, int] = {}
+    for _, qid, _, _ in _answers(consultation, questionnaire, include_drafts=False):
+        counts[qid] = counts.get(qid, 0) + 1
+    return [
+        FreeTextQuestion(q.id, q.number, q.text, counts.get(q.id, 0))
+        for q in questionnaire.questions
+        if not q.is_single_choice
+    ]
+
+
+def free_text_answers(
+    consultation: Consultation,
+    questionnaire: Questionnaire,
+    question_ids: Sequence[str] = (),
+    *,
+    include_drafts: bool = False,
+) -> pd.DataFrame:
+    """The answers frame for `analysis.themes.theme_answers`: one row per non-blank answer.
+
+    Columns response_id, question_id, text, status ("submitted" or "draft"); only the
+    questions in `question_ids` (all free-text questions when empty); submitted responses
+    only unless `include_drafts`. Text is as typed (the analysis redacts it).
+    """
+    import pandas as pd
+
+    answers = _answers(consultation, questionnaire, include_drafts)
+    rows = [a for a in answers if not question_ids or a[1] in question_ids]
+    return pd.DataFrame(rows, columns=ANSWER_COLUMNS)
