@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -207,3 +208,68 @@ def test_engine_is_core_unless_semantic_is_asked_for_and_installed(
         assert themes.themes_engine() == "core"
         monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())
         assert themes.themes_engine() == "semantic"
+
+
+@pytest.mark.e2e
+def test_themes_page_passes_axe_in_chromium(tmp_path: Path) -> None:
+    """The page with its forms, then with an error summary, then a download; axe-core on each page."""
+    import threading
+
+    from flask_migrate import upgrade
+    from werkzeug.serving import make_server
+
+    from consult import create_app
+    from consult.data import consultations
+    from tests.browser import assert_accessible, chromium
+    from tests.conftest import OFFICER_PASSWORD, TEST_SECRET, add_officer
+
+    app = create_app(
+        {
+            "ENV_NAME": "development",  # plain HTTP: the session cookie is not Secure-only
+            "SECRET_KEY": TEST_SECRET,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'consult.sqlite3'}",
+        }
+    )
+    with app.app_context():
+        upgrade()
+        consultations.ensure_consultation("taking-stock")
+        db.session.commit()
+    add_officer(app, "analyst@lga.example", "analyst")
+    for i in range(12):
+        add_response(app, origin=Origin.SELF_SERVICE, profile=LEADER, answers={"q3": _q3_answer(i + 4)})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    root = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with chromium() as browser:
+            context = browser.new_context(bypass_csp=True, accept_downloads=True)  # CSP: only for axe-core
+            context.set_default_timeout(20_000)
+            page = context.new_page()
+            page.goto(f"{root}/sign-in")
+            page.fill("#email", "analyst@lga.example")
+            page.fill("#password", OFFICER_PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{root}/officer/")
+            page.click("text=Themes in free-text answers")
+            page.wait_for_url(f"{root}/officer/themes")
+            assert_accessible(page)
+            page.click("#q3 ~ form summary")
+            page.fill("#q3-min_themes", "30")
+            page.click("text=Download themes for question 3")
+            assert "There is a problem" in page.content()
+            assert "Enter a number between 2 and 25 for the fewest themes" in page.content()
+            assert_accessible(page)
+            page.fill("#q3-min_themes", "")
+            page.check("#q3-format-3")
+            with page.expect_download() as download:
+                page.click("text=Download themes for question 3")
+            assert download.value.suggested_filename == "taking-stock-q3-themes.json"
+            assert json.loads(Path(download.value.path()).read_text(encoding="utf-8"))["themes"]
+            context.close()
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()
