@@ -13,7 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import contains_eager
 
 from consult.data.clock import today
@@ -125,17 +125,25 @@ def live_invitation(holder: LinkHolder) -> Invitation | None:
     return invitation
 
 
+# Every respondent request runs this: built once, each request binds its two values
+# (building the joined ORM statement cost as much as running it).
+_INVITATION_AND_RESPONSE = (
+    select(Invitation, Response)
+    .join(Invitation.consultation)
+    .outerjoin(
+        Response,
+        and_(Response.key_hash == bindparam("key_hash"), Response.consultation_id == Consultation.id),
+    )
+    .where(Invitation.id == bindparam("invitation_id"))
+    .options(contains_eager(Invitation.consultation))
+)
+
+
 def live_invitation_and_response(holder: LinkHolder) -> tuple[Invitation, Response | None] | None:
     """`live_invitation` with its consultation and the holder's response, in one query."""
     row = db.session.execute(
-        select(Invitation, Response)
-        .join(Invitation.consultation)
-        .outerjoin(
-            Response,
-            and_(Response.key_hash == holder.response_key_hash, Response.consultation_id == Consultation.id),
-        )
-        .where(Invitation.id == holder.invitation_id)
-        .options(contains_eager(Invitation.consultation))
+        _INVITATION_AND_RESPONSE,
+        {"key_hash": holder.response_key_hash, "invitation_id": holder.invitation_id},
     ).first()
     if row is None:
         return None

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -31,6 +31,41 @@ class Profile:
     region: str | None
     consent_to_be_named: bool | None
     organisation_name: str | None = None
+
+
+@dataclass(frozen=True)
+class LockedResponse:
+    """A response row locked for this transaction: what a section save needs of it."""
+
+    id: int
+    status: str
+
+
+# The respondent's save runs these on every save: built once, so each save only binds its
+# values (Core statements, no ORM objects: the save is a fixed set of row operations).
+_answers_table = Answer.__table__
+_response_table = Response.__table__
+_LOCK_ROW = (
+    select(_response_table.c.id, _response_table.c.status)
+    .where(_response_table.c.key_hash == bindparam("key_hash"))
+    .with_for_update()
+)
+_STAGE_ANSWERS = select(_answers_table.c.question_id, _answers_table.c.value).where(
+    _answers_table.c.response_id == bindparam("response_id"), _answers_table.c.stage == bindparam("stage")
+)
+_DELETE_STAGE = delete(_answers_table).where(
+    _answers_table.c.response_id == bindparam("response_id"), _answers_table.c.stage == bindparam("stage")
+)
+_INSERT_ANSWER = insert(_answers_table)
+_TOUCH = (
+    update(_response_table)
+    .where(_response_table.c.id == bindparam("response_id"))
+    .values(
+        version=_response_table.c.version + 1,
+        updated_on=bindparam("updated_on"),
+        has_unsubmitted_changes=bindparam("changed_since_submitted"),
+    )
+)
 
 
 def find(key_hash: str) -> Response | None:
@@ -57,6 +92,24 @@ def lock_or_create(consultation: Consultation, key_hash: str, invitation: Invita
     response = _lock(key_hash)
     if response is not None:
         return response
+    _create(consultation, key_hash, invitation)
+    response = _lock(key_hash)
+    assert response is not None
+    return response
+
+
+def lock_row(consultation: Consultation, key_hash: str, invitation: Invitation) -> LockedResponse:
+    """`lock_or_create` for a section save: the row's id and status, locked, no ORM object."""
+    connection = db.session.connection()
+    row = connection.execute(_LOCK_ROW, {"key_hash": key_hash}).first()
+    if row is None:
+        _create(consultation, key_hash, invitation)
+        row = connection.execute(_LOCK_ROW, {"key_hash": key_hash}).first()
+        assert row is not None
+    return LockedResponse(row.id, row.status)
+
+
+def _create(consultation: Consultation, key_hash: str, invitation: Invitation) -> None:
     on = today()
     values = {
         "consultation_id": consultation.id,
@@ -81,20 +134,14 @@ def lock_or_create(consultation: Consultation, key_hash: str, invitation: Invita
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         statement = insert(Response).values(values)
     db.session.execute(statement)
-    response = _lock(key_hash)
-    assert response is not None
-    return response
 
 
-def answers(response: Response | None, stage: Stage = Stage.DRAFT) -> dict[str, str]:
+def answers(response: Response | LockedResponse | None, stage: Stage = Stage.DRAFT) -> dict[str, str]:
     """{question_id: value} of one stage of a response (empty for no response)."""
     if response is None or response.id is None:
         return {}
-    rows = db.session.execute(
-        select(Answer.question_id, Answer.value).where(
-            Answer.response_id == response.id, Answer.stage == stage
-        )
-    )
+    db.session.flush()  # what the ORM's autoflush did; a plain connection does not
+    rows = db.session.connection().execute(_STAGE_ANSWERS, {"response_id": response.id, "stage": stage.value})
     return {question_id: value for question_id, value in rows}
 
 
@@ -108,6 +155,41 @@ def _replace_stage(response: Response, stage: Stage, values: Mapping[str, str]) 
                 for q, v in values.items()
             ],
         )
+
+
+def replace_section(
+    locked: LockedResponse, questionnaire: Questionnaire, section: Section, posted: Mapping[str, str]
+) -> dict[str, str]:
+    """`save_section` for a response locked with `lock_row`, in Core statements.
+
+    The same replacement: the stage's answers are read under the lock, every one of them
+    deleted and the visible result inserted, and the response's version moves on by one.
+    """
+    connection = db.session.connection()
+    stage = {"response_id": locked.id, "stage": Stage.DRAFT.value}
+    current = {q: v for q, v in connection.execute(_STAGE_ANSWERS, stage)}
+    section_ids = {q.id for q in section.questions}
+    merged = {q: v for q, v in current.items() if q not in section_ids}
+    merged.update({q: v for q, v in posted.items() if q in section_ids and v != ""})
+    stored = questionnaire.visible_answers(merged)
+    connection.execute(_DELETE_STAGE, stage)
+    if stored:
+        connection.execute(
+            _INSERT_ANSWER,
+            [
+                {"response_id": locked.id, "stage": Stage.DRAFT.value, "question_id": q, "value": v}
+                for q, v in stored.items()
+            ],
+        )
+    connection.execute(
+        _TOUCH,
+        {
+            "response_id": locked.id,
+            "updated_on": today(),
+            "changed_since_submitted": locked.status == Status.SUBMITTED,
+        },
+    )
+    return stored
 
 
 def _touch(response: Response) -> None:

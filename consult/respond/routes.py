@@ -237,14 +237,13 @@ def section(section_id: str) -> Page:
         if q in rendered or questionnaire.is_shown(questionnaire.question(q), posted_view)
     }
     database.begin_writing()
-    response = responses.lock_or_create(
+    locked = responses.lock_row(
         respondent.consultation, respondent.holder.response_key_hash, respondent.invitation
     )
-    stored = responses.save_section(response, questionnaire, page_section, posted)
+    stored = responses.replace_section(locked, questionnaire, page_section, posted)
     db.session.commit()
     newly_shown = [q for q in questionnaire.iter_shown(page_section, stored) if q.id not in rendered]
     if newly_shown:
-        respondent.response = response
         shown = tuple(questionnaire.iter_shown(page_section, stored))
         form = build_section_form(questionnaire, shown, data={q.id: stored.get(q.id) for q in shown})
         numbers = " and ".join(str(q.number) for q in newly_shown)
