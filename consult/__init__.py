@@ -18,9 +18,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from consult.officer.routes import bp as officer_bp
     from consult.respond.routes import bp as respond_bp
     from consult.respond.self_service import bp as self_service_bp
+    from consult.session_cookie import RefreshingSessionInterface
 
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_folder())
     configure(app, test_config)
+    app.session_interface = RefreshingSessionInterface()
     if hops := proxy_fix_hops(app):
         # Trust X-Forwarded-* from exactly the configured number of proxies, no more.
         from werkzeug.middleware.proxy_fix import ProxyFix
