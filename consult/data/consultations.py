@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import select
 
 from consult.data.clock import today
+from consult.data.links import Record
 from consult.extensions import db
 from consult.models import Consultation
 from questions import Questionnaire, load_questionnaire
@@ -34,7 +35,7 @@ def get(consultation_id: int) -> Consultation | None:
     return db.session.get(Consultation, consultation_id)
 
 
-def questionnaire_of(consultation: Consultation) -> Questionnaire:
+def questionnaire_of(consultation: Consultation | Record) -> Questionnaire:
     return load_questionnaire(consultation.questionnaire)
 
 
@@ -81,7 +82,7 @@ def set_dates(consultation: Consultation, opens_on: dt.date | None, closes_on: d
     db.session.flush()
 
 
-def state(consultation: Consultation, on: dt.date | None = None) -> ConsultationState:
+def state(consultation: Consultation | Record, on: dt.date | None = None) -> ConsultationState:
     """Open from the start of the opening date to the end of the closing date."""
     on = on or today()
     if on < consultation.opens_on:

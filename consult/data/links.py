@@ -12,9 +12,9 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, bindparam, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import and_, bindparam, select, update
 
 from consult.data.clock import today
 from consult.extensions import db
@@ -88,9 +88,8 @@ def mint_link(invitation: Invitation) -> str:
     return token
 
 
-def mark_responded(invitation: Invitation) -> None:
-    invitation.responded = True
-    db.session.flush()
+def mark_responded(invitation: Invitation | Record) -> None:
+    db.session.execute(update(Invitation).where(Invitation.id == invitation.id).values(responded=True))
 
 
 def revoke(invitation: Invitation) -> None:
@@ -125,29 +124,73 @@ def live_invitation(holder: LinkHolder) -> Invitation | None:
     return invitation
 
 
-# Every respondent request runs this: built once, each request binds its two values
-# (building the joined ORM statement cost as much as running it).
+class Record:
+    """One table row as read for a respondent's request: its columns as read-only attributes.
+
+    Respondent pages only read the invitation, consultation and response (every write
+    locks and reads again what it changes), so a plain Core row serves them without the
+    ORM's per-object bookkeeping, which cost as much as the rest of a page view.
+    """
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{name}: a respondent's record is read-only")
+
+    def __repr__(self) -> str:
+        return f"Record(id={self.__dict__.get('id')!r})"
+
+
+_invitations, _consultations, _responses = (
+    Invitation.__table__,
+    Consultation.__table__,
+    Response.__table__,
+)
+_PARTS = [(table, [c.name for c in table.c]) for table in (_invitations, _consultations, _responses)]
+# Every respondent request runs this: built once, each request binds its two values.
 _INVITATION_AND_RESPONSE = (
-    select(Invitation, Response)
-    .join(Invitation.consultation)
-    .outerjoin(
-        Response,
-        and_(Response.key_hash == bindparam("key_hash"), Response.consultation_id == Consultation.id),
+    select(*(column for table, _ in _PARTS for column in table.c))
+    .select_from(
+        _invitations.join(_consultations, _consultations.c.id == _invitations.c.consultation_id).outerjoin(
+            _responses,
+            and_(
+                _responses.c.key_hash == bindparam("key_hash"),
+                _responses.c.consultation_id == _consultations.c.id,
+            ),
+        )
     )
-    .where(Invitation.id == bindparam("invitation_id"))
-    .options(contains_eager(Invitation.consultation))
+    .where(_invitations.c.id == bindparam("invitation_id"))
 )
 
 
-def live_invitation_and_response(holder: LinkHolder) -> tuple[Invitation, Response | None] | None:
-    """`live_invitation` with its consultation and the holder's response, in one query."""
-    row = db.session.execute(
-        _INVITATION_AND_RESPONSE,
-        {"key_hash": holder.response_key_hash, "invitation_id": holder.invitation_id},
-    ).first()
+def _split(row: Any) -> list[Record | None]:
+    records: list[Record | None] = []
+    offset = 0
+    for _, names in _PARTS:
+        values = dict(zip(names, row[offset : offset + len(names)], strict=True))
+        records.append(None if values["id"] is None else Record(values))
+        offset += len(names)
+    return records
+
+
+def live_invitation_and_response(holder: LinkHolder) -> tuple[Record, Record, Record | None] | None:
+    """`live_invitation`: the invitation, its consultation and the holder's response, in one query.
+
+    Read-only records (see `Record`); a write loads what it changes under its lock.
+    """
+    row = (
+        db.session.connection()
+        .execute(
+            _INVITATION_AND_RESPONSE,
+            {"key_hash": holder.response_key_hash, "invitation_id": holder.invitation_id},
+        )
+        .first()
+    )
     if row is None:
         return None
-    invitation, response = row
+    invitation, consultation, response = _split(row)
+    assert invitation is not None and consultation is not None
     if invitation.revoked_on is not None or invitation.consultation_id != holder.consultation_id:
         return None
-    return invitation, response
+    return invitation, consultation, response

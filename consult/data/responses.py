@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from consult.data.clock import today
+from consult.data.links import Record
 from consult.extensions import db
 from consult.models import Answer, Channel, Consultation, Invitation, Response, Stage, Status
 from questions import Questionnaire, Section
@@ -83,7 +84,9 @@ def _lock(key_hash: str) -> Response | None:
     )
 
 
-def lock_or_create(consultation: Consultation, key_hash: str, invitation: Invitation) -> Response:
+def lock_or_create(
+    consultation: Consultation | Record, key_hash: str, invitation: Invitation | Record
+) -> Response:
     """The link's response, locked for this transaction, created on first use.
 
     Two first saves racing through one link both insert with ON CONFLICT DO NOTHING, so
@@ -98,7 +101,9 @@ def lock_or_create(consultation: Consultation, key_hash: str, invitation: Invita
     return response
 
 
-def lock_row(consultation: Consultation, key_hash: str, invitation: Invitation) -> LockedResponse:
+def lock_row(
+    consultation: Consultation | Record, key_hash: str, invitation: Invitation | Record
+) -> LockedResponse:
     """`lock_or_create` for a section save: the row's id and status, locked, no ORM object."""
     connection = db.session.connection()
     row = connection.execute(_LOCK_ROW, {"key_hash": key_hash}).first()
@@ -109,7 +114,7 @@ def lock_row(consultation: Consultation, key_hash: str, invitation: Invitation) 
     return LockedResponse(row.id, row.status)
 
 
-def _create(consultation: Consultation, key_hash: str, invitation: Invitation) -> None:
+def _create(consultation: Consultation | Record, key_hash: str, invitation: Invitation | Record) -> None:
     on = today()
     values = {
         "consultation_id": consultation.id,
@@ -136,7 +141,9 @@ def _create(consultation: Consultation, key_hash: str, invitation: Invitation) -
     db.session.execute(statement)
 
 
-def answers(response: Response | LockedResponse | None, stage: Stage = Stage.DRAFT) -> dict[str, str]:
+def answers(
+    response: Response | Record | LockedResponse | None, stage: Stage = Stage.DRAFT
+) -> dict[str, str]:
     """{question_id: value} of one stage of a response (empty for no response)."""
     if response is None or response.id is None:
         return {}

@@ -19,10 +19,11 @@ class Respondent:
     """The link holder of this request, with their consultation and (possibly no) response."""
 
     holder: links.LinkHolder
-    invitation: Invitation
-    consultation: Consultation
+    # Read-only rows (links.Record) with the columns of Invitation, Consultation, Response.
+    invitation: Invitation | links.Record
+    consultation: Consultation | links.Record
     questionnaire: Questionnaire
-    response: Response | None
+    response: Response | links.Record | None
 
     @property
     def steps(self) -> list[str]:
@@ -74,8 +75,7 @@ def current_respondent() -> Respondent | None:
     if found is None:
         session.pop(SESSION_KEY, None)
         return None
-    invitation, response = found
-    consultation = invitation.consultation
+    invitation, consultation, response = found
     return Respondent(
         holder=holder,
         invitation=invitation,
