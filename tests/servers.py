@@ -1,4 +1,4 @@
-"""The app as a real server for tests: gunicorn in its own process group, plain HTTP to it."""
+"""The app as a real server for tests: gunicorn in its own process group, or Werkzeug in a thread."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
+
+from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,3 +83,53 @@ def running_gunicorn(env: dict[str, str], logs: Path, *options: str) -> Iterator
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def migrated_app(database: Path, opens_on: date | None = None) -> Flask:
+    """The app on a new SQLite file, its schema from the migrations, Taking Stock loaded.
+
+    Development settings, so that plain HTTP to it keeps the session cookie.
+    """
+    from flask_migrate import upgrade
+
+    from consult import create_app
+    from consult.data import consultations
+    from consult.extensions import db
+    from tests.conftest import TEST_SECRET
+
+    app = create_app(
+        {
+            "ENV_NAME": "development",
+            "SECRET_KEY": TEST_SECRET,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        }
+    )
+    with app.app_context():
+        upgrade()
+        consultations.ensure_consultation("taking-stock", opens_on)
+        db.session.commit()
+    return app
+
+
+@contextmanager
+def serving_in_thread(app: Flask) -> Iterator[str]:
+    """`app` served over HTTP on a free loopback port by Werkzeug in a thread; yields its root URL.
+
+    Requests are logged with link tokens redacted, as `consult serve` does.
+    """
+    from werkzeug.serving import make_server
+
+    from consult.extensions import db
+    from consult.serving import TokenRedactingHandler
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=TokenRedactingHandler)
+    thread = threading.Thread(target=server.serve_forever, name="test-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()

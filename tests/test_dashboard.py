@@ -7,7 +7,6 @@ import datetime as dt
 import io
 import re
 import secrets
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -292,24 +291,11 @@ def test_downloads_work_with_no_responses(officer_client: FlaskClient) -> None:
 @pytest.mark.e2e
 def test_every_officer_page_passes_axe_in_chromium(tmp_path: Path) -> None:
     """Dashboard (open and closed), dates, keyed-in entry, purge and audit log, with and without errors."""
-    from flask_migrate import upgrade
-    from werkzeug.serving import make_server
-
-    from consult import create_app
     from tests.browser import assert_accessible, chromium
-    from tests.conftest import OFFICER_PASSWORD, TEST_SECRET, add_officer
+    from tests.conftest import OFFICER_PASSWORD, add_officer
+    from tests.servers import migrated_app, serving_in_thread
 
-    app = create_app(
-        {
-            "ENV_NAME": "development",  # plain HTTP: the session cookie is not Secure-only
-            "SECRET_KEY": TEST_SECRET,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'consult.sqlite3'}",
-        }
-    )
-    with app.app_context():
-        upgrade()
-        consultations.ensure_consultation("taking-stock", today() - dt.timedelta(days=10))
-        db.session.commit()
+    app = migrated_app(tmp_path / "consult.sqlite3", opens_on=today() - dt.timedelta(days=10))
     add_officer(app)
     invite(app, 12, LEADER)
     for index in range(11):
@@ -323,11 +309,7 @@ def test_every_officer_page_passes_axe_in_chromium(tmp_path: Path) -> None:
             submitted_on=DAY_2,
         )
     add_response(app, origin=Origin.KEYED_IN, profile=CHIEF, answers={"q8": "No"}, channel=Channel.PAPER)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    root = f"http://127.0.0.1:{server.server_port}"
-    try:
+    with serving_in_thread(app) as root:
         with chromium() as browser:
             context = browser.new_context(bypass_csp=True)  # only so that axe-core can be injected
             context.set_default_timeout(10_000)
@@ -367,9 +349,3 @@ def test_every_officer_page_passes_axe_in_chromium(tmp_path: Path) -> None:
             assert "Type taking-stock exactly" in page.content()
             assert_accessible(page)
             context.close()
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.engine.dispose()

@@ -17,7 +17,6 @@ import secrets
 import string
 import subprocess
 import sys
-import threading
 import urllib.parse
 import uuid
 from collections.abc import Iterator
@@ -42,7 +41,7 @@ from tests.conftest import (
     sign_in,
 )
 from tests.mailserver import MailServer, mail_server
-from tests.servers import http_request, running_gunicorn
+from tests.servers import http_request, migrated_app, running_gunicorn, serving_in_thread
 
 ROOT = Path(__file__).resolve().parent.parent
 XSS_PAYLOADS = [
@@ -393,33 +392,9 @@ class _Live:
 @pytest.fixture
 def live_app(tmp_path: Path) -> Iterator[_Live]:
     """The app on a migrated SQLite file, served over HTTP on loopback (Werkzeug, threaded)."""
-    from flask_migrate import upgrade
-    from werkzeug.serving import make_server
-
-    from consult import create_app
-    from consult.data import consultations
-    from consult.extensions import db
-    from consult.serving import TokenRedactingHandler
-
-    app = create_app(
-        {"ENV_NAME": "development", "SECRET_KEY": TEST_SECRET,
-         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'consult.sqlite3'}"}
-    )  # fmt: skip
-    with app.app_context():
-        upgrade()
-        consultations.ensure_consultation("taking-stock")
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=TokenRedactingHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield _Live(app, f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.engine.dispose()
+    app = migrated_app(tmp_path / "consult.sqlite3")
+    with serving_in_thread(app) as url:
+        yield _Live(app, url)
 
 
 @pytest.mark.e2e

@@ -213,35 +213,15 @@ def test_engine_is_core_unless_semantic_is_asked_for_and_installed(
 @pytest.mark.e2e
 def test_themes_page_passes_axe_in_chromium(tmp_path: Path) -> None:
     """The page with its forms, then with an error summary, then a download; axe-core on each page."""
-    import threading
-
-    from flask_migrate import upgrade
-    from werkzeug.serving import make_server
-
-    from consult import create_app
-    from consult.data import consultations
     from tests.browser import assert_accessible, chromium
-    from tests.conftest import OFFICER_PASSWORD, TEST_SECRET, add_officer
+    from tests.conftest import OFFICER_PASSWORD, add_officer
+    from tests.servers import migrated_app, serving_in_thread
 
-    app = create_app(
-        {
-            "ENV_NAME": "development",  # plain HTTP: the session cookie is not Secure-only
-            "SECRET_KEY": TEST_SECRET,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'consult.sqlite3'}",
-        }
-    )
-    with app.app_context():
-        upgrade()
-        consultations.ensure_consultation("taking-stock")
-        db.session.commit()
+    app = migrated_app(tmp_path / "consult.sqlite3")
     add_officer(app, "analyst@lga.example", "analyst")
     for i in range(12):
         add_response(app, origin=Origin.SELF_SERVICE, profile=LEADER, answers={"q3": _q3_answer(i + 4)})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    root = f"http://127.0.0.1:{server.server_port}"
-    try:
+    with serving_in_thread(app) as root:
         with chromium() as browser:
             context = browser.new_context(bypass_csp=True, accept_downloads=True)  # CSP: only for axe-core
             context.set_default_timeout(20_000)
@@ -267,9 +247,3 @@ def test_themes_page_passes_axe_in_chromium(tmp_path: Path) -> None:
             assert download.value.suggested_filename == "taking-stock-q3-themes.json"
             assert json.loads(Path(download.value.path()).read_text(encoding="utf-8"))["themes"]
             context.close()
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.engine.dispose()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ import pytest
 from flask import Flask
 
 from tests.browser import chromium
-from tests.conftest import TEST_SECRET
+from tests.servers import migrated_app, serving_in_thread
 
 LEADER = {"role": "Leader", "organisation_type": "County", "region": "Wales"}
 CONTACT = {
@@ -91,28 +90,10 @@ class LiveServer:
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    from flask_migrate import upgrade
-    from werkzeug.serving import make_server
-
-    from consult import create_app
-    from consult.data import consultations
-    from consult.extensions import db
-    from consult.serving import TokenRedactingHandler
-
     folder = tmp_path_factory.mktemp("e2e")
     database = folder / "consult.sqlite3"
-    app = create_app(
-        {
-            "ENV_NAME": "development",  # plain HTTP: the session cookie is not Secure-only
-            "SECRET_KEY": TEST_SECRET,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-        }
-    )
+    app = migrated_app(database)  # the schema from the migrations, as in production
     assert app.config["SESSION_COOKIE_SECURE"] is False
-    with app.app_context():
-        upgrade()  # the schema from the migrations, as in production
-        consultations.ensure_consultation("taking-stock")
-        db.session.commit()
 
     # Werkzeug's request log, captured where a test can read it back.
     log_file = folder / "server.log"
@@ -124,21 +105,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
 
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=TokenRedactingHandler)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
-    thread.start()
     try:
-        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}", database, log_file)
+        with serving_in_thread(app) as url:
+            yield LiveServer(app, url, database, log_file)
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
         for logger, level in zip(loggers, levels, strict=True):
             logger.removeHandler(handler)
             logger.setLevel(level)
         handler.close()
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture
