@@ -38,8 +38,19 @@ def everything_stored(app: Flask) -> str:
         parts = []
         for table in db.metadata.sorted_tables:
             for row in db.session.execute(sa.select(table)):
-                parts.extend(str(v) for v in row)
+                parts.extend(_as_text(v) for v in row)
         return "\n".join(parts)
+
+
+def _as_text(value: object) -> str:
+    """Bytes that are not text (token digests, nonces) as hex: their raw bytes can hold any character."""
+    if isinstance(value, bytes | memoryview):
+        raw = bytes(value)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.hex()
+    return str(value)
 
 
 def test_the_home_page_links_to_the_page_while_open(app: Flask, client: FlaskClient) -> None:

@@ -159,9 +159,9 @@ def _onnx_backend(name: str) -> tuple[Any, Forward] | None:
 
 
 def _torch_backend(name: str) -> tuple[Any, Forward]:
+    model = _model(name)  # first: it turns a missing sentence-transformers into a clear error
     import torch
 
-    model = _model(name)
     transformer = model[0].auto_model.eval()
 
     def forward(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
