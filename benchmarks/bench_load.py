@@ -110,13 +110,14 @@ def prepare_database(url: str, links: int) -> list[str]:
     return tokens
 
 
-def server_environment(url: str, folder: Path) -> dict[str, str]:
+def server_environment(url: str, folder: Path, group_commit: bool = True) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CONSULT_", "GUNICORN_"))}
     env.update(
         {
             "CONSULT_SECRET_KEY": SECRET,
             "CONSULT_DATABASE_URL": url,
             "CONSULT_INSTANCE_PATH": str(folder / "instance"),
+            "CONSULT_GROUP_COMMIT": "true" if group_commit else "false",
             "PYTHONPATH": str(ROOT),
         }
     )
@@ -124,7 +125,9 @@ def server_environment(url: str, folder: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def gunicorn(url: str, folder: Path, workers: int, threads: int) -> Iterator[tuple[int, Path]]:
+def gunicorn(
+    url: str, folder: Path, workers: int, threads: int, group_commit: bool = True
+) -> Iterator[tuple[int, Path]]:
     port = free_port()
     access_log = folder / "access.log"
     command = [
@@ -137,7 +140,8 @@ def gunicorn(url: str, folder: Path, workers: int, threads: int) -> Iterator[tup
         "--error-logfile", str(folder / "error.log"),
         "consult:create_app()",
     ]  # fmt: skip
-    process = subprocess.Popen(command, env=server_environment(url, folder), start_new_session=True)
+    env = server_environment(url, folder, group_commit)
+    process = subprocess.Popen(command, env=env, start_new_session=True)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -252,7 +256,8 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict:
     try:
         with database(backend, folder) as url:
             tokens = prepare_database(url, args.links)
-            with gunicorn(url, folder, args.workers, args.server_threads) as (port, access_log):
+            server = gunicorn(url, folder, args.workers, args.server_threads, not args.no_group_commit)
+            with server as (port, access_log):
                 sessions = prepare_sessions(port, tokens)
                 sessions_file = folder / "sessions.tsv"
                 sessions_file.write_text(
@@ -327,6 +332,9 @@ def main() -> int:
     parser.add_argument("--backend", action="append", choices=("sqlite", "postgresql"))
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
     parser.add_argument("--server-threads", type=int, default=1, help="threads per worker (1 = sync)")
+    parser.add_argument(
+        "--no-group-commit", action="store_true", help="commit every SQLite save alone (the baseline)"
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=50)
@@ -342,7 +350,8 @@ def main() -> int:
         results.append(bench_backend(backend, args))
     print()
     print(
-        f"gunicorn {args.workers} workers x {args.server_threads} threads, wrk {args.wrk_threads} threads, "
+        f"gunicorn {args.workers} workers x {args.server_threads} threads, "
+        f"group commit {'off' if args.no_group_commit else 'on'}, wrk {args.wrk_threads} threads, "
         f"{args.connections} connections, {args.duration} s per endpoint per run, {args.links} links, "
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
     )

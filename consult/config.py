@@ -26,6 +26,10 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_SSL_STRICT": True,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "SQLITE_BUSY_TIMEOUT_MS": 15000,
+    # SQLite: saves arriving together in one process share a transaction and its fsync
+    # (consult.group_commit); at most this many in one group.
+    "GROUP_COMMIT": True,
+    "GROUP_COMMIT_LARGEST": 64,
     "RATE_LIMIT_STORAGE_URL": None,  # redis://… to share limits between processes
     "RATE_LIMIT_KEY_PREFIX": "consult:rl:",  # Redis key prefix (one per deployment sharing a Redis)
     # Proxies in front of the app that set X-Forwarded-For/-Proto/-Host: 0 trusts none.
@@ -64,6 +68,7 @@ ENVIRONMENT_SETTINGS = {
     "SESSION_COOKIE_SECURE",
     "PERMANENT_SESSION_LIFETIME",
     "SQLITE_BUSY_TIMEOUT_MS",
+    "GROUP_COMMIT",
     "RATE_LIMIT_STORAGE_URL",
     "RATE_LIMIT_KEY_PREFIX",
     "PROXY_FIX_HOPS",

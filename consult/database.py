@@ -25,6 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from consult.extensions import db
+from consult.group_commit import CommitGroup
 
 # Threads of this process that hold the writer queue, so that a thread never waits for
 # itself (a second connection opened while its first holds the queue goes straight to
@@ -168,3 +169,5 @@ def configure_engine(app: Flask) -> None:
         event.listen(engine, "do_connect", _queued_writer_connection)
         event.listen(engine, "connect", on_connect)
         event.listen(engine, "begin", on_begin)
+        if app.config["GROUP_COMMIT"]:
+            app.extensions["consult_commit_group"] = CommitGroup(engine, app.config["GROUP_COMMIT_LARGEST"])

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 
 from consult.data.clock import today
 from consult.data.links import Record
@@ -102,19 +103,29 @@ def lock_or_create(
 
 
 def lock_row(
-    consultation: Consultation | Record, key_hash: str, invitation: Invitation | Record
+    connection: Connection,
+    consultation: Consultation | Record,
+    key_hash: str,
+    invitation: Invitation | Record,
 ) -> LockedResponse:
-    """`lock_or_create` for a section save: the row's id and status, locked, no ORM object."""
-    connection = db.session.connection()
+    """`lock_or_create` for a section save, on `connection`: the row's id and status, locked.
+
+    No ORM object and no session: the save runs in a commit group (`consult.group_commit`).
+    """
     row = connection.execute(_LOCK_ROW, {"key_hash": key_hash}).first()
     if row is None:
-        _create(consultation, key_hash, invitation)
+        _create(consultation, key_hash, invitation, connection)
         row = connection.execute(_LOCK_ROW, {"key_hash": key_hash}).first()
         assert row is not None
     return LockedResponse(row.id, row.status)
 
 
-def _create(consultation: Consultation | Record, key_hash: str, invitation: Invitation | Record) -> None:
+def _create(
+    consultation: Consultation | Record,
+    key_hash: str,
+    invitation: Invitation | Record,
+    connection: Connection | None = None,
+) -> None:
     on = today()
     values = {
         "consultation_id": consultation.id,
@@ -131,14 +142,16 @@ def _create(consultation: Consultation | Record, key_hash: str, invitation: Invi
         "updated_on": on,
         "has_unsubmitted_changes": False,
     }
-    dialect = db.session.get_bind().dialect.name
+    if connection is None:
+        connection = db.session.connection()
+    dialect = connection.dialect.name
     if dialect == "postgresql":
         statement = pg_insert(Response).values(values).on_conflict_do_nothing(index_elements=["key_hash"])
     elif dialect == "sqlite":
         statement = sqlite_insert(Response).values(values).on_conflict_do_nothing(index_elements=["key_hash"])
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         statement = insert(Response).values(values)
-    db.session.execute(statement)
+    connection.execute(statement)
 
 
 def answers(
@@ -165,14 +178,17 @@ def _replace_stage(response: Response, stage: Stage, values: Mapping[str, str]) 
 
 
 def replace_section(
-    locked: LockedResponse, questionnaire: Questionnaire, section: Section, posted: Mapping[str, str]
+    connection: Connection,
+    locked: LockedResponse,
+    questionnaire: Questionnaire,
+    section: Section,
+    posted: Mapping[str, str],
 ) -> dict[str, str]:
-    """`save_section` for a response locked with `lock_row`, in Core statements.
+    """`save_section` for a response locked with `lock_row`, in Core statements on `connection`.
 
     The same replacement: the stage's answers are read under the lock, every one of them
     deleted and the visible result inserted, and the response's version moves on by one.
     """
-    connection = db.session.connection()
     stage = {"response_id": locked.id, "stage": Stage.DRAFT.value}
     current = {q: v for q, v in connection.execute(_STAGE_ANSWERS, stage)}
     section_ids = {q.id for q in section.questions}

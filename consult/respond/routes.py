@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from sqlalchemy.engine import Connection
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from consult import database
+from consult import database, group_commit
 from consult.data import consultations, links, responses
 from consult.data.consultations import ConsultationState
 from consult.extensions import csrf, db
@@ -237,11 +238,17 @@ def section(section_id: str) -> Page:
         if q in rendered or questionnaire.is_shown(questionnaire.question(q), posted_view)
     }
     database.begin_writing()
-    locked = responses.lock_row(
-        respondent.consultation, respondent.holder.response_key_hash, respondent.invitation
+    consultation, key_hash, invitation = (
+        respondent.consultation,
+        respondent.holder.response_key_hash,
+        respondent.invitation,
     )
-    stored = responses.replace_section(locked, questionnaire, page_section, posted)
-    db.session.commit()
+
+    def save(connection: Connection) -> dict[str, str]:
+        locked = responses.lock_row(connection, consultation, key_hash, invitation)
+        return responses.replace_section(connection, locked, questionnaire, page_section, posted)
+
+    stored = group_commit.write(save)
     newly_shown = [q for q in questionnaire.iter_shown(page_section, stored) if q.id not in rendered]
     if newly_shown:
         shown = tuple(questionnaire.iter_shown(page_section, stored))
