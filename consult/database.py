@@ -10,6 +10,10 @@ before BEGIN IMMEDIATE: SQLite's own busy handler polls with sleeps of up to 100
 under load the write lock sat idle while waiters slept; a waiter on the file lock is
 woken the moment the previous writer commits. The busy timeout stays as the backstop for
 writers outside the queue (the sqlite3 shell, a read transaction that writes anyway).
+
+Saves that queue together in one process go through the lock as one transaction with
+one commit (`consult.group_commit`, `GROUP_COMMIT`), so a threaded worker pays one fsync
+for several saves.
 """
 
 from __future__ import annotations

@@ -120,14 +120,21 @@ def sqlite_group(app: Flask) -> CommitGroup:
     return group
 
 
-def test_saves_waiting_together_share_one_commit(app: Flask) -> None:
+@pytest.mark.parametrize(("largest", "commits_expected"), [(None, 1), (2, 3)])
+def test_saves_waiting_together_share_one_commit(
+    app: Flask, largest: int | None, commits_expected: int
+) -> None:
+    """Five saves queued behind the lock: one commit, or three where a group holds at most two."""
     group = sqlite_group(app)
+    if largest is not None:
+        with app.app_context():
+            group = CommitGroup(db.engine, largest=largest)
     tokens = [issue_token(app) for _ in range(5)]
     saves = [section_save(app, token, f"answer {i}") for i, token in enumerate(tokens)]
     with commits_counted(app) as commits:
         outcomes, _ = run_together(app, group, saves)
     assert [o["q3"] for o in outcomes] == [f"answer {i}" for i in range(5)]
-    assert len(commits) == 1
+    assert len(commits) == commits_expected
     assert [stored_q3(app, token) for token in tokens] == [f"answer {i}" for i in range(5)]
 
 
@@ -184,16 +191,3 @@ def test_without_a_group_a_save_commits_in_the_request_session(app: Flask) -> No
     with app.test_request_context():
         assert group_commit.write(save)["q3"] == "alone"
     assert stored_q3(app, token) == "alone"
-
-
-def test_a_full_group_leaves_the_rest_to_the_next(app: Flask) -> None:
-    sqlite_group(app)
-    with app.app_context():
-        group = CommitGroup(db.engine, largest=2)
-    tokens = [issue_token(app) for _ in range(5)]
-    saves = [section_save(app, token, f"answer {i}") for i, token in enumerate(tokens)]
-    with commits_counted(app) as commits:
-        outcomes, _ = run_together(app, group, saves)
-    assert [o["q3"] for o in outcomes] == [f"answer {i}" for i in range(5)]
-    assert len(commits) == 3
-    assert [stored_q3(app, token) for token in tokens] == [f"answer {i}" for i in range(5)]
