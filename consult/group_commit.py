@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from flask import current_app
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, RootTransaction
 
 from consult.extensions import db
 
@@ -81,16 +81,11 @@ class CommitGroup:
         batch: list[_Job[Any]] = []
         try:
             with self.engine.connect() as connection:
-                with connection.begin():  # BEGIN IMMEDIATE, after the writer queue (consult.database)
+                with connection.begin() as transaction:  # BEGIN IMMEDIATE, after the writer queue
                     with self._condition:  # everyone who queued while the lock was awaited
                         batch = self._waiting[: self.largest]
                         del self._waiting[: self.largest]
-                    for job in batch:
-                        try:
-                            with connection.begin_nested():
-                                job.result = job.work(connection)
-                        except Exception as exc:  # undone alone; its request reports it
-                            job.error = exc
+                    _apply(batch, connection, transaction)
         except BaseException as exc:  # BEGIN or COMMIT failed: nothing of the group is saved
             with self._condition:
                 if not batch:  # the lock was never had: fail those who were waiting for it
@@ -102,6 +97,23 @@ class CommitGroup:
             for job in batch:
                 job.done = True
             self._condition.notify_all()
+
+
+def _apply(batch: list[_Job[Any]], connection: Connection, transaction: RootTransaction) -> None:
+    """Run the group's saves in `transaction`; a failed one is undone alone and keeps its error."""
+    if len(batch) == 1:  # alone (always, with sync workers): the transaction is its savepoint
+        try:
+            batch[0].result = batch[0].work(connection)
+        except Exception as exc:
+            batch[0].error = exc
+            transaction.rollback()
+        return
+    for job in batch:
+        try:
+            with connection.begin_nested():
+                job.result = job.work(connection)
+        except Exception as exc:  # its request reports it
+            job.error = exc
 
 
 def write(work: Work[T]) -> T:

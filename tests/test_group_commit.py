@@ -148,6 +148,16 @@ def test_a_failing_save_is_undone_alone_and_its_error_goes_to_its_request(app: F
     assert [stored_q3(app, token) for token in tokens] == ["answer 0", None, "answer 2"]
 
 
+def test_a_failing_save_alone_is_undone_and_the_group_goes_on(app: Flask) -> None:
+    group = sqlite_group(app)
+    token = issue_token(app)
+    (outcome,), _ = run_together(app, group, [section_save(app, token, "lost", fail=True)])
+    assert isinstance(outcome, RuntimeError)
+    assert stored_q3(app, token) is None
+    (outcome,), _ = run_together(app, group, [section_save(app, token, "kept")])
+    assert outcome["q3"] == "kept" and stored_q3(app, token) == "kept"
+
+
 def test_saves_through_one_link_apply_in_the_order_they_queued(app: Flask) -> None:
     group = sqlite_group(app)
     token = issue_token(app)
