@@ -173,7 +173,7 @@ def test_saves_through_one_link_apply_in_the_order_they_queued(app: Flask) -> No
         assert response is not None and response.version == 4
 
 
-def test_a_failed_commit_fails_every_save_of_the_group(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_commit_fails_every_save_of_the_group(app: Flask) -> None:
     group = sqlite_group(app)
     tokens = [issue_token(app) for _ in range(3)]
     saves = [section_save(app, token, f"answer {i}") for i, token in enumerate(tokens)]

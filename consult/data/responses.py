@@ -96,7 +96,7 @@ def lock_or_create(
     response = _lock(key_hash)
     if response is not None:
         return response
-    _create(consultation, key_hash, invitation)
+    _create(consultation, key_hash, invitation, db.session.connection())
     response = _lock(key_hash)
     assert response is not None
     return response
@@ -124,7 +124,7 @@ def _create(
     consultation: Consultation | Record,
     key_hash: str,
     invitation: Invitation | Record,
-    connection: Connection | None = None,
+    connection: Connection,
 ) -> None:
     on = today()
     values = {
@@ -142,8 +142,6 @@ def _create(
         "updated_on": on,
         "has_unsubmitted_changes": False,
     }
-    if connection is None:
-        connection = db.session.connection()
     dialect = connection.dialect.name
     if dialect == "postgresql":
         statement = pg_insert(Response).values(values).on_conflict_do_nothing(index_elements=["key_hash"])

@@ -238,14 +238,11 @@ def section(section_id: str) -> Page:
         if q in rendered or questionnaire.is_shown(questionnaire.question(q), posted_view)
     }
     database.begin_writing()
-    consultation, key_hash, invitation = (
-        respondent.consultation,
-        respondent.holder.response_key_hash,
-        respondent.invitation,
-    )
 
     def save(connection: Connection) -> dict[str, str]:
-        locked = responses.lock_row(connection, consultation, key_hash, invitation)
+        locked = responses.lock_row(
+            connection, respondent.consultation, respondent.holder.response_key_hash, respondent.invitation
+        )
         return responses.replace_section(connection, locked, questionnaire, page_section, posted)
 
     stored = group_commit.write(save)
