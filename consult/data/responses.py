@@ -47,27 +47,32 @@ class LockedResponse:
 # values (Core statements, no ORM objects: the save is a fixed set of row operations).
 _answers_table = Answer.__table__
 _response_table = Response.__table__
-_LOCK_ROW = (
-    select(_response_table.c.id, _response_table.c.status)
-    .where(_response_table.c.key_hash == bindparam("key_hash"))
-    .with_for_update()
+# Locks the row (an UPDATE takes the row lock on PostgreSQL; SQLite's write lock is already
+# held) and moves the version on in the same statement, returning what the save needs.
+_LOCK_FOR_SAVE = (
+    update(_response_table)
+    .where(_response_table.c.key_hash == bindparam("holder_key_hash"))
+    .values(
+        version=_response_table.c.version + 1,
+        updated_on=bindparam("updated_on"),
+        has_unsubmitted_changes=_response_table.c.status == Status.SUBMITTED.value,
+    )
+    .returning(_response_table.c.id, _response_table.c.status)
 )
 _STAGE_ANSWERS = select(_answers_table.c.question_id, _answers_table.c.value).where(
     _answers_table.c.response_id == bindparam("response_id"), _answers_table.c.stage == bindparam("stage")
 )
-_DELETE_STAGE = delete(_answers_table).where(
-    _answers_table.c.response_id == bindparam("response_id"), _answers_table.c.stage == bindparam("stage")
+# Deletes a stage's answers and hands back what they were: the read and the delete of a
+# replacement in one statement.
+_TAKE_STAGE = (
+    delete(_answers_table)
+    .where(
+        _answers_table.c.response_id == bindparam("response_id"),
+        _answers_table.c.stage == bindparam("stage"),
+    )
+    .returning(_answers_table.c.question_id, _answers_table.c.value)
 )
 _INSERT_ANSWER = insert(_answers_table)
-_TOUCH = (
-    update(_response_table)
-    .where(_response_table.c.id == bindparam("response_id"))
-    .values(
-        version=_response_table.c.version + 1,
-        updated_on=bindparam("updated_on"),
-        has_unsubmitted_changes=bindparam("changed_since_submitted"),
-    )
-)
 
 
 def find(key_hash: str) -> Response | None:
@@ -110,12 +115,15 @@ def lock_row(
 ) -> LockedResponse:
     """`lock_or_create` for a section save, on `connection`: the row's id and status, locked.
 
+    The row's version moves on by one and it is marked changed since submission where it
+    was submitted, as `replace_section` (which follows in the same transaction) requires.
     No ORM object and no session: the save runs in a commit group (`consult.group_commit`).
     """
-    row = connection.execute(_LOCK_ROW, {"key_hash": key_hash}).first()
+    values = {"holder_key_hash": key_hash, "updated_on": today()}
+    row = connection.execute(_LOCK_FOR_SAVE, values).first()
     if row is None:
         _create(consultation, key_hash, invitation, connection)
-        row = connection.execute(_LOCK_ROW, {"key_hash": key_hash}).first()
+        row = connection.execute(_LOCK_FOR_SAVE, values).first()
         assert row is not None
     return LockedResponse(row.id, row.status)
 
@@ -184,16 +192,15 @@ def replace_section(
 ) -> dict[str, str]:
     """`save_section` for a response locked with `lock_row`, in Core statements on `connection`.
 
-    The same replacement: the stage's answers are read under the lock, every one of them
-    deleted and the visible result inserted, and the response's version moves on by one.
+    The same replacement: the stage's answers are taken (read and deleted) under the lock
+    and the visible result inserted; `lock_row` has already moved the version on.
     """
     stage = {"response_id": locked.id, "stage": Stage.DRAFT.value}
-    current = {q: v for q, v in connection.execute(_STAGE_ANSWERS, stage)}
+    current = {q: v for q, v in connection.execute(_TAKE_STAGE, stage)}
     section_ids = {q.id for q in section.questions}
     merged = {q: v for q, v in current.items() if q not in section_ids}
     merged.update({q: v for q, v in posted.items() if q in section_ids and v != ""})
     stored = questionnaire.visible_answers(merged)
-    connection.execute(_DELETE_STAGE, stage)
     if stored:
         connection.execute(
             _INSERT_ANSWER,
@@ -202,14 +209,6 @@ def replace_section(
                 for q, v in stored.items()
             ],
         )
-    connection.execute(
-        _TOUCH,
-        {
-            "response_id": locked.id,
-            "updated_on": today(),
-            "changed_since_submitted": locked.status == Status.SUBMITTED,
-        },
-    )
     return stored
 
 
