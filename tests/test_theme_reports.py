@@ -7,10 +7,12 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from analysis.themes.disclosure import protect_counts
 from consult.extensions import db
 from consult.models import AuditEvent, Origin
 from tests.conftest import csrf_token
@@ -247,3 +249,35 @@ def test_themes_page_passes_axe_in_chromium(tmp_path: Path) -> None:
             assert download.value.suggested_filename == "taking-stock-q3-themes.json"
             assert json.loads(Path(download.value.path()).read_text(encoding="utf-8"))["themes"]
             context.close()
+
+
+def _published_theme_counts(html: str) -> list[str]:
+    return re.findall(r'<tr><th scope="row">[^<]*</th><td>[^<]*</td><td class="n">([^<]*)</td>', html)
+
+
+def test_html_download_suppresses_small_theme_counts_at_the_consultations_threshold(
+    seeded: Flask, officer_client: FlaskClient
+) -> None:
+    report = json.loads(_post(officer_client, "q3", format="json").data)
+    exact = [t["count"] for t in report["themes"]]
+    threshold = max(exact)  # every theme but the largest falls under it
+    html = _post(officer_client, "q3", format="html").data.decode()
+    assert "below 10 are suppressed" in html
+    hidden = protect_counts(np.array(exact), 10)[0]
+    expected = ["[c]" if h else str(c) for c, h in zip(exact, hidden, strict=True)]
+    assert _published_theme_counts(html) == expected
+
+    from consult.models import Consultation
+
+    with seeded.app_context():
+        db.session.execute(db.update(Consultation).values(disclosure_threshold=threshold))
+        db.session.commit()
+    page = officer_client.get("/officer/themes")
+    assert f"below {threshold} are shown as [c]" in _text(page.data)
+    html = _post(officer_client, "q3", format="html").data.decode()
+    assert f"below {threshold} are suppressed" in html
+    published = _published_theme_counts(html)
+    assert len(published) == len(exact) and published.count("[c]") >= max(2, len(exact) - 1)
+    assert all(cell == "[c]" or int(cell) >= threshold for cell in published)
+    again = json.loads(_post(officer_client, "q3", format="json").data)
+    assert [t["count"] for t in again["themes"]] == exact  # the working file keeps every count

@@ -36,8 +36,19 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def write_report(report: ThemeReport, fmt: str, out: Path | str | TextIO = sys.stdout) -> None:
-    """Write `report` as "html", "xlsx" or "json" to a path or text stream (xlsx: path only)."""
+def write_report(
+    report: ThemeReport,
+    fmt: str,
+    out: Path | str | TextIO = sys.stdout,
+    *,
+    threshold: int | None = 10,
+) -> None:
+    """Write `report` as "html", "xlsx" or "json" to a path or text stream (xlsx: path only).
+
+    The HTML report, the one meant for publishing, suppresses theme counts and campaign
+    sizes below `threshold` (None: no suppression, marked not for publication). The XLSX
+    and JSON files are working files with one row per answer and exact counts.
+    """
     from analysis.themes.model import ThemesError
 
     if fmt == "xlsx":
@@ -50,7 +61,7 @@ def write_report(report: ThemeReport, fmt: str, out: Path | str | TextIO = sys.s
     if fmt == "html":
         from analysis.themes.html_report import to_html
 
-        text = to_html(report)
+        text = to_html(report, threshold)
     elif fmt == "json":
         from analysis.themes.json_report import to_json
 

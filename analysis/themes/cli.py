@@ -80,6 +80,18 @@ def _engine_options(f: click.decorators.FC) -> click.decorators.FC:
 )
 @click.option("--include-drafts", is_flag=True, help="Theme draft answers too (never quoted).")
 @click.option(
+    "--threshold",
+    type=click.IntRange(1),
+    default=10,
+    show_default=True,
+    help="HTML report: suppress theme counts and campaign sizes below this.",
+)
+@click.option(
+    "--no-suppression",
+    is_flag=True,
+    help="HTML report: no disclosure control; it is labelled not for publication.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(_FORMATS),
@@ -109,13 +121,19 @@ def themes_command(
     model: str | None,
     campaigns: str,
     include_drafts: bool,
+    threshold: int,
+    no_suppression: bool,
     fmt: str | None,
     out: Path | None,
     questionnaire: str,
     consultation: str | None,
     quiet: bool,
 ) -> None:
-    """Find themes in free-text answers of INPUT: an export CSV or a database URL."""
+    """Find themes in free-text answers of INPUT: an export CSV or a database URL.
+
+    The HTML report is the one to publish: theme counts and campaign sizes below
+    --threshold are suppressed. XLSX and JSON are working files with one row per answer.
+    """
     from analysis.errors import AnalysisError
     from analysis.themes import ThemeOptions, theme_answers, write_report
     from analysis.themes.sources import load_free_text
@@ -146,7 +164,8 @@ def themes_command(
         report = theme_answers(loaded.answers, options, question_text=loaded.question_text, progress=say)  # type: ignore[arg-type]
         report.title = f"Themes in free-text answers: {loaded.title}"
         report.excluded = loaded.with_loader_exclusions(report.excluded)
-        write_report(report, fmt, out if out is not None else sys.stdout)
+        destination = out if out is not None else sys.stdout
+        write_report(report, fmt, destination, threshold=None if no_suppression else threshold)
     except (AnalysisError, OSError) as exc:
         _fail(exc)
     say(f"done{f': {out}' if out else ''}")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 import pandas as pd
 
+from analysis.count_tables import SUPPRESSED_MARK
+from analysis.themes.disclosure import DEFAULT_THRESHOLD, protect_counts, protect_theme_counts
 from analysis.themes.model import ThemeReport
 
 __all__ = ["to_html"]
@@ -28,26 +31,38 @@ def _pct(share: float) -> str:
 
 
 def _chart(question_id: str, themes: pd.DataFrame) -> str:
-    """Horizontal bar chart of theme shares as inline SVG, described for screen readers."""
+    """Horizontal bar chart of theme shares as inline SVG, described for screen readers.
+
+    `themes` has a `suppressed` column: a suppressed theme gets no bar and the label "[c]".
+    """
     bar_h, gap, left, width = 22, 8, 330, 560
     height = len(themes) * (bar_h + gap) + 10
-    top = max(float(themes["share"].max()), 0.01) if len(themes) else 1.0
+    shown = themes[~themes["suppressed"]]
+    top = max(float(shown["share"].max()), 0.01) if len(shown) else 1.0
     title_id = f"chart-{escape(question_id)}-title"
     parts = [
         f'<svg role="img" aria-labelledby="{title_id}" width="100%" '
         f'viewBox="0 0 {left + width + 70} {height}" '
         f'xmlns="http://www.w3.org/2000/svg"><title id="{title_id}">Share of answers raising each theme, '
         f"{escape(question_id)}: "
-        + "; ".join(f"{escape(r.label)} {_pct(r.share)}" for r in themes.itertuples())
+        + "; ".join(
+            f"{escape(r.label)} {'suppressed' if r.suppressed else _pct(r.share)}"
+            for r in themes.itertuples()
+        )
         + "</title>"
     ]
     for i, row in enumerate(themes.itertuples()):
         y = 5 + i * (bar_h + gap)
         label = row.label if len(row.label) <= 45 else row.label[:44] + "…"
+        parts.append(
+            f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" aria-hidden="true">{escape(label)}</text>'
+        )
+        if row.suppressed:
+            parts.append(f'<text x="{left + 6}" y="{y + 16}" aria-hidden="true">{SUPPRESSED_MARK}</text>')
+            continue
         bar = max(1.0, width * float(row.share) / top)
         fill = "#505a5f" if str(row.theme_id).endswith("-other") else "#1d70b8"
         parts.append(
-            f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" aria-hidden="true">{escape(label)}</text>'
             f'<rect x="{left}" y="{y}" width="{bar:.1f}" height="{bar_h}" fill="{fill}"/>'
             f'<text x="{left + bar + 6:.1f}" y="{y + 16}" aria-hidden="true">{_pct(row.share)}</text>'
         )
@@ -79,9 +94,32 @@ def _summary(report: ThemeReport) -> str:
     )
 
 
-def _question(report: ThemeReport, q: object) -> str:
+def _figures(t: Any) -> str:
+    """A theme's count, share and sentiment cells; "[c]" for each where it is suppressed."""
+    if t.suppressed:
+        return f'<td class="n">{SUPPRESSED_MARK}</td>' * 5
+    shares = (t.share, t.positive, t.neutral, t.negative)
+    values = [str(t.count), *(_pct(float(share)) for share in shares)]
+    return "".join(f'<td class="n">{v}</td>' for v in values)
+
+
+def _campaign_list(campaigns: pd.DataFrame, threshold: int | None) -> str:
+    sizes = campaigns["size"].to_numpy()
+    hidden = protect_counts(sizes, threshold)[0] if threshold is not None else [False] * len(sizes)
+    items = "".join(
+        f"<li>{SUPPRESSED_MARK if hide else c.size} answers like: “{escape(c.text)}”</li>"
+        for c, hide in zip(campaigns.itertuples(), hidden, strict=True)
+    )
+    return f"<h3>Campaigns and near-identical answers</h3><ul>{items}</ul>"
+
+
+def _question(report: ThemeReport, q: object, threshold: int | None) -> str:
     qid = str(getattr(q, "question_id", ""))
     themes = report.themes[report.themes["question_id"] == qid]
+    if threshold is not None:
+        themes = protect_theme_counts(themes, threshold)
+    else:
+        themes = themes.assign(suppressed=False)
     out = [
         f'<section aria-labelledby="{escape(qid)}">'
         f'<h2 id="{escape(qid)}">Question {escape(qid[1:] or qid)}</h2>'
@@ -99,10 +137,7 @@ def _question(report: ThemeReport, q: object) -> str:
         return "".join(out)
     out.append(_chart(qid, themes))
     rows = "".join(
-        f'<tr><th scope="row">{escape(t.label)}</th><td>{escape(", ".join(t.terms))}</td>'
-        f'<td class="n">{t.count}</td><td class="n">{_pct(t.share)}</td>'
-        f'<td class="n">{_pct(t.positive)}</td><td class="n">{_pct(t.neutral)}</td>'
-        f'<td class="n">{_pct(t.negative)}</td></tr>'
+        f'<tr><th scope="row">{escape(t.label)}</th><td>{escape(", ".join(t.terms))}</td>{_figures(t)}</tr>'
         for t in themes.itertuples()
     )
     out.append(
@@ -118,16 +153,32 @@ def _question(report: ThemeReport, q: object) -> str:
             out.extend(f"<blockquote><p>{escape(quote)}</p></blockquote>" for quote in t.quotes)
     campaigns = report.campaigns[report.campaigns["question_id"] == qid] if not report.campaigns.empty else []
     if len(campaigns):
-        out.append("<h3>Campaigns and near-identical answers</h3><ul>")
-        out.extend(f"<li>{c.size} answers like: “{escape(c.text)}”</li>" for c in campaigns.itertuples())
-        out.append("</ul>")
+        out.append(_campaign_list(campaigns, threshold))
     out.append("</section>")
     return "".join(out)
 
 
-def to_html(report: ThemeReport) -> str:
+def _disclosure_note(threshold: int | None) -> str:
+    if threshold is None:
+        return (
+            '<p class="note"><strong>Not for publication: small numbers are not suppressed in this '
+            "report.</strong></p>"
+        )
+    return (
+        f'<p class="note">Theme counts and campaign sizes below {threshold} are suppressed and shown as '
+        f"{SUPPRESSED_MARK}, with the next smallest hidden too where one could otherwise be worked out "
+        "from the base; no share or sentiment is given for a suppressed theme, and it has no bar in the "
+        "chart.</p>"
+    )
+
+
+def to_html(report: ThemeReport, threshold: int | None = DEFAULT_THRESHOLD) -> str:
     """One HTML document: a summary for the whole consultation, then each question's themes,
-    a chart of theme shares, a table with counts and sentiment, and quotes."""
+    a chart of theme shares, a table with counts and sentiment, and quotes.
+
+    Theme counts and campaign sizes below `threshold` are suppressed (see
+    `analysis.themes.disclosure`); `threshold=None` turns that off and marks the report
+    not for publication."""
     mode = (
         "each campaign counted once"
         if report.options.campaigns == "once"
@@ -137,8 +188,9 @@ def to_html(report: ThemeReport) -> str:
         f"<h1>{escape(report.title)}</h1>",
         f'<p class="note">Engine: {escape(report.options.engine)}; {mode}. Quotes come only from submitted '
         "responses; email addresses, phone numbers, postcodes and web addresses are redacted.</p>",
+        _disclosure_note(threshold),
         _summary(report),
-        *(_question(report, q) for q in report.questions.itertuples()),
+        *(_question(report, q, threshold) for q in report.questions.itertuples()),
     ]
     return (
         '<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8">'

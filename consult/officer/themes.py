@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from flask import Response, abort, current_app, render_template
 from flask_login import current_user
 
+from analysis.disclosure import DEFAULT_THRESHOLD
 from consult.data import audit, consultations
 from consult.data import themes as themes_data
 from consult.data.themes import MIN_ANSWERS, FreeTextQuestion
@@ -82,6 +83,7 @@ def _page(
         fewest=FEWEST_THEMES,
         most=MOST_THEMES,
         engine=themes_engine(),
+        threshold=current_consultation().disclosure_threshold or DEFAULT_THRESHOLD,
     )
 
 
@@ -119,7 +121,8 @@ def run_themes(question: str) -> Response | tuple[str, int]:
     from analysis.themes import ThemesError
 
     try:
-        body = _report_bytes(_report(consultation, questionnaire, ready, chosen, form.bounds), fmt)
+        report = _report(consultation, questionnaire, ready, chosen, form.bounds)
+        body = _report_bytes(report, fmt, consultation.disclosure_threshold or DEFAULT_THRESHOLD)
     except ThemesError as exc:
         problem = f"The themes could not be found: {str(exc).splitlines()[0]}"
         return _page(questionnaire, questions, (question, form), problem), 400
@@ -152,11 +155,13 @@ def _report(
     return report
 
 
-def _report_bytes(report: ThemeReport, fmt: str) -> bytes:
-    """The report written as `fmt`; an XLSX workbook is written to a file first, as the library needs."""
+def _report_bytes(report: ThemeReport, fmt: str, threshold: int) -> bytes:
+    """The report written as `fmt`, the HTML one with theme counts below `threshold` suppressed.
+
+    An XLSX workbook is written to a file first, as the library needs."""
     from analysis.themes import write_report
 
     with tempfile.TemporaryDirectory(prefix="consult-themes-") as folder:
         path = Path(folder) / f"themes.{fmt}"
-        write_report(report, fmt, path)
+        write_report(report, fmt, path, threshold=threshold)
         return path.read_bytes()

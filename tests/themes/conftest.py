@@ -112,3 +112,11 @@ def export_csv(tmp_path: Path) -> Path:
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
     return builders.write_database(tmp_path / "consult.db", fixture_rows())
+
+
+@pytest.fixture
+def loaded(export_csv: Path) -> object:
+    """The synthetic export read as the themes command reads it."""
+    from analysis.themes.sources import load_free_text
+
+    return load_free_text(export_csv)

@@ -73,11 +73,6 @@ def test_redact() -> None:
     )
 
 
-@pytest.fixture
-def loaded(export_csv: Path) -> object:
-    return load_free_text(export_csv)
-
-
 def test_loader_long_form_and_formula_prefix(loaded: object) -> None:
     answers = loaded.answers
     assert set(answers["question_id"]) == {"q3", "q21"}

@@ -1,0 +1,141 @@
+"""Disclosure control in the theme report: small theme counts and campaign sizes suppressed."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+import click
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from analysis.themes import ThemeOptions, theme_answers
+from analysis.themes.cli import register
+from analysis.themes.disclosure import protect_counts, protect_theme_counts
+from analysis.themes.html_report import to_html
+
+
+def _cli() -> click.Group:
+    group = click.Group("consult-analysis")
+    register(group)
+    return group
+
+
+def _recoverable(counts: list[int], hidden: np.ndarray) -> bool:
+    """Whether some hidden count is the only value consistent with the published figures.
+
+    Brute force over every assignment of non-negative whole numbers to the hidden cells that
+    keeps the total (published) the same.
+    """
+    total_hidden = sum(c for c, h in zip(counts, hidden, strict=True) if h)
+    slots = [i for i, h in enumerate(hidden) if h]
+    possible: dict[int, set[int]] = {i: set() for i in slots}
+    for values in itertools.product(range(total_hidden + 1), repeat=len(slots)):
+        if sum(values) == total_hidden:
+            for i, v in zip(slots, values, strict=True):
+                possible[i].add(v)
+    return any(len(values) == 1 for values in possible.values())
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected_hidden"),
+    [
+        ([40, 25, 12], []),  # nothing small: nothing hidden
+        ([40, 25, 3], [2, 1]),  # one small: the smallest other hidden too
+        ([40, 4, 3], [1, 2]),  # two small, positive sum: enough
+        ([40, 30, 0, 0], [2, 3, 1]),  # two zeros say nothing unless a positive one joins them
+        ([5], [0]),  # nothing left to hide with it
+        ([12, 12, 2], [2, 0]),  # ties: the earliest
+    ],
+)
+def test_protect_counts(counts: list[int], expected_hidden: list[int]) -> None:
+    hidden, primary = protect_counts(np.array(counts), 10)
+    assert sorted(np.flatnonzero(hidden)) == sorted(expected_hidden)
+    assert list(primary) == [c < 10 for c in counts]
+    if hidden.sum() >= 2:
+        assert not _recoverable(counts, hidden)
+
+
+def test_protect_counts_never_leaves_a_small_count_recoverable() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        counts = rng.integers(0, 30, size=int(rng.integers(2, 6))).tolist()
+        hidden, primary = protect_counts(np.array(counts), 10)
+        assert (hidden >= primary).all()
+        if primary.any() and (~hidden & (np.array(counts) > 0)).any():
+            assert not _recoverable(counts, hidden), counts
+
+
+def test_theme_table_protected_per_question() -> None:
+    themes = pd.DataFrame(
+        {
+            "question_id": ["q3", "q3", "q3", "q4", "q4"],
+            "theme_id": ["q3-1", "q3-2", "q3-other", "q4-1", "q4-2"],
+            "count": [30, 4, 11, 20, 15],
+        }
+    )
+    out = protect_theme_counts(themes, 10)
+    assert list(out["suppressed"]) == [False, True, True, False, False]
+    assert list(out["suppression"]) == ["", "primary", "secondary", "", ""]
+    assert list(out["theme_id"]) == list(themes["theme_id"])
+
+
+def _small_theme_report(loaded: object) -> object:
+    report = theme_answers(loaded.answers, ThemeOptions(min_themes=3, max_themes=6))
+    small = report.themes["count"] < 10
+    assert small.any(), "the synthetic export should give at least one theme under 10 answers"
+    return report
+
+
+def _rows(html: str, question_id: str) -> dict[str, list[str]]:
+    """A question's theme table rows: label -> its number cells."""
+    section = html.split(f'<section aria-labelledby="{question_id}">')[1].split("</section>")[0]
+    rows = {}
+    for row in re.findall(r'<tr><th scope="row">(.*?)</tr>', section):
+        label = row.split("</th>")[0]
+        rows[label] = re.findall(r'<td class="n">([^<]*)</td>', row)
+    return rows
+
+
+def test_html_report_suppresses_small_theme_counts(loaded: object) -> None:
+    report = _small_theme_report(loaded)
+    html = to_html(report)
+    assert "Not for publication" not in html
+    checked = 0
+    for theme in protect_theme_counts(report.themes, 10).itertuples():
+        cells = _rows(html, theme.question_id)[theme.label.replace("'", "&#x27;")]
+        if theme.suppressed:
+            assert cells == ["[c]"] * 5
+            checked += 1
+        else:
+            assert cells[0] == str(theme.count)
+    assert checked >= 2  # at least one primary and its complement
+    for title in re.findall(r"<title id=[^>]*>(.*?)</title>", html):
+        assert "suppressed" in title or "%" in title
+
+
+def test_html_report_without_suppression_is_marked(loaded: object) -> None:
+    report = _small_theme_report(loaded)
+    html = to_html(report, threshold=None)
+    assert "Not for publication" in html and "[c]" not in html
+    for theme in report.themes.itertuples():
+        assert _rows(html, theme.question_id)[theme.label.replace("'", "&#x27;")][0] == str(theme.count)
+
+
+def test_cli_threshold_and_no_suppression(export_csv: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    base = ["themes", str(export_csv), "--min-themes", "3", "--max-themes", "6", "--quiet"]
+    out = {}
+    for name, extra in {"default": [], "low": ["--threshold", "2"], "off": ["--no-suppression"]}.items():
+        path = tmp_path / f"{name}.html"
+        result = runner.invoke(_cli(), [*base, *extra, "--out", str(path)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        out[name] = path.read_text(encoding="utf-8")
+    assert "[c]" in out["default"] and "below 10" in out["default"]
+    assert "below 2" in out["low"] and out["low"].count("[c]") < out["default"].count("[c]")
+    assert "[c]" not in out["off"] and "Not for publication" in out["off"]
+    bad = runner.invoke(_cli(), [*base, "--threshold", "0"])
+    assert bad.exit_code == 2 and "--threshold" in bad.output
