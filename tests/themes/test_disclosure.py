@@ -113,6 +113,8 @@ def test_html_report_suppresses_small_theme_counts(loaded: object) -> None:
         else:
             assert cells[0] == str(theme.count)
     assert checked >= 2  # at least one primary and its complement
+    assert (report.campaigns["size"] < 10).any()
+    assert "<li>[c] answers like" in html and not re.search(r"<li>[1-9] answers like", html)
     for title in re.findall(r"<title id=[^>]*>(.*?)</title>", html):
         assert "suppressed" in title or "%" in title
 
@@ -121,6 +123,7 @@ def test_html_report_without_suppression_is_marked(loaded: object) -> None:
     report = _small_theme_report(loaded)
     html = to_html(report, threshold=None)
     assert "Not for publication" in html and "[c]" not in html
+    assert re.search(r"<li>[1-9] answers like", html)
     for theme in report.themes.itertuples():
         assert _rows(html, theme.question_id)[theme.label.replace("'", "&#x27;")][0] == str(theme.count)
 
