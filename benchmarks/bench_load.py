@@ -12,7 +12,9 @@ For each backend (SQLite in a temporary folder, PostgreSQL in a temporary databa
    page render) and POST /respond/section/principles (a save: validate, lock, replace the
    section's answers, commit, 303), rotating across every link;
 5. print requests/s and p50/p99 latency per endpoint, the ratios to /healthz from the same
-   run, and the medians over the runs.
+   run, the server's CPU per request (the machine's busy time from /proc/stat less wrk's
+   own CPU; anything else running counts too) and the cores kept busy, and the medians
+   over the runs.
 
     .venv/bin/python benchmarks/bench_load.py                # both backends, 3 runs of 10 s
     .venv/bin/python benchmarks/bench_load.py --backend sqlite --runs 1 --duration 5
@@ -29,6 +31,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -236,18 +239,40 @@ def prepare_sessions(port: int, tokens: list[str]) -> list[Session]:
     return sessions
 
 
+def _busy_cpu_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (user, system, interrupts) since boot."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        ticks = [int(x) for x in stat.readline().split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_wrk(port: int, mode: str, sessions_file: Path, duration: int, connections: int, threads: int) -> dict:
+    """One wrk run; with the server's CPU per request (the machine's busy time less wrk's own)."""
     command = [
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
         "-s", str(LUA), f"http://127.0.0.1:{port}", "--", mode, str(sessions_file),
     ]  # fmt: skip
+    busy, wrk_cpu = _busy_cpu_seconds(), _children_cpu_seconds()
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    wrk_cpu = _children_cpu_seconds() - wrk_cpu  # wrk is the only child reaped meanwhile
+    busy = _busy_cpu_seconds() - busy
     line = next(line for line in output.splitlines() if line.startswith("{"))
     result = json.loads(line)
-    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    seconds = result["duration_us"] / 1e6
+    result["rps"] = result["requests"] / seconds
     result["errors"] = sum(
         result[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts")
     )
+    # Everything else running on the machine counts as the server's here: on a shared
+    # machine this overstates it, so read it beside the load average.
+    result["server_cpu_ms"] = 1000 * (busy - wrk_cpu) / max(result["requests"], 1)
+    result["cores_busy"] = busy / seconds
     return result
 
 
@@ -293,7 +318,9 @@ def print_run(backend: str, number: int, run: dict) -> None:
         r = run[mode]
         parts.append(
             f"{mode} {r['rps']:7.1f}/s p50 {r['p50_us'] / 1000:6.1f} ms p99 {r['p99_us'] / 1000:6.1f} ms"
-            f" ({r['rps'] / health:4.0%}){' ERRORS ' + str(r['errors']) if r['errors'] else ''}"
+            f" ({r['rps'] / health:4.0%}; server CPU {r['server_cpu_ms']:.2f} ms/request,"
+            f" {r['cores_busy']:.2f} cores busy)"
+            f"{' ERRORS ' + str(r['errors']) if r['errors'] else ''}"
         )
     print(f"[{backend} run {number}] " + " | ".join(parts), flush=True)
 
@@ -301,8 +328,11 @@ def print_run(backend: str, number: int, run: dict) -> None:
 def summarise(result: dict) -> list[str]:
     runs = result["runs"]
     lines = [f"## {result['backend']}: medians of {len(runs)} runs"]
-    lines.append("| endpoint | requests/s | p50 ms | p99 ms | ratio to /healthz | target | errors |")
-    lines.append("|---|---:|---:|---:|---:|---|---:|")
+    lines.append(
+        "| endpoint | requests/s | p50 ms | p99 ms | ratio to /healthz | target | errors "
+        "| server CPU ms/request | machine cores busy |"
+    )
+    lines.append("|---|---:|---:|---:|---:|---|---:|---:|---:|")
     names = {"health": "GET /healthz", "page": "GET section page", "save": "POST section (save)"}
     verdicts = []
     for mode in MODES:
@@ -311,6 +341,8 @@ def summarise(result: dict) -> list[str]:
         p99 = statistics.median(r[mode]["p99_us"] for r in runs) / 1000
         ratio = statistics.median(r[mode]["rps"] / r["health"]["rps"] for r in runs)
         errors = sum(r[mode]["errors"] for r in runs)
+        cpu = statistics.median(r[mode]["server_cpu_ms"] for r in runs)
+        cores = statistics.median(r[mode]["cores_busy"] for r in runs)
         target = ""
         if mode in TARGETS:
             ok = ratio >= TARGETS[mode] and (mode != "save" or p99 < P99_TARGET_MS)
@@ -318,7 +350,8 @@ def summarise(result: dict) -> list[str]:
             target += " — met" if ok else " — MISSED"
             verdicts.append(ok)
         lines.append(
-            f"| {names[mode]} | {rps:,.0f} | {p50:.1f} | {p99:.1f} | {ratio:.0%} | {target} | {errors} |"
+            f"| {names[mode]} | {rps:,.0f} | {p50:.1f} | {p99:.1f} | {ratio:.0%} | {target} | {errors} "
+            f"| {cpu:.2f} | {cores:.2f} |"
         )
     lines.append(
         f"tokens found in the access log: {result['tokens_in_access_log']}; "
