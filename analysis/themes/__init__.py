@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from analysis.disclosure import DEFAULT_THRESHOLD
+
 if TYPE_CHECKING:
     from analysis.themes.model import ThemeOptions, ThemeReport, ThemesError
     from analysis.themes.pipeline import theme_answers
@@ -41,7 +43,7 @@ def write_report(
     fmt: str,
     out: Path | str | TextIO = sys.stdout,
     *,
-    threshold: int | None = 10,
+    threshold: int | None = DEFAULT_THRESHOLD,
 ) -> None:
     """Write `report` as "html", "xlsx" or "json" to a path or text stream (xlsx: path only).
 
