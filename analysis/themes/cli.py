@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["evaluate_themes_command", "register", "themes_command"]
 
@@ -202,10 +207,7 @@ def evaluate_themes_command(
 
     say = _progress(quiet)
     try:
-        try:
-            frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
-        except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-            raise ThemesError(f"{csv_path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+        frame = _read_coded(csv_path, say)
         for column in (text_column, *label_columns):
             if column not in frame.columns:
                 raise ThemesError(f"{csv_path}: no column {column!r} (columns: {', '.join(frame.columns)})")
@@ -225,11 +227,41 @@ def evaluate_themes_command(
         f"{len(answers)} answers, {predicted.nunique()} groups (themes, other, no answer); engine {engine}"
     )
     for column in label_columns:
-        score = agreement(predicted, frame[column])
+        # An answer the coders left without a label is not scored (it is still themed).
+        coded = frame[column].str.strip() != ""
+        if not coded.any():
+            _fail(ThemesError(f"{csv_path}: column {column!r} has no labels"))
+        score = agreement(predicted[coded.to_numpy()], frame.loc[coded, column].str.strip())
+        uncoded = int((~coded).sum())
         click.echo(
             f"{column} ({score['labels']} labels): NMI {score['nmi']:.3f}  ARI {score['ari']:.3f}  "
             f"matched F1 macro {score['f1_macro']:.3f}  weighted {score['f1_weighted']:.3f}"
+            + (f"  ({uncoded} answers without a label not scored)" if uncoded else "")
         )
+
+
+def _read_coded(path: Path, say: Callable[[str], None]) -> pd.DataFrame:
+    """A coded file as text columns: comma-separated (tab for .tsv/.tab), UTF-8 or else Windows-1252.
+
+    Spreadsheets saved as CSV on Windows are often Windows-1252, where UTF-8 fails on the
+    first curly apostrophe; a byte-order mark is dropped.
+    """
+    import pandas as pd
+
+    from analysis.themes import ThemesError
+
+    sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep, encoding=encoding)
+        except UnicodeDecodeError:
+            continue
+        except (ValueError, pd.errors.ParserError) as exc:
+            raise ThemesError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+        if encoding != "utf-8-sig":
+            say(f"{path.name} is not UTF-8: read as Windows-1252")
+        return frame
+    raise ThemesError(f"{path}: not a readable CSV (neither UTF-8 nor Windows-1252 text)")
 
 
 def register(group: click.Group) -> None:
