@@ -12,6 +12,7 @@ import datetime as dt
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -129,6 +130,10 @@ class Response(db.Model):
     region: Mapped[str | None] = mapped_column(String(100))
     consent_to_be_named: Mapped[bool | None] = mapped_column(Boolean)
     organisation_name: Mapped[str | None] = mapped_column(String(300))
+    # "About you" as changed after submitting and not yet submitted again (the five fields
+    # above, by name); None otherwise. The columns above are what counts, as the submitted
+    # answers are: a change counts once it is submitted, like a changed answer.
+    draft_profile: Mapped[dict[str, object] | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=0)
     started_on: Mapped[dt.date] = mapped_column(Date)
     updated_on: Mapped[dt.date] = mapped_column(Date)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from flask import Flask
@@ -238,6 +239,37 @@ def test_submit_then_change_then_resubmit_overwrites_in_full(app: Flask, leader:
     submit(leader)
     assert stored(app, Stage.SUBMITTED) == {"q1": Q1_YES, "q3": "second"}
     assert not the_response(app).has_unsubmitted_changes
+
+
+def test_about_you_changed_after_submitting_counts_only_when_submitted_again(
+    app: Flask, client: FlaskClient
+) -> None:
+    client.get(f"/r/{issue_token(app)}")
+    about = {"role": "Other councillor", "organisation_type": "District", "region": "North East"}
+    save_about(client, {**about, "consent_to_be_named": "no"})
+    save_section(client, "assurance", {"q8": "Yes"})
+    submit(client)
+    changed = {"region": "Wales", "consent_to_be_named": "yes", "organisation_name": "Anytown Council"}
+    assert save_about(client, {**about, **changed}).status_code == 303
+    counted = the_response(app)  # what the dashboard, export and analysis read
+    assert (counted.region, counted.consent_to_be_named, counted.organisation_name) == (
+        "North East",
+        False,
+        None,
+    )
+    assert counted.has_unsubmitted_changes
+    # The respondent sees their change everywhere they look before submitting again.
+    assert re.search(rb'value="Wales" id="[^"]+" checked', client.get("/respond/about").data)
+    check = client.get("/respond/check").data
+    assert b"Wales" in check and b"Yes (Anytown Council)" in check and b"North East" not in check
+    submit(client)
+    counted = the_response(app)
+    assert (counted.region, counted.consent_to_be_named, counted.organisation_name) == (
+        "Wales",
+        True,
+        "Anytown Council",
+    )
+    assert counted.draft_profile is None and not counted.has_unsubmitted_changes
 
 
 def test_double_and_replayed_submission_store_one_version(app: Flask, leader: FlaskClient) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -238,26 +238,54 @@ def save_section(
     return stored
 
 
+_PROFILE_FIELDS = ("role", "organisation_type", "region", "consent_to_be_named", "organisation_name")
+
+
+def profile_of(response: Response | Record | None) -> Profile | None:
+    """The "About you" answers as the respondent last saved them (None before any save).
+
+    For a submitted response with changes not yet submitted, that is the changed profile;
+    everything that counts responses reads the response's own columns instead.
+    """
+    if response is None:
+        return None
+    draft = response.draft_profile
+    if draft:
+        return Profile(**{name: draft.get(name) for name in _PROFILE_FIELDS})
+    return Profile(**{name: getattr(response, name) for name in _PROFILE_FIELDS})
+
+
 def save_profile(response: Response, profile: Profile) -> None:
-    response.role = profile.role
-    response.organisation_type = profile.organisation_type
-    response.region = profile.region
-    response.consent_to_be_named = profile.consent_to_be_named
+    """Save the "About you" answers; on a submitted response they count once it is submitted again."""
     # The organisation's name is kept only where its respondent consented to be named.
-    response.organisation_name = profile.organisation_name if profile.consent_to_be_named else None
+    name = profile.organisation_name if profile.consent_to_be_named else None
+    values = {**asdict(profile), "organisation_name": name}
+    if response.status == Status.SUBMITTED:
+        response.draft_profile = values
+    else:
+        _apply_profile(response, values)
     _touch(response)
     db.session.flush()
 
 
-def submit(response: Response, questionnaire: Questionnaire) -> bool:
-    """Make the working answers the submitted response; False if nothing had changed.
+def _apply_profile(response: Response, values: Mapping[str, object]) -> None:
+    for name in _PROFILE_FIELDS:
+        setattr(response, name, values.get(name))
+    response.draft_profile = None
 
+
+def submit(response: Response, questionnaire: Questionnaire) -> bool:
+    """Make the working answers (and any changed "About you") the submitted response.
+
+    False if nothing had changed.
     Submitting twice, or replaying a submission, stores one version: a submission that
     changes nothing is acknowledged without a new version.
     """
     if response.status == Status.SUBMITTED and not response.has_unsubmitted_changes:
         return False
     _replace_stage(response, Stage.SUBMITTED, questionnaire.visible_answers(answers(response)))
+    if response.draft_profile:
+        _apply_profile(response, response.draft_profile)
     response.status = Status.SUBMITTED
     response.submitted_on = today()
     response.version += 1

@@ -132,10 +132,10 @@ def _section_progress(respondent: Respondent) -> list[dict[str, Any]]:
 
 
 def _about_complete(respondent: Respondent) -> bool:
-    response = respondent.response
-    if response is None or response.consent_to_be_named is None:
+    profile = responses.profile_of(respondent.response)
+    if profile is None or profile.consent_to_be_named is None:
         return False
-    return all(getattr(response, name) for name in ("role", "organisation_type", "region"))
+    return all(getattr(profile, name) for name in ("role", "organisation_type", "region"))
 
 
 def _go_on(respondent: Respondent, step: str) -> WerkzeugResponse:
@@ -152,16 +152,16 @@ def about() -> Page:
     respondent = _respondent_or_stop()
     if not isinstance(respondent, Respondent):
         return respondent
-    response = respondent.response
+    profile = responses.profile_of(respondent.response)
     saved = {
-        "role": (response.role if response else None) or respondent.invitation.role,
-        "organisation_type": (response.organisation_type if response else None)
+        "role": (profile.role if profile else None) or respondent.invitation.role,
+        "organisation_type": (profile.organisation_type if profile else None)
         or respondent.invitation.organisation_type,
-        "region": (response.region if response else None) or respondent.invitation.region,
+        "region": (profile.region if profile else None) or respondent.invitation.region,
         "consent_to_be_named": None
-        if response is None or response.consent_to_be_named is None
-        else ("yes" if response.consent_to_be_named else "no"),
-        "organisation_name": response.organisation_name if response else None,
+        if profile is None or profile.consent_to_be_named is None
+        else ("yes" if profile.consent_to_be_named else "no"),
+        "organisation_name": profile.organisation_name if profile else None,
     }
     save_later = request.form.get("action") == "later"
     form = AboutYouForm(formdata=request.form if request.method == "POST" else None, data=saved)
@@ -280,7 +280,12 @@ def _check_context(respondent: Respondent) -> dict[str, Any]:
         for s in respondent.questionnaire.sections
     ]
     missing_about = not _about_complete(respondent)
-    return {"sections": sections, "missing_about": missing_about, "answered": len(stored)}
+    return {
+        "sections": sections,
+        "missing_about": missing_about,
+        "answered": len(stored),
+        "profile": responses.profile_of(respondent.response),
+    }
 
 
 @bp.route("/respond/check", methods=["GET", "POST"])
