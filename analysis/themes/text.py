@@ -59,7 +59,7 @@ STOP_WORDS = frozenset((_GENERAL_STOP_WORDS + _SURVEY_STOP_WORDS).split()) - KEP
 # Placeholders left by redaction are not words of the answer.
 _PLACEHOLDERS = frozenset({"email", "phone", "postcode", "url"})
 
-_TOKENIZER = RegexpTokenizer(r"[a-z]+(?:'[a-z]+)*")
+_TOKENIZER = RegexpTokenizer(r"[a-z]&[a-z]\b|[a-z]+(?:'[a-z]+)*")
 _STEMMER = SnowballStemmer("english")
 _CONTRACTED = {"ca": "can", "wo": "will", "sha": "shall"}
 _SPACE = re.compile(r"\s+")

@@ -34,6 +34,11 @@ def test_stop_words_keep_no_nothing_none() -> None:
     assert tokens("Nothing, none and no problems") == ["noth", "none", "no", "problem"]
 
 
+def test_letter_ampersand_letter_is_one_word() -> None:
+    assert tokens("Waited in A&E for hours; R&D funding") == ["wait", "a&e", "hour", "r&d", "fund"]
+    assert tokens("Salt & pepper, AT&T") == ["salt", "pepper"]  # "at" a stop word, "t" one letter
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -226,7 +231,7 @@ def test_nhs_agreement() -> None:
     report = theme_answers(answers)
     predicted = primary_themes(answers, report.assignments)
     assert agreement(predicted, data["label"])["nmi"] >= 0.20
-    # target 0.26, measured 0.263; a little room for BLAS and thread-count differences
+    # target 0.26, measured 0.266; a little room for BLAS and thread-count differences
     assert agreement(predicted, data["subcategory"])["nmi"] >= 0.255
 
 
