@@ -277,9 +277,9 @@ def _apply_profile(response: Response, values: Mapping[str, object]) -> None:
 def submit(response: Response, questionnaire: Questionnaire) -> bool:
     """Make the working answers (and any changed "About you") the submitted response.
 
-    False if nothing had changed.
-    Submitting twice, or replaying a submission, stores one version: a submission that
-    changes nothing is acknowledged without a new version.
+    Returns False if nothing had changed. Submitting twice, or replaying a submission,
+    stores one version: a submission that changes nothing is acknowledged without a new
+    version.
     """
     if response.status == Status.SUBMITTED and not response.has_unsubmitted_changes:
         return False

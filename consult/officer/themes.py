@@ -53,7 +53,13 @@ def themes_engine() -> str:
     return "core"
 
 
+def _threshold(consultation: Consultation) -> int:
+    """The consultation's disclosure threshold: HTML theme counts below it are suppressed."""
+    return consultation.disclosure_threshold or DEFAULT_THRESHOLD
+
+
 def _page(
+    consultation: Consultation,
     questionnaire: Questionnaire,
     questions: list[FreeTextQuestion],
     bound: tuple[str, ThemesForm] | None = None,
@@ -83,7 +89,7 @@ def _page(
         fewest=FEWEST_THEMES,
         most=MOST_THEMES,
         engine=themes_engine(),
-        threshold=current_consultation().disclosure_threshold or DEFAULT_THRESHOLD,
+        threshold=_threshold(consultation),
     )
 
 
@@ -92,7 +98,7 @@ def themes() -> str:
     """The free-text questions, each with a form to download its themes (analysts and officers)."""
     consultation = current_consultation()
     questionnaire = consultations.questionnaire_of(consultation)
-    return _page(questionnaire, themes_data.free_text_questions(consultation, questionnaire))
+    return _page(consultation, questionnaire, themes_data.free_text_questions(consultation, questionnaire))
 
 
 @bp.post("/themes/<question>")
@@ -106,7 +112,7 @@ def run_themes(question: str) -> Response | tuple[str, int]:
         abort(404)
     form = ThemesForm(prefix=question)
     if not form.validate():
-        return _page(questionnaire, questions, (question, form)), 400
+        return _page(consultation, questionnaire, questions, (question, form)), 400
     ready = [q for q in chosen if q.enough]
     if not ready:
         problem = (
@@ -116,16 +122,16 @@ def run_themes(question: str) -> Response | tuple[str, int]:
             else f"No free-text question has enough submitted answers to find themes: "
             f"each needs at least {MIN_ANSWERS}"
         )
-        return _page(questionnaire, questions, (question, form), problem), 400
+        return _page(consultation, questionnaire, questions, (question, form), problem), 400
     fmt = form.format.data
     from analysis.themes import ThemesError
 
     try:
         report = _report(consultation, questionnaire, ready, chosen, form.bounds)
-        body = _report_bytes(report, fmt, consultation.disclosure_threshold or DEFAULT_THRESHOLD)
+        body = _report_bytes(report, fmt, _threshold(consultation))
     except ThemesError as exc:
         problem = f"The themes could not be found: {str(exc).splitlines()[0]}"
-        return _page(questionnaire, questions, (question, form), problem), 400
+        return _page(consultation, questionnaire, questions, (question, form), problem), 400
     scope = f"question {ready[0].number}" if question != ALL else f"{len(ready)} free-text questions"
     audit.record("exported", current_user.email, f"{consultation.slug}: themes of {scope} ({fmt.upper()})")
     db.session.commit()
