@@ -260,7 +260,7 @@ def test_html_download_suppresses_small_theme_counts_at_the_consultations_thresh
 ) -> None:
     report = json.loads(_post(officer_client, "q3", format="json").data)
     exact = [t["count"] for t in report["themes"]]
-    threshold = max(exact)  # every theme but the largest falls under it
+    threshold = max(exact) + 1  # every theme falls under it
     html = _post(officer_client, "q3", format="html").data.decode()
     assert "below 10 are suppressed" in html
     hidden = protect_counts(np.array(exact), 10)[0]
@@ -277,7 +277,6 @@ def test_html_download_suppresses_small_theme_counts_at_the_consultations_thresh
     html = _post(officer_client, "q3", format="html").data.decode()
     assert f"below {threshold} are suppressed" in html
     published = _published_theme_counts(html)
-    assert len(published) == len(exact) and published.count("[c]") >= max(2, len(exact) - 1)
-    assert all(cell == "[c]" or int(cell) >= threshold for cell in published)
+    assert published == ["[c]"] * len(exact)
     again = json.loads(_post(officer_client, "q3", format="json").data)
     assert [t["count"] for t in again["themes"]] == exact  # the working file keeps every count
