@@ -10,7 +10,7 @@ from flask import Flask
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Application factory: configuration, extensions, blueprints, security headers."""
-    from consult import database, ratelimit, security, web
+    from consult import csrf_token, database, ratelimit, security, web
     from consult.auth import access
     from consult.auth.routes import bp as auth_bp
     from consult.config import configure, instance_folder, proxy_fix_hops
@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
     )
     csrf.init_app(app)
+    csrf_token.init_app(app)
     database.configure_engine(app)
     access.init_app(app)
     ratelimit.init_app(app)

@@ -115,17 +115,19 @@ def _sqlite_settings(busy_timeout_ms: int) -> tuple[Any, Any]:
         cursor.close()
 
     def on_begin(connection: Connection) -> None:
+        # BEGIN goes straight to the driver: it returns no rows, and a statement run
+        # through SQLAlchemy's execution machinery cost as much as the page's query.
+        dbapi_connection = connection.connection.dbapi_connection
         if read_only_request():
             # A page that only reads: a deferred transaction reads a WAL snapshot, and
             # neither waits for nor blocks the writers.
-            connection.exec_driver_sql("BEGIN")
+            dbapi_connection.execute("BEGIN")
         else:
-            dbapi_connection = connection.connection.dbapi_connection
             queued = isinstance(dbapi_connection, QueuedWriterConnection)
             if queued:
                 dbapi_connection.acquire_writer_queue()
             try:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                dbapi_connection.execute("BEGIN IMMEDIATE")
             except BaseException:
                 if queued:
                     dbapi_connection.release_writer_queue()

@@ -7,11 +7,17 @@ SESSION_REFRESH_AFTER seconds ago: the expiry still follows the last request, to
 that interval (14 days after the last request, give or take an hour), and a page view
 or a save no longer signs and sends a new cookie each time. The signature's timestamp,
 not the cookie's Expires attribute, is what the server checks (`max_age` on loading).
+
+A cookie whose signature has been checked is remembered by this process (a bounded
+table, emptied when the secret key changes), so a respondent's next request with the
+same cookie is not verified and decoded again; its age is still checked every time.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import time
 from typing import Any
 
 from flask import Flask, Request
@@ -20,6 +26,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 # How old an unchanged cookie may get before a response re-signs it (SESSION_REFRESH_AFTER).
 DEFAULT_REFRESH_AFTER = 60 * 60
+# Verified cookies remembered per process: more than the links one process serves at a time.
+VERIFIED_COOKIES = 4096
 
 
 class TimedSession(SecureCookieSession):
@@ -35,6 +43,8 @@ class RefreshingSessionInterface(SecureCookieSessionInterface):
 
     def __init__(self) -> None:
         self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer] = {}
+        # Cookie value → (session data, when signed), for cookies whose signature was good.
+        self._verified: dict[str, tuple[dict[str, Any], dt.datetime]] = {}
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         """Flask's serializer, made once per secret key instead of twice a request."""
@@ -45,6 +55,7 @@ class RefreshingSessionInterface(SecureCookieSessionInterface):
             if serializer is None:
                 return None
             self._serializers = {key: serializer}  # one secret at a time: drop any earlier
+            self._verified = {}  # checked under the previous secret
         return serializer
 
     def open_session(self, app: Flask, request: Request) -> TimedSession | None:
@@ -56,10 +67,21 @@ class RefreshingSessionInterface(SecureCookieSessionInterface):
         if not value:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        try:
-            data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
-        except BadSignature:
-            return self.session_class()
+        verified = self._verified.get(value)
+        if verified is not None:
+            data, signed_at = verified
+            age = int(time.time()) - int(signed_at.timestamp())
+            if not 0 <= age <= max_age:  # as itsdangerous checks on loading (whole seconds)
+                return self.session_class()
+            data = copy.deepcopy(data)  # the request may change the session in place
+        else:
+            try:
+                data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+            except BadSignature:
+                return self.session_class()
+            if len(self._verified) >= VERIFIED_COOKIES:
+                self._verified = {}
+            self._verified[value] = (copy.deepcopy(data), signed_at)
         session = self.session_class(data)
         session.signed_at = signed_at
         return session

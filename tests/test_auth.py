@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import argon2
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
@@ -66,6 +67,17 @@ def test_unknown_email_and_wrong_password_look_the_same(app: Flask, client: Flas
     assert unknown.status_code == wrong.status_code == 400
     assert b"Enter a correct email address and password" in unknown.data
     assert b"Enter a correct email address and password" in wrong.data
+
+
+def test_an_unknown_email_is_checked_against_a_hash_as_costly_as_a_real_one(app: Flask) -> None:
+    real = officers._hasher.hash("a real password, long enough")
+    dummy = officers.dummy_hash()
+    assert argon2.extract_parameters(dummy) == argon2.extract_parameters(real)
+    # Verifying runs Argon2 in full and fails on the digest (a malformed hash would fail fast).
+    with pytest.raises(argon2.exceptions.VerifyMismatchError):
+        officers._hasher.verify(dummy, "a real password, long enough")
+    with app.app_context():
+        assert officers.authenticate("nobody@example.gov.uk", "a real password, long enough") is None
 
 
 def test_repeated_failures_are_throttled(app: Flask, client: FlaskClient) -> None:

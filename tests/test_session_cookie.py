@@ -43,3 +43,29 @@ def test_a_session_expires_its_lifetime_after_it_was_last_signed(app: Flask, cli
     later = time.time() + lifetime + 60
     with mock.patch("itsdangerous.timed.time.time", return_value=later):
         assert client.get(PAGE).status_code == 401  # "your session has ended"
+
+
+def _open(app: Flask, cookie: str) -> dict:
+    from flask import request
+
+    with app.test_request_context(headers={"Cookie": f"{app.config['SESSION_COOKIE_NAME']}={cookie}"}):
+        session = app.session_interface.open_session(app, request)
+        assert session is not None
+        return session
+
+
+def test_a_remembered_cookie_gives_each_request_its_own_copy(app: Flask) -> None:
+    cookie = app.session_interface.get_signing_serializer(app).dumps({"respondent": {"key": "k1"}})
+    for _ in range(3):  # the first opening verifies and remembers; the others reuse it
+        session = _open(app, cookie)
+        assert session["respondent"] == {"key": "k1"}
+        session["respondent"]["key"] = "changed in place"
+
+
+def test_a_remembered_cookie_is_refused_once_tampered_or_the_secret_changes(app: Flask) -> None:
+    cookie = app.session_interface.get_signing_serializer(app).dumps({"respondent": {"key": "k1"}})
+    assert _open(app, cookie)["respondent"] == {"key": "k1"}
+    tampered = cookie[:-1] + ("A" if cookie[-1] != "A" else "B")
+    assert dict(_open(app, tampered)) == {}
+    app.secret_key = "another secret key, long enough to be real"
+    assert dict(_open(app, cookie)) == {}

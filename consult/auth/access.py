@@ -72,7 +72,11 @@ def officer_required(view: F) -> F:
 
 
 def init_app(app: Flask) -> None:
-    login_manager.init_app(app)
+    # `current_user` as a template global, looked up only by the templates that use it
+    # (officer pages), rather than Flask-Login's context processor loading the user for
+    # every page rendered, respondents' included.
+    login_manager.init_app(app, add_context_processor=False)
+    app.jinja_env.globals["current_user"] = current_user
 
 
 def signed_in_session_secret() -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -12,6 +11,8 @@ from markupsafe import Markup
 from wtforms import Field, Form, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, StopValidation, ValidationError
 
+from consult.csrf_token import ReusedSignatureCSRF
+from consult.respond.question_markup import questions_html
 from questions import Question, QuestionKind, Questionnaire
 
 # Characters a person cannot type and a database may refuse (PostgreSQL rejects NUL).
@@ -72,65 +73,29 @@ def question_field(question: Question, free_text_limit: int) -> Field:
     raise AssertionError(f"no field for question kind {question.kind}")  # pragma: no cover
 
 
-@dataclass(frozen=True)
-class RadioItem:
-    """One answer of a single-choice question: its radio input's markup around "checked"."""
+class RespondentForm(FlaskForm):
+    """A form of the respondent's journey: its CSRF token signed once per session (`csrf_token`)."""
 
-    value: str
-    before_checked: Markup  # <input … id="…"
-    after_checked: Markup  # >, then its label
+    class Meta:
+        csrf_class = ReusedSignatureCSRF
 
 
-@dataclass(frozen=True)
-class QuestionView:
-    """What the section page shows of a question that does not change between requests.
-
-    Made once per form class, escaped once, so the page does not rebuild each label,
-    hint and radio button from the questionnaire on every request.
-    """
-
-    id: str
-    label: str
-    hint: str | None
-    items: tuple[RadioItem, ...]  # empty for a free-text question
-    textarea_hint: str  # the hint of a free-text box, with the length limit
-
-
-def question_view(question: Question, free_text_limit: int) -> QuestionView:
-    """The fixed parts of a question's markup on the section page (see `respond/section.html`)."""
-    hint = question.note if question.reconstructed else None
-    items = []
-    for number, option in enumerate(question.options if question.is_single_choice else (), start=1):
-        element_id = question.id if number == 1 else f"{question.id}-{number}"
-        items.append(
-            RadioItem(
-                value=option,
-                before_checked=Markup(
-                    '<input class="radios__input" type="radio" name="{}" value="{}" id="{}"'
-                ).format(question.id, option, element_id),
-                after_checked=Markup('>\n        <label class="radios__label" for="{}">{}</label>').format(
-                    element_id, option
-                ),
-            )
-        )
-    return QuestionView(
-        id=question.id,
-        label=f"Question {question.number}. {question.text}",
-        hint=hint,
-        items=tuple(items),
-        textarea_hint=(f"{hint} " if hint else "")
-        + (f"You can enter up to {free_text_limit:,} characters." if free_text_limit else ""),
-    )
-
-
-class SectionForm(FlaskForm):
+class SectionForm(RespondentForm):
     """Base of the per-section forms; `build_section_form` adds one field per question."""
 
     questions: tuple[Question, ...] = ()
-    views: tuple[QuestionView, ...] = ()
 
     def answers(self) -> dict[str, str]:
         return {q.id: (self[q.id].data or "") for q in self.questions}
+
+    def questions_html(self, free_text_limit: int) -> Markup:
+        """The questions as posted, with their error messages (`question_markup.questions_html`)."""
+        return questions_html(
+            self.questions,
+            free_text_limit,
+            {q.id: self[q.id].data for q in self.questions},
+            {q.id: self[q.id].errors for q in self.questions if self[q.id].errors},
+        )
 
 
 @functools.lru_cache(maxsize=256)
@@ -138,8 +103,7 @@ def _section_form_class(questions: tuple[Question, ...], free_text_limit: int) -
     # Form classes are immutable once made (fields are bound per instance), so one per
     # combination of shown questions serves every request.
     fields = {q.id: question_field(q, free_text_limit) for q in questions}
-    views = tuple(question_view(q, free_text_limit) for q in questions)
-    return type("SectionForm", (SectionForm,), {**fields, "questions": questions, "views": views})
+    return type("SectionForm", (SectionForm,), {**fields, "questions": questions})
 
 
 def build_section_form(
@@ -149,7 +113,7 @@ def build_section_form(
     return form_class(formdata=formdata, data=data)
 
 
-class AboutYouForm(FlaskForm):
+class AboutYouForm(RespondentForm):
     role = RadioField(
         "Which best describes your role?",
         validate_choice=False,
@@ -210,5 +174,5 @@ class AboutYouForm(FlaskForm):
             raise ValidationError("Enter the name of your organisation, or select no")
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(RespondentForm):
     """The "Check your answers" page's submit button (CSRF only)."""

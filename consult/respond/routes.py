@@ -15,6 +15,7 @@ from consult.extensions import csrf, db
 from consult.models import Stage, Status
 from consult.respond.forms import AboutYouForm, SubmitForm, build_section_form
 from consult.respond.journey import ABOUT_STEP, Respondent, current_respondent, remember
+from consult.respond.question_markup import questions_html
 
 bp = Blueprint("respond", __name__)
 # Respondent forms check their CSRF token themselves, so that a stale token re-shows
@@ -207,8 +208,15 @@ def section(section_id: str) -> Page:
 
     if request.method == "GET":
         shown = tuple(questionnaire.iter_shown(page_section, stored))
-        form = build_section_form(questionnaire, shown, data={q.id: stored.get(q.id) for q in shown})
-        return _render_page("respond/section.html", respondent, form=form, section=page_section, message=None)
+        # Nothing posted, so no form object: the questions are written out with the stored answers.
+        return _render_page(
+            "respond/section.html",
+            respondent,
+            form=None,
+            questions=questions_html(shown, questionnaire.free_text_limit, stored),
+            section=page_section,
+            message=None,
+        )
 
     unknown = sorted(
         key for key in request.form if key not in section_ids and key not in {"csrf_token", "action", "shown"}
@@ -229,6 +237,7 @@ def section(section_id: str) -> Page:
             respondent,
             400,
             form=form,
+            questions=form.questions_html(questionnaire.free_text_limit),
             section=page_section,
             message=_csrf_message(form),
         )
@@ -249,7 +258,6 @@ def section(section_id: str) -> Page:
     newly_shown = [q for q in questionnaire.iter_shown(page_section, stored) if q.id not in rendered]
     if newly_shown:
         shown = tuple(questionnaire.iter_shown(page_section, stored))
-        form = build_section_form(questionnaire, shown, data={q.id: stored.get(q.id) for q in shown})
         numbers = " and ".join(str(q.number) for q in newly_shown)
         message = (
             f"Your answers have been saved. Because of your answer, question {numbers} now applies to you."
@@ -257,7 +265,8 @@ def section(section_id: str) -> Page:
         return _render_page(
             "respond/section.html",
             respondent,
-            form=form,
+            form=None,
+            questions=questions_html(shown, questionnaire.free_text_limit, stored),
             section=page_section,
             revealed=message,
             message=None,

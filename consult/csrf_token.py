@@ -1,0 +1,69 @@
+"""The CSRF token written into pages: Flask-WTF's, signed once per session token per process.
+
+Flask-WTF keeps a random token in the session and puts a signed copy of it in each form;
+the signature carries a timestamp, so it signs afresh on every page. With
+`WTF_CSRF_TIME_LIMIT = None` (tokens live as long as the session: see config) the
+timestamp is never checked, so a copy signed earlier by this process for the same session
+token and secret is exactly as valid, and is reused. With a time limit set, every page
+signs afresh as Flask-WTF does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g, session
+from flask_wtf.csrf import generate_csrf
+
+# Flask-WTF's CSRF for forms; its class is private, but `FlaskForm.Meta.csrf_class` is the
+# documented way (WTForms) to change how a form's token is made.
+from flask_wtf.form import _FlaskFormCSRF
+
+# Signed copies remembered per process: more than the sessions one process serves at a time.
+SIGNED_TOKENS = 4096
+_signed: dict[tuple[object, str], str] = {}
+
+
+def csrf_token() -> str:
+    """The signed CSRF token for this request's session (the template's `csrf_token()`)."""
+    config = current_app.config
+    name = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if name in g or config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return generate_csrf()
+    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    raw = session.get(name)
+    signed = _signed.get((secret, raw)) if isinstance(raw, str) else None
+    if signed is not None:
+        setattr(g, name, signed)  # where Flask-WTF looks first, so forms use the same copy
+        return signed
+    signed = generate_csrf()
+    raw = session.get(name)  # put there by generate_csrf if the session had none
+    if isinstance(raw, str):
+        if len(_signed) >= SIGNED_TOKENS:
+            _signed.clear()
+        _signed[(secret, raw)] = signed
+    return signed
+
+
+class ReusedSignatureCSRF(_FlaskFormCSRF):
+    """A form's CSRF field filled with `csrf_token()` (validation is Flask-WTF's)."""
+
+    def generate_csrf_token(self, csrf_token_field: Any) -> str:
+        meta = self.meta
+        if meta.csrf_secret != current_app.config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key):
+            return super().generate_csrf_token(csrf_token_field)  # a form with its own secret
+        return csrf_token()
+
+
+def _template_context() -> dict[str, object]:
+    return {"csrf_token": csrf_token}
+
+
+def init_app(app: Flask) -> None:
+    """Make `csrf_token()` in templates this one (after `CSRFProtect.init_app`).
+
+    Flask-WTF offers its own both as a Jinja global and from a context processor; a later
+    context processor wins, so both are replaced.
+    """
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.context_processor(_template_context)
