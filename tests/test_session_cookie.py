@@ -65,7 +65,8 @@ def test_a_remembered_cookie_gives_each_request_its_own_copy(app: Flask) -> None
 def test_a_remembered_cookie_is_refused_once_tampered_or_the_secret_changes(app: Flask) -> None:
     cookie = app.session_interface.get_signing_serializer(app).dumps({"respondent": {"key": "k1"}})
     assert _open(app, cookie)["respondent"] == {"key": "k1"}
-    tampered = cookie[:-1] + ("A" if cookie[-1] != "A" else "B")
+    # A character inside the signature (the last one may carry only padding bits).
+    tampered = cookie[:-5] + ("A" if cookie[-5] != "A" else "B") + cookie[-4:]
     assert dict(_open(app, tampered)) == {}
     app.secret_key = "another secret key, long enough to be real"
     assert dict(_open(app, cookie)) == {}
