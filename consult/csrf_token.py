@@ -4,12 +4,14 @@ Flask-WTF keeps a random token in the session and puts a signed copy of it in ea
 the signature carries a timestamp, so it signs afresh on every page. With
 `WTF_CSRF_TIME_LIMIT = None` (tokens live as long as the session: see config) the
 timestamp is never checked, so a copy signed earlier by this process for the same session
-token and secret is exactly as valid, and is reused. With a time limit set, every page
-signs afresh as Flask-WTF does.
+token and secret is exactly as valid, and is reused; a posted token equal to that copy is
+known to be valid without checking its signature again. With a time limit set, every page
+signs and every post is checked as Flask-WTF does.
 """
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from flask import Flask, current_app, g, session
@@ -45,14 +47,37 @@ def csrf_token() -> str:
     return signed
 
 
+def is_signed_copy(posted: object) -> bool:
+    """Whether `posted` is the copy this process signed for the session's token.
+
+    Such a token is valid by construction (same secret, same session token, no time
+    limit), so its signature need not be checked again; anything else goes to Flask-WTF.
+    """
+    config = current_app.config
+    if config.get("WTF_CSRF_TIME_LIMIT") is not None or not isinstance(posted, str):
+        return False
+    raw = session.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if not isinstance(raw, str):
+        return False
+    signed = _signed.get((config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw))
+    return signed is not None and hmac.compare_digest(signed.encode(), posted.encode())
+
+
 class ReusedSignatureCSRF(_FlaskFormCSRF):
-    """A form's CSRF field filled with `csrf_token()` (validation is Flask-WTF's)."""
+    """A form's CSRF field filled with `csrf_token()` and checked against it first."""
+
+    def _own_secret(self) -> bool:
+        return self.meta.csrf_secret != current_app.config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key)
 
     def generate_csrf_token(self, csrf_token_field: Any) -> str:
-        meta = self.meta
-        if meta.csrf_secret != current_app.config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key):
-            return super().generate_csrf_token(csrf_token_field)  # a form with its own secret
+        if self._own_secret():
+            return super().generate_csrf_token(csrf_token_field)
         return csrf_token()
+
+    def validate_csrf_token(self, form: Any, field: Any) -> None:
+        if not self._own_secret() and is_signed_copy(field.data):
+            return
+        super().validate_csrf_token(form, field)
 
 
 def _template_context() -> dict[str, object]:

@@ -49,3 +49,25 @@ def test_with_a_time_limit_every_page_signs_afresh(app: Flask, client: FlaskClie
     client.get(f"/r/{issue_token(app)}")
     now = time.time()
     assert _token_at(client, now) != _token_at(client, now + 120)
+
+
+def test_a_post_is_checked_whether_or_not_its_token_is_the_remembered_copy(app: Flask) -> None:
+    from itsdangerous import URLSafeTimedSerializer
+
+    ours, theirs = app.test_client(), app.test_client()
+    ours.get(f"/r/{issue_token(app)}")
+    theirs.get(f"/r/{issue_token(app)}")
+    other_sessions_token = csrf_token(theirs.get(PAGE).data)
+    page = ours.get(PAGE)
+    with ours.session_transaction() as session:
+        raw = session["csrf_token"]
+    # Validly signed for this session, but not the copy this process remembers.
+    with mock.patch("itsdangerous.timed.time.time", return_value=time.time() + 60):
+        resigned = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
+    assert resigned != csrf_token(page.data)
+    shown = shown_questions(page.data)
+    for token, status in ((other_sessions_token, 400), ("forged", 400), (resigned, 303)):
+        saved = ours.post(PAGE, data={"csrf_token": token, "shown": shown, "q1": AGREE})
+        assert saved.status_code == status, token
+        if status == 400:
+            assert b"had expired" in saved.data  # nothing saved; the page says why
