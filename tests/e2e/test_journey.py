@@ -91,6 +91,7 @@ def fill_answers(page, answers: dict[str, str]) -> None:
     """Answer questions with the mouse: radios by their label, text areas by typing."""
     for question, value in answers.items():
         group = page.locator(f"#{question}-group")
+        group.wait_for()  # count() does not wait: the page may still be loading after a click
         if group.locator("input[type=radio]").count():
             group.get_by_label(value, exact=True).check()
         else:
