@@ -137,7 +137,7 @@ def main() -> int:
     try:
         url = f"sqlite:///{folder / 'consult.sqlite3'}"
         tokens = prepare_database(url, 20)
-        with gunicorn(url, folder, 2, 1) as (port, access_log):
+        with gunicorn(url, folder, 2, 1) as (port, access_log, _):
             cookie, csrf, shown = seeded_session(port, tokens[0])
             findings = wapiti(port, cookie, args.out, args.wapiti_minutes)
             findings += sqlmap(port, cookie, csrf, shown, args.out)
