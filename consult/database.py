@@ -115,19 +115,20 @@ def _sqlite_settings(busy_timeout_ms: int) -> tuple[Any, Any]:
         cursor.close()
 
     def on_begin(connection: Connection) -> None:
-        # BEGIN goes straight to the driver: it returns no rows, and a statement run
-        # through SQLAlchemy's execution machinery cost as much as the page's query.
         dbapi_connection = connection.connection.dbapi_connection
         if read_only_request():
             # A page that only reads: a deferred transaction reads a WAL snapshot, and
-            # neither waits for nor blocks the writers.
+            # neither waits for nor blocks the writers. It takes no lock, so it cannot
+            # fail as a write's BEGIN can, and goes straight to the driver: through
+            # SQLAlchemy's execution machinery it cost as much as the page's query.
             dbapi_connection.execute("BEGIN")
         else:
             queued = isinstance(dbapi_connection, QueuedWriterConnection)
             if queued:
                 dbapi_connection.acquire_writer_queue()
             try:
-                dbapi_connection.execute("BEGIN IMMEDIATE")
+                # Through SQLAlchemy, so that "database is locked" arrives as its error.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             except BaseException:
                 if queued:
                     dbapi_connection.release_writer_queue()

@@ -16,6 +16,7 @@ from consult.models import Stage, Status
 from consult.respond.forms import AboutYouForm, SubmitForm, build_section_form
 from consult.respond.journey import ABOUT_STEP, Respondent, current_respondent, remember
 from consult.respond.question_markup import questions_html
+from questions import Section
 
 bp = Blueprint("respond", __name__)
 # Respondent forms check their CSRF token themselves, so that a stale token re-shows
@@ -207,16 +208,7 @@ def section(section_id: str) -> Page:
     stored = responses.answers(respondent.response)
 
     if request.method == "GET":
-        shown = tuple(questionnaire.iter_shown(page_section, stored))
-        # Nothing posted, so no form object: the questions are written out with the stored answers.
-        return _render_page(
-            "respond/section.html",
-            respondent,
-            form=None,
-            questions=questions_html(shown, questionnaire.free_text_limit, stored),
-            section=page_section,
-            message=None,
-        )
+        return _section_page(respondent, page_section, stored)
 
     unknown = sorted(
         key for key in request.form if key not in section_ids and key not in {"csrf_token", "action", "shown"}
@@ -257,21 +249,29 @@ def section(section_id: str) -> Page:
     stored = group_commit.write(save)
     newly_shown = [q for q in questionnaire.iter_shown(page_section, stored) if q.id not in rendered]
     if newly_shown:
-        shown = tuple(questionnaire.iter_shown(page_section, stored))
         numbers = " and ".join(str(q.number) for q in newly_shown)
         message = (
             f"Your answers have been saved. Because of your answer, question {numbers} now applies to you."
         )
-        return _render_page(
-            "respond/section.html",
-            respondent,
-            form=None,
-            questions=questions_html(shown, questionnaire.free_text_limit, stored),
-            section=page_section,
-            revealed=message,
-            message=None,
-        )
+        return _section_page(respondent, page_section, stored, revealed=message)
     return _go_on(respondent, page_section.id)
+
+
+def _section_page(
+    respondent: Respondent, section: Section, stored: dict[str, str], revealed: str | None = None
+) -> Page:
+    """The section page showing the stored answers: no form object, as nothing posted is re-shown."""
+    questionnaire = respondent.questionnaire
+    shown = tuple(questionnaire.iter_shown(section, stored))
+    return _render_page(
+        "respond/section.html",
+        respondent,
+        form=None,
+        questions=questions_html(shown, questionnaire.free_text_limit, stored),
+        section=section,
+        revealed=revealed,
+        message=None,
+    )
 
 
 @bp.get("/respond/saved")
