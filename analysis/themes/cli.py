@@ -55,9 +55,8 @@ def _engine_options(f: click.decorators.FC) -> click.decorators.FC:
             click.option(
                 "--max-themes",
                 type=click.IntRange(1),
-                default=25,
-                show_default=True,
-                help="Most themes per question.",
+                default=None,
+                help="Most themes per question [default: core engine 25, semantic 50].",
             ),
             click.option("--model", default=None, help="Semantic engine model: hub name or local folder."),
         ]
@@ -122,7 +121,7 @@ def themes_command(
     questions: tuple[str, ...],
     engine: str,
     min_themes: int,
-    max_themes: int,
+    max_themes: int | None,
     model: str | None,
     campaigns: str,
     include_drafts: bool,
@@ -194,7 +193,7 @@ def evaluate_themes_command(
     label_columns: tuple[str, ...],
     engine: str,
     min_themes: int,
-    max_themes: int,
+    max_themes: int | None,
     model: str | None,
     quiet: bool,
 ) -> None:

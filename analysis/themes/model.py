@@ -38,8 +38,10 @@ class ThemeOptions:
 
     engine: "core" (NLTK + scikit-learn, always available) or "semantic" (sentence
         embeddings; needs the `embeddings` extra).
-    min_themes, max_themes: bounds on the number of themes per question.
-    min_share: themes raised by fewer than this share of answers are folded into others.
+    min_themes, max_themes: bounds on the number of themes per question; max_themes None
+        is the engine's default (core 25, semantic 50: see `grouping.ENGINE_GROUPING`).
+    min_share: themes raised by fewer than this share of answers are folded into others;
+        None is the engine's default (core 0.01, semantic 0.005).
     campaigns: "full" counts every answer of a campaign; "once" counts each campaign as
         one answer (campaigns are reported either way).
     include_drafts: theme draft answers too (they are never quoted).
@@ -49,8 +51,8 @@ class ThemeOptions:
 
     engine: Literal["core", "semantic"] = "core"
     min_themes: int = 2
-    max_themes: int = 25
-    min_share: float = 0.01
+    max_themes: int | None = None
+    min_share: float | None = None
     campaigns: Literal["full", "once"] = "full"
     include_drafts: bool = False
     model: str | None = None
@@ -58,13 +60,13 @@ class ThemeOptions:
     def __post_init__(self) -> None:
         if self.engine not in ("core", "semantic"):
             raise ThemesError(f"engine must be 'core' or 'semantic', not {self.engine!r}")
-        if not 1 <= self.min_themes <= self.max_themes:
+        if not 1 <= self.min_themes <= (self.max_themes or self.min_themes):
             raise ThemesError(
                 f"theme bounds must satisfy 1 ≤ min ≤ max (got min {self.min_themes}, max {self.max_themes})"
             )
         if self.campaigns not in ("full", "once"):
             raise ThemesError(f"campaigns must be 'full' or 'once', not {self.campaigns!r}")
-        if not 0 <= self.min_share < 1:
+        if self.min_share is not None and not 0 <= self.min_share < 1:
             raise ThemesError(f"min_share must be at least 0 and below 1 (got {self.min_share})")
 
     def as_dict(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import pandas as pd
 from analysis.themes.campaigns import find_campaigns
 from analysis.themes.clustering import OTHER, cluster
 from analysis.themes.describe import key_terms, phrase_labels, pick_quotes, surface_forms, word_casing
+from analysis.themes.grouping import ENGINE_GROUPING, Grouping
 from analysis.themes.model import THEME_COLUMNS, ThemeOptions, ThemeReport, ThemesError
 from analysis.themes.redaction import redact
 from analysis.themes.sentiment import sentiment, sentiment_shares
@@ -27,7 +28,11 @@ _LABEL_SAMPLE = 1_000
 
 
 class Engine(Protocol):
-    """Turns distinct answers into unit vectors (rows of zeros: nothing to go on)."""
+    """Turns distinct answers into unit vectors (rows of zeros: nothing to go on).
+
+    An engine may also carry a `grouping` (`grouping.Grouping`): how its vectors are
+    best grouped; without one the core engine's defaults are used.
+    """
 
     name: str
 
@@ -142,12 +147,18 @@ def _one_question(
     say(f"{question_id}: {len(distinct):,} distinct answers; {engine.name} engine vectors")
     vectors = engine.vectors(doc_texts, doc_tokens) if len(distinct) else np.zeros((0, 1))
     say(f"{question_id}: grouping into themes")
+    grouping: Grouping = getattr(engine, "grouping", ENGINE_GROUPING["core"])
     clusters = cluster(
         vectors,
         doc_weights,
         min_themes=options.min_themes,
-        max_themes=options.max_themes,
-        min_share=options.min_share,
+        max_themes=max(options.min_themes, grouping.max_themes)
+        if options.max_themes is None
+        else options.max_themes,
+        min_share=grouping.min_share if options.min_share is None else options.min_share,
+        per_theme=grouping.per_theme,
+        neighbours=grouping.neighbours,
+        spherical=grouping.spherical,
     )
     say(f"{question_id}: labels, quotes and sentiment")
     work["sentiment"] = sentiment(work["text"])

@@ -31,6 +31,7 @@ import numpy as np
 from sklearn.preprocessing import normalize
 
 from analysis.themes.core import CoreEngine
+from analysis.themes.grouping import ENGINE_GROUPING
 from analysis.themes.model import ThemesError
 
 __all__ = ["SemanticEngine", "default_model_path", "idf_weights"]
@@ -212,6 +213,7 @@ class SemanticEngine:
     """IDF-pooled sentence embeddings (weight 1) joined with core vectors (× `core_weight`)."""
 
     name = "semantic"
+    grouping = ENGINE_GROUPING["semantic"]  # how these vectors are best grouped (see there)
 
     def __init__(
         self,

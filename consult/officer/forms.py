@@ -9,6 +9,8 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, Field, RadioField, SelectChoice, StringField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, ValidationError
 
+from analysis.themes.grouping import ENGINE_GROUPING
+
 # --- Dates, keyed-in responses and purge (dashboard, closing) ---------------------------
 
 
@@ -168,8 +170,10 @@ THEME_FORMATS = (
     ("xlsx", "Spreadsheet (XLSX)"),
     ("json", "Data for other software (JSON)"),
 )
-# The bounds of the themes command line (`consult-analysis themes`) and ThemeOptions' defaults.
-FEWEST_THEMES, MOST_THEMES = 2, 25
+# The bounds an analyst may give: ThemeOptions' fewest by default, up to the largest number
+# any engine chooses by itself (`clustering.ENGINE_GROUPING`); left blank, the engine's own.
+FEWEST_THEMES = 2
+MOST_THEMES = max(grouping.max_themes for grouping in ENGINE_GROUPING.values())
 
 
 def _count(field: Field) -> int | None:
@@ -211,7 +215,7 @@ class ThemesForm(FlaskForm):
         return True
 
     @property
-    def bounds(self) -> tuple[int, int]:
-        """(fewest, most) themes once valid, with the defaults where left blank."""
+    def bounds(self) -> tuple[int, int | None]:
+        """(fewest, most) themes once valid: FEWEST_THEMES, and None (the engine's), where blank."""
         fewest, most = _count(self.min_themes), _count(self.max_themes)
-        return (fewest or FEWEST_THEMES, most or MOST_THEMES)
+        return (fewest or FEWEST_THEMES, most)

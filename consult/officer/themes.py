@@ -24,6 +24,7 @@ from flask import Response, abort, current_app, render_template
 from flask_login import current_user
 
 from analysis.disclosure import DEFAULT_THRESHOLD
+from analysis.themes.grouping import ENGINE_GROUPING
 from consult.data import audit, consultations
 from consult.data import themes as themes_data
 from consult.data.themes import MIN_ANSWERS, FreeTextQuestion
@@ -89,6 +90,7 @@ def _page(
         fewest=FEWEST_THEMES,
         most=MOST_THEMES,
         engine=themes_engine(),
+        grouping=ENGINE_GROUPING[themes_engine()],
         threshold=_threshold(consultation),
     )
 
@@ -144,7 +146,7 @@ def _report(
     questionnaire: Questionnaire,
     ready: list[FreeTextQuestion],
     chosen: list[FreeTextQuestion],
-    bounds: tuple[int, int],
+    bounds: tuple[int, int | None],
 ) -> ThemeReport:
     """The themes of the `ready` questions' submitted answers; notes name the `chosen` left out."""
     from analysis.themes import ThemeOptions, theme_answers
