@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from analysis.themes.grouping import ENGINE_GROUPING
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -56,7 +58,9 @@ def _engine_options(f: click.decorators.FC) -> click.decorators.FC:
                 "--max-themes",
                 type=click.IntRange(1),
                 default=None,
-                help="Most themes per question [default: core engine 25, semantic 50].",
+                help="Most themes per question [default: "
+                + ", ".join(f"{name} engine {g.max_themes}" for name, g in ENGINE_GROUPING.items())
+                + "].",
             ),
             click.option("--model", default=None, help="Semantic engine model: hub name or local folder."),
         ]

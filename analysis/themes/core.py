@@ -21,6 +21,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils.extmath import randomized_svd
 
+from analysis.themes.grouping import ENGINE_GROUPING
+
 __all__ = ["CoreEngine", "identity"]
 
 SEED = 0
@@ -43,6 +45,7 @@ class CoreEngine:
     """NLTK tokens + scikit-learn: LSA and corpus word vectors (see module docstring)."""
 
     name = "core"
+    grouping = ENGINE_GROUPING["core"]  # how these vectors are best grouped
 
     def __init__(
         self, lsa_dims: int = 100, word_dims: int = 100, lsa_weight: float = 0.5, max_vocabulary: int = 20_000

@@ -39,9 +39,9 @@ class ThemeOptions:
     engine: "core" (NLTK + scikit-learn, always available) or "semantic" (sentence
         embeddings; needs the `embeddings` extra).
     min_themes, max_themes: bounds on the number of themes per question; max_themes None
-        is the engine's default (core 25, semantic 50: see `grouping.ENGINE_GROUPING`).
+        is the engine's default (`grouping.ENGINE_GROUPING`).
     min_share: themes raised by fewer than this share of answers are folded into others;
-        None is the engine's default (core 0.01, semantic 0.005).
+        None is the engine's default.
     campaigns: "full" counts every answer of a campaign; "once" counts each campaign as
         one answer (campaigns are reported either way).
     include_drafts: theme draft answers too (they are never quoted).

@@ -13,7 +13,7 @@ import pandas as pd
 from analysis.themes.campaigns import find_campaigns
 from analysis.themes.clustering import OTHER, cluster
 from analysis.themes.describe import key_terms, phrase_labels, pick_quotes, surface_forms, word_casing
-from analysis.themes.grouping import ENGINE_GROUPING, Grouping
+from analysis.themes.grouping import Grouping
 from analysis.themes.model import THEME_COLUMNS, ThemeOptions, ThemeReport, ThemesError
 from analysis.themes.redaction import redact
 from analysis.themes.sentiment import sentiment, sentiment_shares
@@ -30,11 +30,11 @@ _LABEL_SAMPLE = 1_000
 class Engine(Protocol):
     """Turns distinct answers into unit vectors (rows of zeros: nothing to go on).
 
-    An engine may also carry a `grouping` (`grouping.Grouping`): how its vectors are
-    best grouped; without one the core engine's defaults are used.
+    `grouping`: how its vectors are best grouped (`grouping.ENGINE_GROUPING`).
     """
 
     name: str
+    grouping: Grouping
 
     def vectors(self, texts: list[str], tokens: list[list[str]]) -> np.ndarray: ...
 
@@ -147,7 +147,7 @@ def _one_question(
     say(f"{question_id}: {len(distinct):,} distinct answers; {engine.name} engine vectors")
     vectors = engine.vectors(doc_texts, doc_tokens) if len(distinct) else np.zeros((0, 1))
     say(f"{question_id}: grouping into themes")
-    grouping: Grouping = getattr(engine, "grouping", ENGINE_GROUPING["core"])
+    grouping = engine.grouping
     clusters = cluster(
         vectors,
         doc_weights,
