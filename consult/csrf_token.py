@@ -15,11 +15,12 @@ import hmac
 from typing import Any
 
 from flask import Flask, current_app, g, session
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import generate_csrf, validate_csrf
 
 # Flask-WTF's CSRF for forms; its class is private, but `FlaskForm.Meta.csrf_class` is the
 # documented way (WTForms) to change how a form's token is made.
 from flask_wtf.form import _FlaskFormCSRF
+from wtforms.validators import ValidationError
 
 # Signed copies remembered per process: more than the sessions one process serves at a time.
 SIGNED_TOKENS = 4096
@@ -61,6 +62,21 @@ def is_signed_copy(posted: object) -> bool:
         return False
     signed = _signed.get((config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw))
     return signed is not None and hmac.compare_digest(signed.encode(), posted.encode())
+
+
+def posted_token_error(posted: object) -> str | None:
+    """Why the CSRF token posted with a form is refused, or None if it is valid.
+
+    For forms checked without WTForms (the respondent's section page): the signed copy of
+    this process is valid as it stands, anything else is checked by Flask-WTF.
+    """
+    if is_signed_copy(posted):
+        return None
+    try:
+        validate_csrf(posted if isinstance(posted, str) else None)
+    except ValidationError as error:
+        return str(error.args[0]) if error.args else "The CSRF token is invalid."
+    return None
 
 
 class ReusedSignatureCSRF(_FlaskFormCSRF):

@@ -25,7 +25,7 @@ import threading
 from typing import Any
 
 from flask import Flask, g, has_request_context
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection, Engine
 
 from consult.extensions import db
@@ -127,8 +127,13 @@ def _sqlite_settings(busy_timeout_ms: int) -> tuple[Any, Any]:
             if queued:
                 dbapi_connection.acquire_writer_queue()
             try:
-                # Through SQLAlchemy, so that "database is locked" arrives as its error.
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                # Straight to the driver too (through SQLAlchemy's execution path it cost
+                # as much as a save's statements), its error wrapped as SQLAlchemy would.
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                if queued:
+                    dbapi_connection.release_writer_queue()
+                raise exc.DBAPIError.instance("BEGIN IMMEDIATE", (), error, sqlite3.Error) from error
             except BaseException:
                 if queued:
                     dbapi_connection.release_writer_queue()

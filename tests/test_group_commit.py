@@ -201,3 +201,38 @@ def test_without_a_group_a_save_commits_in_the_request_session(app: Flask) -> No
     with app.test_request_context():
         assert group_commit.write(save)["q3"] == "alone"
     assert stored_q3(app, token) == "alone"
+
+
+def test_a_write_that_cannot_get_the_lock_fails_as_sqlalchemy_error_and_frees_the_queue(app: Flask) -> None:
+    """Another program holds the write lock past the busy timeout: SQLAlchemy's error, then recovery."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from consult import create_app
+
+    sqlite_group(app)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    impatient = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t" * 40,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLITE_BUSY_TIMEOUT_MS": 50,
+        }
+    )
+    holder = sqlite3.connect(make_url(url).database, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # outside the writer queue, as the sqlite3 shell would be
+        with impatient.test_request_context():
+            with pytest.raises(OperationalError, match="database is locked"):
+                db.session.connection()
+            db.session.remove()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    token = issue_token(impatient)  # the queue was let go: the next write goes through
+    with impatient.test_request_context():
+        assert group_commit.write(section_save(impatient, token, "after"))["q3"] == "after"
+    with impatient.app_context():
+        db.engine.dispose()

@@ -169,6 +169,13 @@ def test_option_not_in_the_list_is_refused(app: Flask, leader: FlaskClient) -> N
     assert stored(app) == {"q8": "Yes"}
 
 
+def test_a_blank_or_whitespace_only_answer_is_no_answer(app: Flask, leader: FlaskClient) -> None:
+    save_section(leader, "principles", {"q1": Q1_YES, "q3": "kept until cleared"})
+    page = save_section(leader, "principles", {"q1": " ", "q3": " \r\n\t "})
+    assert page.status_code == 303
+    assert stored(app) == {}
+
+
 def test_unknown_question_ids_are_refused_and_nothing_changes(app: Flask, leader: FlaskClient) -> None:
     save_section(leader, "assurance", {"q8": "Yes"})
     for extra in ({"q99": "x"}, {"q1": Q1_YES}, {"answers": "x"}):

@@ -1,10 +1,12 @@
 """The section page's questions, written out in Python, read as the shared template macros do.
 
 `question_markup` writes each question's radios or text box without the template macros
-(the page every respondent opens and saves most). The oracle here is `macros.html`'s
-`radios` and `textarea`, rendered for the same field: the two must give the same elements,
-attributes and text (whitespace between tags aside; a text box's content exactly), for
-every Taking Stock question, blank, answered, and with errors.
+(the page every respondent opens and saves most), and `read_section` checks a posted page
+without WTForms. The oracle here is `macros.html`'s `radios` and `textarea`, rendered for
+the same question's WTForms field (the officer's keyed-in form) with that field's errors:
+the two must give the same elements, attributes and text (whitespace between tags aside; a
+text box's content exactly) and the same messages, for every Taking Stock question, blank,
+answered, and with errors.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from consult.respond.forms import build_section_form
+from consult.respond.forms import build_section_form, read_section
 from consult.respond.question_markup import question_markup, questions_html
 from questions import Question, load_questionnaire
 
@@ -97,11 +99,14 @@ def test_each_question_reads_as_the_template_macros_render_it(page_app: Flask, c
         with page_app.test_request_context("/", method="POST", data=posted):
             from flask import request
 
+            limit = QUESTIONNAIRE.free_text_limit
+            posted = read_section((question,), request.form, limit)
+            # The officer's keyed-in form: WTForms fields under the same rules, drawn by the macros.
             form = build_section_form(QUESTIONNAIRE, (question,), formdata=request.form)
             form.validate()
-            if case == "wrong":
-                assert form[question.id].errors, question.id
-            ours = form.questions_html(QUESTIONNAIRE.free_text_limit)
+            assert posted.errors.get(question.id, []) == form[question.id].errors, question.id
+            assert bool(posted.errors.get(question.id)) == (case == "wrong"), question.id
+            ours = posted.questions_html(limit)
             theirs = _macro_html(page_app, form, question)
         hidden = [("start", "input", [("name", "shown"), ("type", "hidden"), ("value", question.id)])]
         assert elements(ours) == hidden + elements(theirs), question.id

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from consult.data.clock import today
+from consult.data.driver import DriverStatement
 from consult.data.links import Record
 from consult.extensions import db
 from consult.models import Answer, Channel, Consultation, Invitation, Response, Stage, Status
@@ -44,12 +45,13 @@ class LockedResponse:
 
 
 # The respondent's save runs these on every save: built once, so each save only binds its
-# values (Core statements, no ORM objects: the save is a fixed set of row operations).
+# values (Core statements, no ORM objects: the save is a fixed set of row operations), and
+# run on the driver's cursor (`consult.data.driver`: most of their cost was SQLAlchemy's).
 _answers_table = Answer.__table__
 _response_table = Response.__table__
 # Locks the row (an UPDATE takes the row lock on PostgreSQL; SQLite's write lock is already
 # held) and moves the version on in the same statement, returning what the save needs.
-_LOCK_FOR_SAVE = (
+_LOCK_FOR_SAVE = DriverStatement(
     update(_response_table)
     .where(_response_table.c.key_hash == bindparam("holder_key_hash"))
     .values(
@@ -59,12 +61,15 @@ _LOCK_FOR_SAVE = (
     )
     .returning(_response_table.c.id, _response_table.c.status)
 )
-_STAGE_ANSWERS = select(_answers_table.c.question_id, _answers_table.c.value).where(
-    _answers_table.c.response_id == bindparam("response_id"), _answers_table.c.stage == bindparam("stage")
+_STAGE_ANSWERS = DriverStatement(
+    select(_answers_table.c.question_id, _answers_table.c.value).where(
+        _answers_table.c.response_id == bindparam("response_id"),
+        _answers_table.c.stage == bindparam("stage"),
+    )
 )
 # Deletes a stage's answers and hands back what they were: the read and the delete of a
 # replacement in one statement.
-_TAKE_STAGE = (
+_TAKE_STAGE = DriverStatement(
     delete(_answers_table)
     .where(
         _answers_table.c.response_id == bindparam("response_id"),
@@ -72,7 +77,11 @@ _TAKE_STAGE = (
     )
     .returning(_answers_table.c.question_id, _answers_table.c.value)
 )
-_INSERT_ANSWER = insert(_answers_table)
+_INSERT_ANSWER = DriverStatement(
+    insert(_answers_table).values(
+        {name: bindparam(name) for name in ("response_id", "stage", "question_id", "value")}
+    )
+)
 
 
 def find(key_hash: str) -> Response | None:
@@ -120,12 +129,13 @@ def lock_row(
     No ORM object and no session: the save runs in a commit group (`consult.group_commit`).
     """
     values = {"holder_key_hash": key_hash, "updated_on": today()}
-    row = connection.execute(_LOCK_FOR_SAVE, values).first()
-    if row is None:
+    rows = _LOCK_FOR_SAVE.rows(connection, values)
+    if not rows:
         _create(consultation, key_hash, invitation, connection)
-        row = connection.execute(_LOCK_FOR_SAVE, values).first()
-        assert row is not None
-    return LockedResponse(row.id, row.status)
+        rows = _LOCK_FOR_SAVE.rows(connection, values)
+        assert rows
+    ((response_id, status),) = rows
+    return LockedResponse(response_id, status)
 
 
 def _create(
@@ -167,8 +177,8 @@ def answers(
     if response is None or response.id is None:
         return {}
     db.session.flush()  # what the ORM's autoflush did; a plain connection does not
-    rows = db.session.connection().execute(_STAGE_ANSWERS, {"response_id": response.id, "stage": stage.value})
-    return {question_id: value for question_id, value in rows}
+    rows = _STAGE_ANSWERS.rows(db.session.connection(), {"response_id": response.id, "stage": stage.value})
+    return dict(rows)
 
 
 def _replace_stage(response: Response, stage: Stage, values: Mapping[str, str]) -> None:
@@ -196,14 +206,14 @@ def replace_section(
     and the visible result inserted; `lock_row` has already moved the version on.
     """
     stage = {"response_id": locked.id, "stage": Stage.DRAFT.value}
-    current = {q: v for q, v in connection.execute(_TAKE_STAGE, stage)}
+    current = dict(_TAKE_STAGE.rows(connection, stage))
     section_ids = {q.id for q in section.questions}
     merged = {q: v for q, v in current.items() if q not in section_ids}
     merged.update({q: v for q, v in posted.items() if q in section_ids and v != ""})
     stored = questionnaire.visible_answers(merged)
     if stored:
-        connection.execute(
-            _INSERT_ANSWER,
+        _INSERT_ANSWER.run_many(
+            connection,
             [
                 {"response_id": locked.id, "stage": Stage.DRAFT.value, "question_id": q, "value": v}
                 for q, v in stored.items()

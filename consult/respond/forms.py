@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -11,6 +13,7 @@ from markupsafe import Markup
 from wtforms import Field, Form, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, StopValidation, ValidationError
 
+from consult import csrf_token
 from consult.csrf_token import ReusedSignatureCSRF
 from consult.respond.question_markup import questions_html
 from questions import Question, QuestionKind, Questionnaire
@@ -24,52 +27,91 @@ def normalise_line_breaks(value: str | None) -> str | None:
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
-class NoControlCharacters:
-    def __init__(self, label: str) -> None:
-        self.message = f"Remove the hidden control characters from {label}"
+def check_answer(question: Question, posted: str | None, free_text_limit: int) -> tuple[str, list[str]]:
+    """One question's posted answer as stored ("" for none) and what is wrong with it.
+
+    The questionnaire's rules for an answer, in one place: the respondent's section save
+    checks with it directly, and the officer's keyed-in form through `FollowsQuestionRules`.
+    A blank or whitespace-only answer is no answer; messages name the question (GOV.UK style).
+    """
+    if posted is None or not posted.strip():
+        return "", []
+    match question.kind:
+        case QuestionKind.SINGLE_CHOICE:
+            if posted not in question.options:
+                return posted, [f"Select one of the answers listed for question {question.number}"]
+            return posted, []
+        case QuestionKind.FREE_TEXT:
+            text = normalise_line_breaks(posted) or ""
+            label = f"your answer to question {question.number}"
+            if len(text) > free_text_limit:
+                return text, [
+                    f"{label[0].upper()}{label[1:]} must be {free_text_limit:,} characters or fewer "
+                    f"(it is {len(text):,})"
+                ]
+            if _CONTROL.search(text):
+                return text, [f"Remove the hidden control characters from {label}"]
+            return text, []
+    raise AssertionError(f"no rules for question kind {question.kind}")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class PostedSection:
+    """A section page as posted: the answers to store, and the page to show again if wrong.
+
+    `answers` holds every question's answer as it would be stored ("" for none), and is
+    what the page shows again; `errors` is keyed as a WTForms form's (question id, or
+    "csrf_token" for an expired or forged page), so the shared error summary reads it.
+    """
+
+    questions: tuple[Question, ...]
+    answers: dict[str, str]
+    errors: dict[str, list[str]]
+
+    def questions_html(self, free_text_limit: int) -> Markup:
+        """The questions as posted, with their error messages (`question_markup.questions_html`)."""
+        return questions_html(self.questions, free_text_limit, self.answers, self.errors)
+
+
+def read_section(questions: Sequence[Question], formdata: Any, free_text_limit: int) -> PostedSection:
+    """Check a posted section page: its CSRF token and each of `questions` (`check_answer`).
+
+    No WTForms form: the section save is the request respondents make most, and its
+    questions' rules are few and fixed (the questionnaire's), so they are applied directly.
+    """
+    answers: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    token_error = csrf_token.posted_token_error(formdata.get("csrf_token"))
+    if token_error is not None:
+        errors["csrf_token"] = [token_error]
+    for question in questions:
+        answers[question.id], problems = check_answer(question, formdata.get(question.id), free_text_limit)
+        if problems:
+            errors[question.id] = problems
+    return PostedSection(tuple(questions), answers, errors)
+
+
+class FollowsQuestionRules:
+    """WTForms validator applying `check_answer`: the officer's keyed-in form checks as respondents' do."""
+
+    def __init__(self, question: Question, free_text_limit: int) -> None:
+        self.question, self.free_text_limit = question, free_text_limit
 
     def __call__(self, form: Form, field: Field) -> None:
-        if field.data and _CONTROL.search(field.data):
-            raise ValidationError(self.message)
-
-
-class WithinLimit:
-    """Length check whose message says how long the answer is now."""
-
-    def __init__(self, limit: int, label: str) -> None:
-        self.limit, self.label = limit, label
-
-    def __call__(self, form: Form, field: Field) -> None:
-        if field.data and len(field.data) > self.limit:
-            raise StopValidation(
-                f"{self.label[0].upper()}{self.label[1:]} must be {self.limit:,} characters or fewer "
-                f"(it is {len(field.data):,})"
-            )
+        _, problems = check_answer(self.question, field.data, self.free_text_limit)
+        if problems:
+            raise StopValidation(problems[0])
 
 
 def question_field(question: Question, free_text_limit: int) -> Field:
-    """The form field for one question; GOV.UK-style messages name the question."""
-    label = f"your answer to question {question.number}"
+    """The form field for one question in the officer's keyed-in form."""
+    rules = FollowsQuestionRules(question, free_text_limit)
     match question.kind:
         case QuestionKind.SINGLE_CHOICE:
-            return RadioField(
-                question.text,
-                choices=[SelectChoice(option) for option in question.options],
-                validate_choice=False,
-                validators=[
-                    Optional(),
-                    AnyOf(
-                        question.options,
-                        message=f"Select one of the answers listed for question {question.number}",
-                    ),
-                ],
-            )
+            choices = [SelectChoice(option) for option in question.options]
+            return RadioField(question.text, choices=choices, validate_choice=False, validators=[rules])
         case QuestionKind.FREE_TEXT:
-            return TextAreaField(
-                question.text,
-                filters=[normalise_line_breaks],
-                validators=[Optional(), WithinLimit(free_text_limit, label), NoControlCharacters(label)],
-            )
+            return TextAreaField(question.text, filters=[normalise_line_breaks], validators=[rules])
     raise AssertionError(f"no field for question kind {question.kind}")  # pragma: no cover
 
 
@@ -84,18 +126,10 @@ class SectionForm(RespondentForm):
     """Base of the per-section forms; `build_section_form` adds one field per question."""
 
     questions: tuple[Question, ...] = ()
+    free_text_limit: int = 0
 
     def answers(self) -> dict[str, str]:
-        return {q.id: (self[q.id].data or "") for q in self.questions}
-
-    def questions_html(self, free_text_limit: int) -> Markup:
-        """The questions as posted, with their error messages (`question_markup.questions_html`)."""
-        return questions_html(
-            self.questions,
-            free_text_limit,
-            {q.id: self[q.id].data for q in self.questions},
-            {q.id: self[q.id].errors for q in self.questions if self[q.id].errors},
-        )
+        return {q.id: check_answer(q, self[q.id].data, self.free_text_limit)[0] for q in self.questions}
 
 
 @functools.lru_cache(maxsize=256)
@@ -103,7 +137,8 @@ def _section_form_class(questions: tuple[Question, ...], free_text_limit: int) -
     # Form classes are immutable once made (fields are bound per instance), so one per
     # combination of shown questions serves every request.
     fields = {q.id: question_field(q, free_text_limit) for q in questions}
-    return type("SectionForm", (SectionForm,), {**fields, "questions": questions})
+    attributes = {**fields, "questions": questions, "free_text_limit": free_text_limit}
+    return type("SectionForm", (SectionForm,), attributes)
 
 
 def build_section_form(

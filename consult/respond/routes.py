@@ -13,7 +13,7 @@ from consult.data import consultations, links, responses
 from consult.data.consultations import ConsultationState
 from consult.extensions import csrf, db
 from consult.models import Stage, Status
-from consult.respond.forms import AboutYouForm, SubmitForm, build_section_form
+from consult.respond.forms import AboutYouForm, SubmitForm, read_section
 from consult.respond.journey import ABOUT_STEP, Respondent, current_respondent, remember
 from consult.respond.question_markup import questions_html
 from questions import Section
@@ -222,8 +222,8 @@ def section(section_id: str) -> Page:
     candidates = tuple(
         q for q in page_section.questions if q.id in rendered or questionnaire.is_shown(q, posted_view)
     )
-    form = build_section_form(questionnaire, candidates, formdata=request.form)
-    if not form.validate():
+    form = read_section(candidates, request.form, questionnaire.free_text_limit)
+    if form.errors:
         return _render_page(
             "respond/section.html",
             respondent,
@@ -235,7 +235,7 @@ def section(section_id: str) -> Page:
         )
     posted = {
         q: v
-        for q, v in form.answers().items()
+        for q, v in form.answers.items()
         if q in rendered or questionnaire.is_shown(questionnaire.question(q), posted_view)
     }
     database.begin_writing()
