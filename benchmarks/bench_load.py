@@ -19,6 +19,7 @@ For each backend (SQLite in a temporary folder, PostgreSQL in a temporary databa
 
     .venv/bin/python benchmarks/bench_load.py                # both backends, 3 runs of 10 s
     .venv/bin/python benchmarks/bench_load.py --backend sqlite --runs 1 --duration 5
+    .venv/bin/python benchmarks/bench_load.py --backend sqlite --max-requests 0   # no worker recycling
 
 Needs `wrk` (Debian package) and, for PostgreSQL, a server at CONSULT_BENCH_POSTGRES_URL
 (default postgresql+psycopg://postgres@127.0.0.1:5432/test, trust auth).
@@ -130,7 +131,12 @@ def server_environment(url: str, folder: Path, group_commit: bool = True) -> dic
 
 @contextlib.contextmanager
 def gunicorn(
-    url: str, folder: Path, workers: int, threads: int, group_commit: bool = True
+    url: str,
+    folder: Path,
+    workers: int,
+    threads: int,
+    group_commit: bool = True,
+    max_requests: int | None = None,
 ) -> Iterator[tuple[int, Path, int]]:
     """gunicorn on a free loopback port: (port, access log, process group of master and workers)."""
     port = free_port()
@@ -143,6 +149,7 @@ def gunicorn(
         "--threads", str(threads),
         "--access-logfile", str(access_log),
         "--error-logfile", str(folder / "error.log"),
+        *(["--max-requests", str(max_requests)] if max_requests is not None else []),
         "consult:create_app()",
     ]  # fmt: skip
     env = server_environment(url, folder, group_commit)
@@ -314,7 +321,9 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict:
     try:
         with database(backend, folder) as url:
             tokens = prepare_database(url, args.links)
-            server = gunicorn(url, folder, args.workers, args.server_threads, not args.no_group_commit)
+            server = gunicorn(
+                url, folder, args.workers, args.server_threads, not args.no_group_commit, args.max_requests
+            )
             with server as (port, access_log, server_group):
                 sessions = prepare_sessions(port, tokens)
                 sessions_file = folder / "sessions.tsv"
@@ -408,6 +417,11 @@ def main() -> int:
     parser.add_argument(
         "--no-group-commit", action="store_true", help="commit every SQLite save alone (the baseline)"
     )
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        help="gunicorn's worker recycling (default: deploy/gunicorn.conf.py's 5,000; 0 = never recycle)",
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=50)
@@ -424,6 +438,7 @@ def main() -> int:
     print()
     print(
         f"gunicorn {args.workers} workers x {args.server_threads} threads, "
+        f"max requests {'5000 (deploy)' if args.max_requests is None else args.max_requests}, "
         f"group commit {'off' if args.no_group_commit else 'on'}, wrk {args.wrk_threads} threads, "
         f"{args.connections} connections, {args.duration} s per endpoint per run, {args.links} links, "
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
