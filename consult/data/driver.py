@@ -3,7 +3,7 @@
 A respondent's page and save each run the same handful of statements (find the link's
 invitation and response, read its answers; lock, take and replace them). Through
 SQLAlchemy's execution path each costs 40–60 µs of Python on top of the 5–10 µs the
-driver takes, which was a sixth of a save's CPU and most of the time the writer lock
+driver takes: about a sixth of a save's CPU, and much of the time the writer lock
 was held. These statements are still written in SQLAlchemy Core and compiled by it, once
 per dialect; `DriverStatement` then hands the compiled SQL to the DBAPI cursor of the
 connection SQLAlchemy already has in its transaction (SQLAlchemy's documented way to
