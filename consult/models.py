@@ -1,6 +1,6 @@
 """The stored data: consultations, invitations (contact details) and anonymised responses.
 
-Anonymity by design (BRIEF §4): an `Invitation` keeps a SHA-256 digest of its link token;
+Anonymity by design, as the paper promises: an `Invitation` keeps a SHA-256 digest of its link token;
 a `Response` is keyed by an HMAC of the same token under the consultation's response key.
 Neither the token nor any link between the two is stored, so the database alone cannot
 join a response to a person. Responses carry dates, never times.

@@ -44,7 +44,7 @@ limit_request_fields = 100
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-# No query string (%(U)s is the path alone), no referrer, no user agent: see the brief's §4.
+# No query string (%(U)s is the path alone), no referrer, no user agent: nothing to identify a respondent.
 # The client address (%(h)s) is the proxy's unless consult's ProxyFix is configured.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 # Behind a TLS proxy on the same host the proxy talks to 127.0.0.1; trust only it.

@@ -89,7 +89,7 @@ class Section:
 
 @dataclass(frozen=True)
 class Profile:
-    """The coarse "About you" categories a response may carry (BRIEF §3, §4)."""
+    """The coarse "About you" categories a response may carry, none fine enough to identify anyone."""
 
     roles: tuple[str, ...]
     organisation_types: tuple[str, ...]
@@ -177,7 +177,7 @@ def _strings(data: Mapping[str, Any], key: str, file: Path, question: str | None
         raise QuestionnaireError(file, f"{key!r} lists the same entry twice", question)
     for value in values:
         if any(ch in value for ch in "\u03bf\u039f") and re.search(r"[A-Za-z]", value):
-            # The seed typed "No" with a Greek omicron; a look-alike letter would split counts.
+            # The paper's text has "No" with a Greek omicron; a look-alike letter would split counts.
             raise QuestionnaireError(file, f"{value!r} in {key!r} mixes Greek and Latin letters", question)
     return tuple(values)
 

@@ -1,4 +1,4 @@
-"""The production configuration (issue 6, item 6): ProxyFix hops, secure cookies, and a
+"""The production configuration: ProxyFix hops, secure cookies, and a
 gunicorn access log that never carries a link token or a query string."""
 
 from __future__ import annotations

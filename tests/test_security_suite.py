@@ -1,4 +1,4 @@
-"""Security suite (issue 6, item 5): links, headers, CSRF, XSS, formula injection, shared
+"""Security suite: links, headers, CSRF, XSS, formula injection, shared
 rate limits across gunicorn workers, and fuzzing of every form endpoint.
 
 Tests that take `app` run on SQLite and PostgreSQL. The XSS test runs headless Chromium

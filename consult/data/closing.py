@@ -1,4 +1,5 @@
-"""Closing a consultation and destroying its contact list afterwards (BRIEF §4).
+"""Closing a consultation and destroying its contact list afterwards, so the
+responses left are anonymous rather than merely pseudonymous.
 
 `change_dates` sets the opening and closing dates and records the change in the audit
 log. `purge_contacts`, allowed only once the consultation has closed, deletes every

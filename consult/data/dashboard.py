@@ -2,7 +2,8 @@
 
 Invited counts come from the invitation list (kind 'invited'); started and submitted
 counts come from the responses' own role, organisation type and region. A response is
-never joined to an invitation: there is no link between them, by design (BRIEF §4).
+never joined to an invitation: there is no link between them, by design, so
+the dashboard cannot tell who has answered what.
 
 While the consultation is open, every count below its disclosure threshold is published
 as "fewer than N" (a `Cell` with `suppressed` set) and no rate is worked out from it.

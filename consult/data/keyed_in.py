@@ -1,4 +1,5 @@
-"""Responses keyed in by an officer from an email or a paper reply (seed line 875).
+"""Responses keyed in by an officer from an email or a paper reply (the paper accepts
+replies by email and post as well as online).
 
 A keyed-in response has no link: its key hash is empty, its origin `keyed_in`, its channel
 how it arrived. It goes through the same saves as a web response — About you, then each

@@ -1,6 +1,6 @@
 """Downloads from the dashboard: counts as CSV, XLSX and an HTML report; the response export.
 
-The counts come from the analysis package (issue 4), run in-process on the rows of the
+The counts come from the analysis package (the same code as its CLI), run in-process on the rows of the
 anonymised export, with disclosure control at the consultation's threshold. An analyst
 may download all of these: none carries a contact detail. Every download is audited.
 """

@@ -1,4 +1,5 @@
-"""The public page where anyone not invited personally gets their own link by email (seed line 873).
+"""The public page where anyone not invited personally gets their own link by email: the
+consultation is open to anyone, not only to the leaders and chief executives invited.
 
 The email address is used to send the link and is then forgotten: the invitation made
 for it has no email, name or organisation, the address is never logged, and the rate

@@ -63,7 +63,7 @@ def test_answer_not_an_option_names_row_and_column(tmp_path):
 
 
 def test_look_alike_answer_is_rejected_not_merged(tmp_path):
-    rows = [response(1, q10="N\u03bf")]  # Greek omicron, as in the seed
+    rows = [response(1, q10="N\u03bf")]  # Greek omicron, as in the paper's text
     with pytest.raises(AnalysisError, match=r"row 1 .*column q10"):
         load_export(write_export(tmp_path / "e.csv", rows), QUESTIONNAIRE)
 

@@ -1,4 +1,4 @@
-"""The Taking Stock questionnaire: verbatim, with the seed's defects mended."""
+"""The Taking Stock questionnaire: verbatim from the consultation paper, with its text's defects mended."""
 
 from __future__ import annotations
 
