@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"  # development only: elsewhere BASE_URL is required
 
 
 def _app(setting_up: bool = False):  # noqa: ANN202 - a Flask app, imported lazily for a quick --help
@@ -102,7 +102,10 @@ def officers() -> None:
 
 
 def _root(app, base_url: str | None = None) -> str:  # noqa: ANN001 - a Flask app
-    return (base_url or app.config.get("BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    """The root of printed links: --base-url, else BASE_URL (required outside development)."""
+    from consult.public_url import DEVELOPMENT_BASE_URL
+
+    return (base_url or app.config.get("BASE_URL") or DEVELOPMENT_BASE_URL).rstrip("/")
 
 
 @officers.command("add")
@@ -138,7 +141,9 @@ def officers_add(email: str, role: str, with_link: bool, base_url: str | None) -
         db.session.commit()
         click.echo(f"Added {officer.email} as {role}", err=True)
         if token:
-            click.echo(f"{_root(app, base_url)}/sign-in/link/{token}")
+            from consult.public_url import sign_in_link_url
+
+            click.echo(sign_in_link_url(token, _root(app, base_url)))
 
 
 @main.command()

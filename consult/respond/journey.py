@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, session
+from flask import abort, g, session
 
 from consult.data import consultations, links
 from consult.models import Consultation, Invitation, Response
@@ -60,20 +60,34 @@ def remember(holder: links.LinkHolder) -> None:
         "consultation": holder.consultation_id,
         "invitation": holder.invitation_id,
         "key": holder.response_key_hash,
+        "link": holder.link_digest,
     }
 
 
+def link_replaced() -> bool:
+    """Whether this request's session was ended because its link was reissued or withdrawn."""
+    return bool(g.get("respondent_link_replaced"))
+
+
 def current_respondent() -> Respondent | None:
+    """The respondent of this session, checked against the invitation's live link on every request."""
     stored = session.get(SESSION_KEY)
     if not isinstance(stored, dict):
         return None
     try:
-        holder = links.LinkHolder(int(stored["consultation"]), int(stored["invitation"]), str(stored["key"]))
+        holder = links.LinkHolder(
+            int(stored["consultation"]), int(stored["invitation"]), str(stored["key"]), str(stored["link"])
+        )
     except (KeyError, TypeError, ValueError):
+        session.pop(SESSION_KEY, None)
+        g.respondent_link_replaced = True
         return None
     found = links.live_invitation_and_response(holder)
     if found is None:
+        # The link this session came through was reissued or withdrawn: the session ends
+        # with it, so one invitation never has two sittings that can both submit.
         session.pop(SESSION_KEY, None)
+        g.respondent_link_replaced = True
         return None
     invitation, consultation, response = found
     return Respondent(

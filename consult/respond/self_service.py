@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import EmailField
 from wtforms.validators import InputRequired, Length
 
+from consult import public_url
 from consult.data import consultations, invitations, links, mail, mail_text
 from consult.data.consultations import ConsultationState
 from consult.extensions import csrf, db
@@ -90,8 +91,7 @@ def _letter(consultation: Consultation, email: str) -> tuple[mail_text.Letter, i
     if invitations.is_on_list(consultation, email):
         return mail_text.already_invited(questionnaire, consultation.closes_on), None
     issued = links.issue_link(consultation, kind=Origin.SELF_SERVICE)
-    base_url = current_app.config.get("BASE_URL") or request.url_root
-    link = mail.link_url(base_url, issued.token)
+    link = mail.link_url(public_url.base_url(), issued.token)
     return mail_text.self_service(questionnaire, consultation.closes_on, link), issued.invitation.id
 
 
