@@ -44,9 +44,17 @@ DEFAULTS: dict[str, Any] = {
     "PROXY_FIX_HOPS": 0,
     "OFFICER_IDLE_TIMEOUT": 30 * 60,
     "OFFICER_ABSOLUTE_TIMEOUT": 12 * 60 * 60,
-    "SIGN_IN_ATTEMPTS_PER_EMAIL": 5,
+    # Sign-in: failed attempts per client address in the window; per account, failures past
+    # the threshold make each further attempt wait (doubling, up to the maximum) - a slow-down,
+    # never a lock-out, and a one-time sign-in link is not subject to it.
     "SIGN_IN_ATTEMPTS_PER_CLIENT": 20,
     "SIGN_IN_WINDOW": 15 * 60,
+    "SIGN_IN_FAILURES_BEFORE_SLOWDOWN": 5,
+    "SIGN_IN_SLOWDOWN_SECONDS": 10,
+    "SIGN_IN_SLOWDOWN_MAX_SECONDS": 120,
+    # Respondent links that are not valid, per client address per window.
+    "INVALID_LINKS_PER_CLIENT": 30,
+    "INVALID_LINKS_WINDOW": 60,
     # Email (SMTP) for invitations, reminders and self-service links; unset = no email.
     "MAIL_SERVER": None,
     "MAIL_PORT": 587,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from consult.data import consultations
 from consult.extensions import db
@@ -27,7 +28,9 @@ def health() -> tuple[str, int, dict[str, str]]:
 
 
 @bp.app_errorhandler(HTTPException)
-def http_error(error: HTTPException) -> tuple[str, int]:
+def http_error(error: HTTPException) -> tuple[str, int] | Response:
+    if error.response is not None:
+        return error.response  # a page made for this error already (e.g. a rate limit's own page)
     if error.code == 404 and request.path.startswith("/r/"):
         # A "link" the route cannot even match (a line break in it, nothing after /r/) gets
         # the same page as any other link that is not valid: no response tells them apart.

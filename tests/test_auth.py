@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import argon2
 import pytest
@@ -86,7 +87,47 @@ def test_repeated_failures_are_throttled(app: Flask, client: FlaskClient) -> Non
         assert sign_in(client, email, "not the password!").status_code == 400
     throttled = sign_in(client, email, OFFICER_PASSWORD)
     assert throttled.status_code == 429
-    assert b"Too many attempts to sign in" in throttled.data
+    assert b"too many wrong passwords for this email address" in throttled.data
+
+
+def test_an_attacker_slows_an_account_down_but_cannot_lock_its_officer_out(app: Flask) -> None:
+    """Failures from other addresses delay the account's next attempt briefly; they never lock it."""
+    app.config["SIGN_IN_SLOWDOWN_SECONDS"] = 1
+    app.config["SIGN_IN_SLOWDOWN_MAX_SECONDS"] = 1
+    email = add_officer(app)
+    for i in range(12):
+        attacker = app.test_client()
+        attacker.environ_base["REMOTE_ADDR"] = f"203.0.113.{i}"
+        assert sign_in(attacker, email, "not the password!").status_code in (400, 429)
+    officer = app.test_client()
+    officer.environ_base["REMOTE_ADDR"] = "198.51.100.5"
+    assert sign_in(officer, email).status_code == 429  # slowed down, just after the attack
+    # The first attempt after the delay goes through, and the right password signs in.
+    time.sleep(1.1)
+    assert sign_in(officer, email).status_code == 303
+
+
+def test_a_one_time_link_is_not_subject_to_the_account_slow_down(app: Flask) -> None:
+    email = add_officer(app)
+    for i in range(8):
+        attacker = app.test_client()
+        attacker.environ_base["REMOTE_ADDR"] = f"203.0.113.{i}"
+        sign_in(attacker, email, "not the password!")
+    with app.app_context():
+        token = officers.create_sign_in_link(officers.get_by_email(email))
+        db.session.commit()
+    officer = app.test_client()
+    assert officer.get(f"/sign-in/link/{token}").status_code == 303
+    assert officer.get("/officer/").status_code == 200
+
+
+def test_one_client_is_limited_whichever_accounts_it_tries(app: Flask) -> None:
+    app.config["SIGN_IN_ATTEMPTS_PER_CLIENT"] = 4
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.200"
+    codes = [sign_in(client, f"guess{i}@lga.example", "not the password!").status_code for i in range(6)]
+    assert codes == [400] * 4 + [429] * 2
+    assert b"from this device or network" in sign_in(client, "x@lga.example", "whatever it is!").data
 
 
 def test_idle_timeout_ends_the_session(app: Flask, client: FlaskClient) -> None:

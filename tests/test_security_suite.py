@@ -63,7 +63,7 @@ FORMULA_PAYLOADS = [
     "\uff1d1+2",
     "=cmd|' /C calc'!A0",
 ]
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = "redis://127.0.0.1:6379/1"
 
 
 # --- Links: 10,000 random and mutated tokens ---------------------------------------------

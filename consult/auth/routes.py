@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from consult import ratelimit
 from consult.auth.access import SignedInOfficer, signed_in_session_secret
 from consult.auth.forms import PasswordForm, SignInForm
 from consult.data import audit, officers
-from consult.extensions import db
+from consult.extensions import db, limiter
 from consult.models import Officer
-from consult.ratelimit import key_for, rate_limits
 
 bp = Blueprint("auth", __name__)
 
 Page = str | WerkzeugResponse | tuple[str, int]
 WRONG_CREDENTIALS = "Enter a correct email address and password"
-TOO_MANY = "Too many attempts to sign in. Wait 15 minutes, then try again."
+TOO_MANY = "Too many attempts to sign in from this device or network. Wait 15 minutes, then try again."
+ACCOUNT_SLOWED = (
+    "There have been too many wrong passwords for this email address. Wait {seconds} seconds, "
+    "then try again, or sign in with a one-time link."
+)
+
+
+def _too_many_from_client(_limit: object) -> WerkzeugResponse:
+    response = make_response(render_template("auth/sign_in.html", form=SignInForm(), problem=TOO_MANY), 429)
+    return response
+
+
+def _sign_in_limit() -> str:
+    return ratelimit.per_window("SIGN_IN_ATTEMPTS_PER_CLIENT", "SIGN_IN_WINDOW")
 
 
 def _begin_session(officer: Officer, how: str) -> None:
@@ -32,29 +45,29 @@ def _after_sign_in() -> WerkzeugResponse:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+# Per client address: every post that does not sign in counts, whichever account it names.
+@limiter.limit(
+    _sign_in_limit,
+    methods=["POST"],
+    deduct_when=lambda r: r.status_code != 303,
+    on_breach=_too_many_from_client,
+)
 def sign_in() -> Page:
     if current_user.is_authenticated:
         return _after_sign_in()
     form = SignInForm()
     if request.method == "POST" and form.validate():
-        config = current_app.config
-        window = config["SIGN_IN_WINDOW"]
         email = officers.normalise_email(form.email.data or "")
-        allowed = rate_limits().hit(
-            key_for("sign-in-email", email), config["SIGN_IN_ATTEMPTS_PER_EMAIL"], window
-        )
-        allowed &= rate_limits().hit(
-            key_for("sign-in-client", request.remote_addr or ""),
-            config["SIGN_IN_ATTEMPTS_PER_CLIENT"],
-            window,
-        )
-        if not allowed:
-            return render_template("auth/sign_in.html", form=form, problem=TOO_MANY), 429
+        if wait := ratelimit.sign_in_delay(email):
+            return render_template(
+                "auth/sign_in.html", form=form, problem=ACCOUNT_SLOWED.format(seconds=wait)
+            ), 429
         officer = officers.authenticate(email, form.password.data or "")
         if officer is None:
+            ratelimit.record_sign_in_failure(email)
             db.session.commit()
             return render_template("auth/sign_in.html", form=form, problem=WRONG_CREDENTIALS), 400
-        rate_limits().reset(key_for("sign-in-email", email))
+        ratelimit.clear_sign_in_failures(email)
         _begin_session(officer, "with password")
         db.session.commit()
         return _after_sign_in()
@@ -62,7 +75,13 @@ def sign_in() -> Page:
     return render_template("auth/sign_in.html", form=form, problem=None), status
 
 
+def _invalid_links_limit() -> str:
+    return ratelimit.per_window("INVALID_LINKS_PER_CLIENT", "INVALID_LINKS_WINDOW")
+
+
 @bp.get("/sign-in/link/<token>")
+# Only links that are not valid count: each costs a lookup, and guessing is the only use of many.
+@limiter.limit(_invalid_links_limit, deduct_when=lambda r: r.status_code == 404)
 def sign_in_link(token: str) -> Page:
     officer = officers.use_sign_in_link(token)
     if officer is None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
 from sqlalchemy.engine import Connection
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from consult import database, group_commit
+from consult import database, group_commit, ratelimit
 from consult.data import consultations, links, responses
 from consult.data.consultations import ConsultationState
-from consult.extensions import csrf, db
+from consult.extensions import csrf, db, limiter
 from consult.models import Stage, Status
 from consult.respond.forms import AboutYouForm, SubmitForm, read_section
 from consult.respond.journey import ABOUT_STEP, Respondent, current_respondent, link_replaced, remember
@@ -93,7 +93,19 @@ def _render_page(template: str, respondent: Respondent, status: int = 200, **con
     )
 
 
+def _invalid_links_limit() -> str:
+    return ratelimit.per_window("INVALID_LINKS_PER_CLIENT", "INVALID_LINKS_WINDOW")
+
+
+def _too_many_invalid_links(_limit: object) -> WerkzeugResponse:
+    return make_response(render_template("respond/invalid_link.html", too_many=True), 429)
+
+
 @bp.get("/r/<path:token>")
+# Per client address, only links that are not valid count (each costs a database lookup).
+@limiter.limit(
+    _invalid_links_limit, deduct_when=lambda r: r.status_code == 404, on_breach=_too_many_invalid_links
+)
 def redeem(token: str) -> Page:
     holder = links.recognise(token)
     if holder is None:
