@@ -50,11 +50,14 @@ def init_app(app: Flask) -> None:
     """Bind the limiter to `app` with the configured store; refuse a multi-process server without one."""
     check_shared_store(app, int(os.environ.get(PROCESSES_ENVIRONMENT) or 1))
     app.config.setdefault("RATELIMIT_STORAGE_URI", _storage_uri(app))
-    app.config.setdefault(
-        "RATELIMIT_KEY_PREFIX", str(app.config.get("RATE_LIMIT_KEY_PREFIX") or "consult:rl:")
-    )
+    # The prefix goes to the store (one per deployment sharing a Redis), so that every key,
+    # the route limits' and the account limits' alike, carries it.
+    prefix = str(app.config.get("RATE_LIMIT_KEY_PREFIX") or "consult:rl:").rstrip(":")
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"key_prefix": prefix})
     app.config.setdefault("RATELIMIT_STRATEGY", "fixed-window")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # No X-RateLimit-* headers: a count that changes from one response to the next would
+    # tell apart pages that are otherwise the same (a refused link from another).
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     limiter.init_app(app)
 
 
@@ -70,8 +73,8 @@ def _key(*parts: str) -> str:
     return hmac.new(secret, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _identifiers(kind: str, value: str) -> tuple[str, str, str]:
-    return (str(current_app.config["RATELIMIT_KEY_PREFIX"]), kind, _key(kind, value))
+def _identifiers(kind: str, value: str) -> tuple[str, str]:
+    return (kind, _key(kind, value))
 
 
 def hit(kind: str, value: str, count: int, window_seconds: int) -> bool:
