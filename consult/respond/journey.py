@@ -12,6 +12,7 @@ from questions import Questionnaire, Section
 
 SESSION_KEY = "respondent"
 ABOUT_STEP = "about"
+REPLACED = "replaced"
 
 
 @dataclass
@@ -79,14 +80,17 @@ def current_respondent() -> Respondent | None:
             int(stored["consultation"]), int(stored["invitation"]), str(stored["key"]), str(stored["link"])
         )
     except (KeyError, TypeError, ValueError):
-        session.pop(SESSION_KEY, None)
-        g.respondent_link_replaced = True
+        if stored.get(REPLACED):
+            g.respondent_link_replaced = True
+        else:
+            session.pop(SESSION_KEY, None)
         return None
     found = links.live_invitation_and_response(holder)
     if found is None:
         # The link this session came through was reissued or withdrawn: the session ends
-        # with it, so one invitation never has two sittings that can both submit.
-        session.pop(SESSION_KEY, None)
+        # with it, so one invitation never has two sittings that can both submit. It keeps
+        # only the fact, so that every later page says why until a link is opened again.
+        session[SESSION_KEY] = {REPLACED: True}
         g.respondent_link_replaced = True
         return None
     invitation, consultation, response = found
