@@ -23,6 +23,8 @@ def empty_instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def _production(monkeypatch: pytest.MonkeyPatch, hops: str | None) -> object:
     monkeypatch.setenv("CONSULT_SECRET_KEY", TEST_SECRET)
     monkeypatch.setenv("CONSULT_DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("CONSULT_BASE_URL", "https://consult.example.gov.uk")
+    monkeypatch.setenv("CONSULT_EXTRA_TRUSTED_HOSTS", "localhost")  # the test client's Host
     if hops is not None:
         monkeypatch.setenv("CONSULT_PROXY_FIX_HOPS", hops)
     app = create_app()
@@ -91,24 +93,29 @@ def test_production_cookies_are_secure(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_gunicorn_access_log_never_carries_a_token_or_query(tmp_path: Path) -> None:
-    """gunicorn with deploy/gunicorn.conf.py: /r/<token> appears as /r/[link], no query string."""
+    """gunicorn with deploy/gunicorn.conf.py: no token (a respondent's link or an officer's
+    one-time sign-in link) and no query string reaches a log."""
     from flask_migrate import upgrade
 
-    from consult.data import consultations, links
+    from consult.data import consultations, links, officers
     from consult.extensions import db
+    from consult.models import OfficerRole
 
     database = f"sqlite:///{tmp_path / 'consult.sqlite3'}"
-    app = create_app({"SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": database})
+    app = create_app({"SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": database, "TESTING": True})
     with app.app_context():
         upgrade()
         consultation, _ = consultations.ensure_consultation("taking-stock")
         token = links.issue_link(consultation).token
+        officer = officers.add_officer("log.officer@lga.example", OfficerRole.OFFICER)
+        sign_in_token = officers.create_sign_in_link(officer)
         db.session.commit()
         db.engine.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CONSULT_", "GUNICORN_"))}
     env.update(
         CONSULT_SECRET_KEY=TEST_SECRET,
         CONSULT_DATABASE_URL=database,
+        CONSULT_BASE_URL="http://127.0.0.1:8000",
         CONSULT_INSTANCE_PATH=str(tmp_path / "instance"),
         GUNICORN_WORKERS="1",
     )
@@ -118,8 +125,12 @@ def test_gunicorn_access_log_never_carries_a_token_or_query(tmp_path: Path) -> N
         assert http_request(port, "GET", f"/r/{token}?utm_source=secret-query")[0] == 303
         assert http_request(port, "GET", f"/r/{token[:-1]}")[0] == 404
         assert http_request(port, "GET", "/respond/?email=someone@example.org")[0] == 401
+        assert http_request(port, "GET", f"/sign-in/link/{sign_in_token}")[0] == 303
+        assert http_request(port, "GET", f"/sign-in/link/{sign_in_token}")[0] == 404  # used: spent
     log = access_log.read_text(encoding="utf-8") + error_log.read_text(encoding="utf-8")
     assert log.count("/r/[link]") == 3, log
+    assert log.count("/sign-in/link/[link]") == 2, log
     assert token not in log and token[:-1] not in log and token[:20] not in log
+    assert sign_in_token not in log and sign_in_token[:20] not in log
     assert "secret-query" not in log and "someone@example.org" not in log
     assert '"GET /respond/ HTTP/1.1" 401' in log
