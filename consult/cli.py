@@ -146,6 +146,51 @@ def officers_add(email: str, role: str, with_link: bool, base_url: str | None) -
             click.echo(sign_in_link_url(token, _root(app, base_url)))
 
 
+def _officer_account(email: str):  # noqa: ANN202 - consult.models.Officer
+    from consult.data import officers as officer_data
+
+    officer = officer_data.get_by_email(email)
+    if officer is None:
+        raise click.ClickException(f"There is no account for {email}")
+    return officer
+
+
+@officers.command("disable")
+@click.argument("email")
+def officers_disable(email: str) -> None:
+    """Disable an account: it can no longer sign in, and is signed out everywhere now."""
+    app = _app()
+    from consult.data import audit
+    from consult.data import officers as officer_data
+    from consult.extensions import db
+
+    with app.app_context():
+        officer = _officer_account(email)
+        officer_data.disable_officer(officer)
+        audit.record("disabled account", None, f"{officer.email} (command line)")
+        db.session.commit()
+    click.echo(f"Disabled {email}; every session of it has ended", err=True)
+
+
+@officers.command("role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["officer", "analyst"]))
+def officers_role(email: str, role: str) -> None:
+    """Change an account's role; it is signed out everywhere and signs in again under the new role."""
+    app = _app()
+    from consult.data import audit
+    from consult.data import officers as officer_data
+    from consult.extensions import db
+    from consult.models import OfficerRole
+
+    with app.app_context():
+        officer = _officer_account(email)
+        officer_data.change_role(officer, OfficerRole(role))
+        audit.record("changed role", None, f"{officer.email} to {role} (command line)")
+        db.session.commit()
+    click.echo(f"{email} is now {role}; every session of it has ended", err=True)
+
+
 @main.command()
 @click.option("--questionnaire", default=None, help="Consultation (questionnaire slug).")
 @click.option("--opens-on", help="New opening date, YYYY-MM-DD.")

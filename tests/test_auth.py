@@ -211,3 +211,76 @@ def test_init_prints_a_first_officer_link_once(app: Flask, runner: FlaskCliRunne
     assert first.exit_code == 0 and "/sign-in/link/" in first.output
     second = runner.invoke(main, ["init"])
     assert second.exit_code == 0 and "/sign-in/link/" not in second.output
+
+
+NEW_PASSWORD = "violet tractor umbrella"
+
+
+def _change_password(client: FlaskClient, current: str | None, new: str = NEW_PASSWORD) -> object:
+    page = client.get("/account/password")
+    data = {"csrf_token": csrf_token(page.data), "password": new, "confirm": new}
+    if current is not None:
+        data["current_password"] = current
+    return client.post("/account/password", data=data)
+
+
+def test_changing_a_password_needs_the_current_one(app: Flask, officer_client: FlaskClient) -> None:
+    assert b"Current password" in officer_client.get("/account/password").data
+    missing = _change_password(officer_client, None)
+    assert missing.status_code == 400 and b"Enter your current password correctly" in missing.data
+    wrong = _change_password(officer_client, "not the password!")
+    assert wrong.status_code == 400 and b"Enter your current password correctly" in wrong.data
+    assert sign_in(app.test_client(), "officer@lga.example").status_code == 303  # unchanged
+    assert _change_password(officer_client, OFFICER_PASSWORD).status_code == 303
+    assert sign_in(app.test_client(), "officer@lga.example", NEW_PASSWORD).status_code == 303
+
+
+def test_changing_a_password_signs_out_every_other_session(app: Flask) -> None:
+    email = add_officer(app)
+    here, elsewhere, thief = app.test_client(), app.test_client(), app.test_client()
+    for client in (here, elsewhere, thief):
+        assert sign_in(client, email).status_code == 303
+    assert _change_password(here, OFFICER_PASSWORD).status_code == 303
+    assert here.get("/officer/").status_code == 200  # the session that changed it stays
+    for client in (elsewhere, thief):
+        assert client.get("/officer/").status_code == 302  # signed out at the next request
+        assert client.get("/officer/invitations").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("command", "still_signs_in"),
+    [
+        (["officers", "disable", "officer@lga.example"], False),
+        (["officers", "role", "officer@lga.example", "analyst"], True),
+    ],
+)
+def test_disabling_an_account_or_changing_its_role_ends_its_sessions(
+    app: Flask, runner: FlaskCliRunner, command: list[str], still_signs_in: bool
+) -> None:
+    email = add_officer(app)
+    client = app.test_client()
+    assert sign_in(client, email).status_code == 303
+    result = runner.invoke(main, command)
+    assert result.exit_code == 0, result.output
+    assert client.get("/officer/").status_code == 302
+    again = app.test_client()
+    assert (sign_in(again, email).status_code == 303) is still_signs_in
+    if still_signs_in:  # now an analyst: contact details are refused
+        assert again.get("/officer/invitations").status_code == 403
+
+
+def test_an_account_from_a_one_time_link_does_nothing_until_it_has_a_password(
+    app: Flask, client: FlaskClient, runner: FlaskCliRunner
+) -> None:
+    result = runner.invoke(main, ["officers", "add", "linked@lga.example", "--link"])
+    path = "/sign-in/link/" + result.stdout.strip().rsplit("/sign-in/link/", 1)[1]
+    assert client.get(path).headers["Location"] == "/account/password"
+    page = client.get("/account/password")
+    assert b"Current password" not in page.data and b"set a password before" in page.data
+    for route in ("/officer/", "/officer/invitations", "/officer/invitations/mail-merge", "/officer/themes"):
+        response = client.get(route)
+        assert response.status_code == 303 and response.headers["Location"] == "/account/password", route
+    posted = client.post("/officer/invitations/mail-merge", data={"csrf_token": csrf_token(page.data)})
+    assert posted.status_code == 303 and posted.headers["Location"] == "/account/password"
+    assert _change_password(client, None).status_code == 303
+    assert client.get("/officer/").status_code == 200

@@ -15,6 +15,8 @@ class SignInForm(FlaskForm):
 
 
 class PasswordForm(FlaskForm):
+    # Asked only of an account that has a password already (not one reached by a one-time link).
+    current_password = PasswordField("Current password")
     password = PasswordField(
         "New password",
         validators=[

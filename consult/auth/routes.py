@@ -17,6 +17,7 @@ bp = Blueprint("auth", __name__)
 
 Page = str | WerkzeugResponse | tuple[str, int]
 WRONG_CREDENTIALS = "Enter a correct email address and password"
+WRONG_CURRENT_PASSWORD = "Enter your current password correctly"
 TOO_MANY = "Too many attempts to sign in from this device or network. Wait 15 minutes, then try again."
 ACCOUNT_SLOWED = (
     "There have been too many wrong passwords for this email address. Wait {seconds} seconds, "
@@ -110,17 +111,30 @@ def sign_out() -> WerkzeugResponse:
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def password() -> Page:
+    officer = current_user.officer
+    needs_current = officer.password_hash is not None
     form = PasswordForm()
     problem = None
     if request.method == "POST" and form.validate():
-        try:
-            officers.set_password(current_user.officer, form.password.data or "")
-        except officers.AccountError as exc:
-            problem = str(exc)
+        if needs_current and not officers.check_password(officer, form.current_password.data or ""):
+            # Someone at an unattended, signed-in browser cannot take the account over.
+            form.current_password.errors = [WRONG_CURRENT_PASSWORD]
         else:
-            audit.record("changed password", current_user.email)
-            db.session.commit()
-            flash("Your password has been set", "success")
-            return _after_sign_in()
+            try:
+                ended = officers.change_password(
+                    officer, form.password.data or "", signed_in_session_secret()
+                )
+            except officers.AccountError as exc:
+                problem = str(exc)
+            else:
+                audit.record("changed password", current_user.email, f"{ended} other sessions ended")
+                db.session.commit()
+                flash(
+                    "Your password has been set. Any other browser signed in as you has been signed out.",
+                    "success",
+                )
+                return _after_sign_in()
     status = 400 if request.method == "POST" else 200
-    return render_template("auth/password.html", form=form, problem=problem), status
+    return render_template(
+        "auth/password.html", form=form, problem=problem, needs_current=needs_current
+    ), status
