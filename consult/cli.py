@@ -385,6 +385,55 @@ def purge_contacts(questionnaire: str | None, confirmation: str | None) -> None:
     )
 
 
+@main.command()
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write."
+)
+def backup(out_path: Path) -> None:
+    """Back up the database to one file while the app keeps serving (see docs/backup.md)."""
+    app = _app()
+    from consult import backup as backups
+    from consult.extensions import db
+
+    with app.app_context():
+        try:
+            report = backups.back_up(db.engine, out_path)
+        except backups.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Backed up the {report.backend} database (schema {report.revision}) to {report.path} "
+        f"({report.size:,} bytes)",
+        err=True,
+    )
+
+
+@main.command()
+@click.argument("backup_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already holds responses.")
+def restore(backup_file: Path, force: bool) -> None:
+    """Restore the database from a backup made by `consult backup`.
+
+    Refuses a backup from a newer version of consult, and a database that holds responses
+    unless --force. A backup from an older version is brought up to date after restoring.
+    """
+    app = _app()
+    from flask_migrate import upgrade
+
+    from consult import backup as backups
+    from consult.extensions import db
+
+    with app.app_context():
+        try:
+            revision = backups.restore(db.engine, backup_file, force=force)
+        except backups.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        head, _ = backups.known_revisions()
+        if revision != head:
+            upgrade()
+            click.echo(f"Upgraded the restored schema from {revision} to {head}", err=True)
+    click.echo(f"Restored {backup_file} (schema {revision})", err=True)
+
+
 @main.group()
 def mail() -> None:
     """Invitations and reminders by email (SMTP settings MAIL_* in the instance config)."""
