@@ -52,6 +52,10 @@ DEFAULTS: dict[str, Any] = {
     "SIGN_IN_FAILURES_BEFORE_SLOWDOWN": 5,
     "SIGN_IN_SLOWDOWN_SECONDS": 10,
     "SIGN_IN_SLOWDOWN_MAX_SECONDS": 120,
+    # Emailed one-time sign-in links: per address and per client address in the window.
+    "SIGN_IN_LINKS_PER_ADDRESS": 3,
+    "SIGN_IN_LINKS_PER_CLIENT": 10,
+    "SIGN_IN_LINKS_WINDOW": 60 * 60,
     # Respondent links that are not valid, per client address per window.
     "INVALID_LINKS_PER_CLIENT": 30,
     "INVALID_LINKS_WINDOW": 60,

@@ -55,7 +55,7 @@ def test_refuses_to_start_in_production_without_a_base_url(monkeypatch: pytest.M
     assert app.config["TRUSTED_HOSTS"] == ["consult.example.gov.uk"]
 
 
-def test_only_the_base_urls_host_and_the_configured_extras_are_served(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_the_base_url_host_and_extras_are_served(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONSULT_EXTRA_TRUSTED_HOSTS", "consult.internal, health.internal")
     app = create_app(
         {

@@ -29,3 +29,9 @@ class PasswordForm(FlaskForm):
         "Confirm new password",
         validators=[InputRequired("Confirm your new password"), EqualTo("password", "Passwords must match")],
     )
+
+
+class EmailLinkForm(FlaskForm):
+    email = EmailField(
+        "Email address", validators=[InputRequired("Enter your email address"), Length(max=320)]
+    )

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from consult import ratelimit
+from consult import public_url, ratelimit
 from consult.auth.access import SignedInOfficer, signed_in_session_secret
-from consult.auth.forms import PasswordForm, SignInForm
-from consult.data import audit, officers
+from consult.auth.forms import EmailLinkForm, PasswordForm, SignInForm
+from consult.data import audit, mail, mail_text, officers
 from consult.extensions import db, limiter
 from consult.models import Officer
 
@@ -18,6 +28,9 @@ bp = Blueprint("auth", __name__)
 Page = str | WerkzeugResponse | tuple[str, int]
 WRONG_CREDENTIALS = "Enter a correct email address and password"
 WRONG_CURRENT_PASSWORD = "Enter your current password correctly"
+TOO_MANY_LINKS = (
+    "There have been too many requests for sign-in links from this device or network. Wait an hour."
+)
 TOO_MANY = "Too many attempts to sign in from this device or network. Wait 15 minutes, then try again."
 ACCOUNT_SLOWED = (
     "There have been too many wrong passwords for this email address. Wait {seconds} seconds, "
@@ -93,6 +106,58 @@ def sign_in_link(token: str) -> Page:
     if officer.password_hash is None:
         return redirect(url_for("auth.password"), 303)
     return _after_sign_in()
+
+
+def _sign_in_links_limit() -> str:
+    return ratelimit.per_window("SIGN_IN_LINKS_PER_CLIENT", "SIGN_IN_LINKS_WINDOW")
+
+
+def _too_many_link_requests(_limit: object) -> WerkzeugResponse:
+    page = render_template(
+        "auth/email_link.html", form=EmailLinkForm(), problem=TOO_MANY_LINKS, mail_ready=True
+    )
+    return make_response(page, 429)
+
+
+@bp.route("/sign-in/email-link", methods=["GET", "POST"])
+# Per client address; and per address below. The page is the same whether or not an
+# account exists, so it cannot be used to find out who has one.
+@limiter.limit(
+    _sign_in_links_limit,
+    methods=["POST"],
+    deduct_when=lambda r: r.status_code == 200,
+    on_breach=_too_many_link_requests,
+)
+def email_link() -> Page:
+    """Email a one-time sign-in link: the way in that an attacker's wrong passwords cannot slow."""
+    settings = mail.settings_from(current_app.config)
+    form = EmailLinkForm()
+    if request.method == "GET" or settings is None:
+        return render_template(
+            "auth/email_link.html", form=form, problem=None, mail_ready=settings is not None
+        )
+    if not form.validate():
+        return render_template("auth/email_link.html", form=form, problem=None, mail_ready=True), 400
+    email = officers.normalise_email(form.email.data or "")
+    config = current_app.config
+    officer = officers.get_by_email(email)
+    allowed = ratelimit.hit(
+        "sign-in-link-address",
+        email,
+        int(config["SIGN_IN_LINKS_PER_ADDRESS"]),
+        int(config["SIGN_IN_LINKS_WINDOW"]),
+    )
+    if officer is not None and officer.disabled_on is None and allowed:
+        token = officers.create_sign_in_link(officer)
+        audit.record("asked for a sign-in link", officer.email)
+        db.session.commit()  # the link's digest is stored before the link leaves
+        hours = int(officers.SIGN_IN_LINK_LIFETIME.total_seconds() // 3600)
+        letter = mail_text.sign_in_link(public_url.sign_in_link_url(token), hours)
+        try:
+            mail.send_one(settings, mail_text.to_message(letter, sender=settings.sender, to=officer.email))
+        except mail.MailError:
+            current_app.logger.warning("a sign-in link could not be emailed")
+    return render_template("auth/email_link_sent.html")
 
 
 @bp.post("/sign-out")
