@@ -146,6 +146,7 @@ def _from_environment(environ: dict[str, str]) -> dict[str, Any]:
 
 
 DEVELOPMENT_HOSTS = ("127.0.0.1", "localhost")
+LOCAL_BASE_URL = "http://127.0.0.1:5000"  # where `consult serve` listens by default
 
 
 def _trusted_hosts(app: Flask, development: bool) -> list[str]:
@@ -244,6 +245,9 @@ def instance_folder() -> str:
 def ensure_instance_secret() -> str | None:
     """Write instance/config.py with a random SECRET_KEY if there is no key anywhere.
 
+    The file also names the local address (`consult serve`'s default) as BASE_URL unless
+    one is set in the environment, so that `consult init`, `consult links new` and
+    `consult serve` work on a fresh checkout; a real deployment sets CONSULT_BASE_URL.
     Returns the path written, or None when a key is already configured.
     """
     import secrets
@@ -261,4 +265,11 @@ def ensure_instance_secret() -> str | None:
             "# Written by `consult init`. Keep this file secret; it is not committed.\n"
             f"SECRET_KEY = {secrets.token_urlsafe(48)!r}\n"
         )
+        if not os.environ.get("CONSULT_BASE_URL"):
+            fh.write(
+                "# The site's address, which every emailed or printed link starts with: this machine,\n"
+                "# as `consult serve` runs it. A real deployment sets CONSULT_BASE_URL instead.\n"
+                f"BASE_URL = {LOCAL_BASE_URL!r}\n"
+                f"EXTRA_TRUSTED_HOSTS = {list(DEVELOPMENT_HOSTS)!r}\n"
+            )
     return path

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import current_app, has_request_context, request
 
-DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
+from consult.config import LOCAL_BASE_URL as DEVELOPMENT_BASE_URL
 
 
 def base_url() -> str:
