@@ -123,6 +123,11 @@ def server_environment(url: str, folder: Path, group_commit: bool = True) -> dic
             "CONSULT_DATABASE_URL": url,
             "CONSULT_INSTANCE_PATH": str(folder / "instance"),
             "CONSULT_GROUP_COMMIT": "true" if group_commit else "false",
+            # Several workers need a shared rate-limit store, or the server refuses to start.
+            "CONSULT_RATE_LIMIT_STORAGE_URL": os.environ.get(
+                "CONSULT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"
+            ),
+            "CONSULT_RATE_LIMIT_KEY_PREFIX": "consult-bench:",
             "PYTHONPATH": str(ROOT),
         }
     )

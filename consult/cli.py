@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"  # development only: elsewhere BASE_URL is required
 
 
 def _app(setting_up: bool = False):  # noqa: ANN202 - a Flask app, imported lazily for a quick --help
@@ -102,7 +102,10 @@ def officers() -> None:
 
 
 def _root(app, base_url: str | None = None) -> str:  # noqa: ANN001 - a Flask app
-    return (base_url or app.config.get("BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    """The root of printed links: --base-url, else BASE_URL (required outside development)."""
+    from consult.public_url import DEVELOPMENT_BASE_URL
+
+    return (base_url or app.config.get("BASE_URL") or DEVELOPMENT_BASE_URL).rstrip("/")
 
 
 @officers.command("add")
@@ -138,7 +141,54 @@ def officers_add(email: str, role: str, with_link: bool, base_url: str | None) -
         db.session.commit()
         click.echo(f"Added {officer.email} as {role}", err=True)
         if token:
-            click.echo(f"{_root(app, base_url)}/sign-in/link/{token}")
+            from consult.public_url import sign_in_link_url
+
+            click.echo(sign_in_link_url(token, _root(app, base_url)))
+
+
+def _officer_account(email: str):  # noqa: ANN202 - consult.models.Officer
+    from consult.data import officers as officer_data
+
+    officer = officer_data.get_by_email(email)
+    if officer is None:
+        raise click.ClickException(f"There is no account for {email}")
+    return officer
+
+
+@officers.command("disable")
+@click.argument("email")
+def officers_disable(email: str) -> None:
+    """Disable an account: it can no longer sign in, and is signed out everywhere now."""
+    app = _app()
+    from consult.data import audit
+    from consult.data import officers as officer_data
+    from consult.extensions import db
+
+    with app.app_context():
+        officer = _officer_account(email)
+        officer_data.disable_officer(officer)
+        audit.record("disabled account", None, f"{officer.email} (command line)")
+        db.session.commit()
+    click.echo(f"Disabled {email}; every session of it has ended", err=True)
+
+
+@officers.command("role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["officer", "analyst"]))
+def officers_role(email: str, role: str) -> None:
+    """Change an account's role; it is signed out everywhere and signs in again under the new role."""
+    app = _app()
+    from consult.data import audit
+    from consult.data import officers as officer_data
+    from consult.extensions import db
+    from consult.models import OfficerRole
+
+    with app.app_context():
+        officer = _officer_account(email)
+        officer_data.change_role(officer, OfficerRole(role))
+        audit.record("changed role", None, f"{officer.email} to {role} (command line)")
+        db.session.commit()
+    click.echo(f"{email} is now {role}; every session of it has ended", err=True)
 
 
 @main.command()
@@ -333,6 +383,55 @@ def purge_contacts(questionnaire: str | None, confirmation: str | None) -> None:
         "Responses and reports still work.",
         err=True,
     )
+
+
+@main.command()
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write."
+)
+def backup(out_path: Path) -> None:
+    """Back up the database to one file while the app keeps serving (see docs/backup.md)."""
+    app = _app()
+    from consult import backup as backups
+    from consult.extensions import db
+
+    with app.app_context():
+        try:
+            report = backups.back_up(db.engine, out_path)
+        except backups.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Backed up the {report.backend} database (schema {report.revision}) to {report.path} "
+        f"({report.size:,} bytes)",
+        err=True,
+    )
+
+
+@main.command()
+@click.argument("backup_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already holds responses.")
+def restore(backup_file: Path, force: bool) -> None:
+    """Restore the database from a backup made by `consult backup`.
+
+    Refuses a backup from a newer version of consult, and a database that holds responses
+    unless --force. A backup from an older version is brought up to date after restoring.
+    """
+    app = _app()
+    from flask_migrate import upgrade
+
+    from consult import backup as backups
+    from consult.extensions import db
+
+    with app.app_context():
+        try:
+            revision = backups.restore(db.engine, backup_file, force=force)
+        except backups.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        head, _ = backups.known_revisions()
+        if revision != head:
+            upgrade()
+            click.echo(f"Upgraded the restored schema from {revision} to {head}", err=True)
+    click.echo(f"Restored {backup_file} (schema {revision})", err=True)
 
 
 @main.group()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -14,7 +15,13 @@ DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_DATABASE_URI": None,  # set from the instance folder if not given
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "QUESTIONNAIRE": "taking-stock",
-    "BASE_URL": None,  # e.g. https://consult.example.gov.uk, for printed and emailed links
+    # The site's address, e.g. https://consult.example.gov.uk: every emailed, printed or
+    # exported link starts with it (never with the Host a request claims). Required outside
+    # development.
+    "BASE_URL": None,
+    # Host names besides BASE_URL's that requests may name (e.g. an internal health-check
+    # name); any other Host header is refused with 400. A list, or comma-separated text.
+    "EXTRA_TRUSTED_HOSTS": [],
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": True,
@@ -37,9 +44,21 @@ DEFAULTS: dict[str, Any] = {
     "PROXY_FIX_HOPS": 0,
     "OFFICER_IDLE_TIMEOUT": 30 * 60,
     "OFFICER_ABSOLUTE_TIMEOUT": 12 * 60 * 60,
-    "SIGN_IN_ATTEMPTS_PER_EMAIL": 5,
+    # Sign-in: failed attempts per client address in the window; per account, failures past
+    # the threshold make each further attempt wait (doubling, up to the maximum) - a slow-down,
+    # never a lock-out, and a one-time sign-in link is not subject to it.
     "SIGN_IN_ATTEMPTS_PER_CLIENT": 20,
     "SIGN_IN_WINDOW": 15 * 60,
+    "SIGN_IN_FAILURES_BEFORE_SLOWDOWN": 5,
+    "SIGN_IN_SLOWDOWN_SECONDS": 10,
+    "SIGN_IN_SLOWDOWN_MAX_SECONDS": 120,
+    # Emailed one-time sign-in links: per address and per client address in the window.
+    "SIGN_IN_LINKS_PER_ADDRESS": 3,
+    "SIGN_IN_LINKS_PER_CLIENT": 10,
+    "SIGN_IN_LINKS_WINDOW": 60 * 60,
+    # Respondent links that are not valid, per client address per window.
+    "INVALID_LINKS_PER_CLIENT": 30,
+    "INVALID_LINKS_WINDOW": 60,
     # Email (SMTP) for invitations, reminders and self-service links; unset = no email.
     "MAIL_SERVER": None,
     "MAIL_PORT": 587,
@@ -65,6 +84,7 @@ ENVIRONMENT_SETTINGS = {
     "DATABASE_URL",
     "QUESTIONNAIRE",
     "BASE_URL",
+    "EXTRA_TRUSTED_HOSTS",
     "SESSION_COOKIE_SECURE",
     "PERMANENT_SESSION_LIFETIME",
     "SQLITE_BUSY_TIMEOUT_MS",
@@ -74,6 +94,16 @@ ENVIRONMENT_SETTINGS = {
     "PROXY_FIX_HOPS",
     "OFFICER_IDLE_TIMEOUT",
     "OFFICER_ABSOLUTE_TIMEOUT",
+    "SIGN_IN_ATTEMPTS_PER_CLIENT",
+    "SIGN_IN_WINDOW",
+    "SIGN_IN_FAILURES_BEFORE_SLOWDOWN",
+    "SIGN_IN_SLOWDOWN_SECONDS",
+    "SIGN_IN_SLOWDOWN_MAX_SECONDS",
+    "INVALID_LINKS_PER_CLIENT",
+    "INVALID_LINKS_WINDOW",
+    "SELF_SERVICE_PER_ADDRESS",
+    "SELF_SERVICE_PER_CLIENT",
+    "SELF_SERVICE_WINDOW",
     "MAIL_SERVER",
     "MAIL_PORT",
     "MAIL_USE_STARTTLS",
@@ -86,6 +116,7 @@ ENVIRONMENT_SETTINGS = {
 
 TEXT_SETTINGS = {
     "SECRET_KEY",
+    "EXTRA_TRUSTED_HOSTS",
     "DATABASE_URL",
     "BASE_URL",
     "RATE_LIMIT_STORAGE_URL",
@@ -114,6 +145,40 @@ def _from_environment(environ: dict[str, str]) -> dict[str, Any]:
     return settings
 
 
+DEVELOPMENT_HOSTS = ("127.0.0.1", "localhost")
+LOCAL_BASE_URL = "http://127.0.0.1:5000"  # where `consult serve` listens by default
+
+
+def _trusted_hosts(app: Flask, development: bool) -> list[str]:
+    """Host names a request may carry: BASE_URL's, the configured extras, loopback in development."""
+    extras = app.config.get("EXTRA_TRUSTED_HOSTS") or []
+    if isinstance(extras, str):
+        extras = [name.strip() for name in extras.split(",")]
+    hosts = [str(name).strip().lower() for name in extras if str(name).strip()]
+    if base := app.config.get("BASE_URL"):
+        hosts.insert(0, str(urlsplit(base).hostname))
+    if development:
+        hosts += DEVELOPMENT_HOSTS
+    return list(dict.fromkeys(hosts))
+
+
+def _check_base_url(app: Flask, development: bool) -> None:
+    base = app.config.get("BASE_URL")
+    if not base:
+        if not development:
+            raise RuntimeError(
+                "consult will not start without BASE_URL, the site's address that every emailed "
+                "link starts with: set CONSULT_BASE_URL (e.g. https://consult.example.gov.uk)"
+            )
+        return
+    parts = urlsplit(str(base))
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise RuntimeError(
+            f"BASE_URL must be an http(s) address like https://consult.example.gov.uk, not {base!r}"
+        )
+    app.config["BASE_URL"] = str(base).rstrip("/")
+
+
 def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     """Load configuration in order: defaults, instance/config.py, environment, test config."""
     app.config.from_mapping(DEFAULTS)
@@ -132,7 +197,7 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         options["pool_pre_ping"] = False
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
-    development = app.config["ENV_NAME"] == "development" or app.testing or app.debug
+    development = is_development(app)
     if development:
         app.config["SESSION_COOKIE_SECURE"] = bool(os.environ.get("CONSULT_SESSION_COOKIE_SECURE") == "true")
     secret = app.config.get("SECRET_KEY")
@@ -143,6 +208,15 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
                 "(at least 16 characters) or run `consult init` to write one to instance/config.py"
             )
         app.config["SECRET_KEY"] = secret or "development-only-key-not-for-production"
+    _check_base_url(app, development)
+    if app.config.get("TRUSTED_HOSTS") is None:
+        # Flask answers 400 to any other Host (or X-Forwarded-Host, behind ProxyFix).
+        app.config["TRUSTED_HOSTS"] = _trusted_hosts(app, development)
+
+
+def is_development(app: Flask) -> bool:
+    """Whether the app runs with development settings (or under test)."""
+    return app.config["ENV_NAME"] == "development" or app.testing or app.debug
 
 
 def proxy_fix_hops(app: Flask) -> dict[str, int]:
@@ -171,6 +245,9 @@ def instance_folder() -> str:
 def ensure_instance_secret() -> str | None:
     """Write instance/config.py with a random SECRET_KEY if there is no key anywhere.
 
+    The file also names the local address (`consult serve`'s default) as BASE_URL unless
+    one is set in the environment, so that `consult init`, `consult links new` and
+    `consult serve` work on a fresh checkout; a real deployment sets CONSULT_BASE_URL.
     Returns the path written, or None when a key is already configured.
     """
     import secrets
@@ -188,4 +265,11 @@ def ensure_instance_secret() -> str | None:
             "# Written by `consult init`. Keep this file secret; it is not committed.\n"
             f"SECRET_KEY = {secrets.token_urlsafe(48)!r}\n"
         )
+        if not os.environ.get("CONSULT_BASE_URL"):
+            fh.write(
+                "# The site's address, which every emailed or printed link starts with: this machine,\n"
+                "# as `consult serve` runs it. A real deployment sets CONSULT_BASE_URL instead.\n"
+                f"BASE_URL = {LOCAL_BASE_URL!r}\n"
+                f"EXTRA_TRUSTED_HOSTS = {list(DEVELOPMENT_HOSTS)!r}\n"
+            )
     return path

@@ -1,80 +1,135 @@
-"""Rate limits shared by every app process: Redis when configured, else in-process.
+"""Rate limits through Flask-Limiter, shared by every app process when a store is configured.
 
-`RATE_LIMIT_STORAGE_URL` (e.g. redis://127.0.0.1:6379/0) makes limits hold across
-several gunicorn workers or servers; without it, limits are kept in this process, which
-suits the single-process default.
+`RATE_LIMIT_STORAGE_URL` (e.g. redis://127.0.0.1:6379/0) keeps every count in Redis, so a
+limit holds across gunicorn workers and servers. Without it, counts are kept in memory,
+which is right for `consult serve` (one process) and nothing else: an app that is told it
+runs in several processes (CONSULT_SERVER_PROCESSES, set by deploy/gunicorn.conf.py)
+refuses to start without a shared store rather than silently multiply every limit.
+
+Route limits (per client address) are declared on the routes with `limiter.limit`; the
+limits keyed by something in the request body (an email address) are counted here, on the
+same storage, under keys that are keyed hashes of the address, never the address itself.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
+import hmac
+import math
+import os
 import time
-from typing import Protocol
 
 from flask import Flask, current_app
+from limits import RateLimitItem, RateLimitItemPerSecond
 
-EXTENSION_KEY = "consult.rate_limits"
+from consult.extensions import limiter
 
-
-class RateLimits(Protocol):
-    def hit(self, key: str, limit: int, window_seconds: int) -> bool:
-        """Count one event for `key`; False once more than `limit` fall within the window."""
-
-    def reset(self, key: str) -> None: ...
+PROCESSES_ENVIRONMENT = "CONSULT_SERVER_PROCESSES"
 
 
-class InProcessRateLimits:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._windows: dict[str, tuple[float, int]] = {}
-
-    def hit(self, key: str, limit: int, window_seconds: int) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            started, count = self._windows.get(key, (now, 0))
-            if now - started >= window_seconds:
-                started, count = now, 0
-            count += 1
-            self._windows[key] = (started, count)
-            if len(self._windows) > 100_000:  # forget expired windows now and then
-                self._windows = {k: v for k, v in self._windows.items() if now - v[0] < 3600}
-        return count <= limit
-
-    def reset(self, key: str) -> None:
-        with self._lock:
-            self._windows.pop(key, None)
+class SharedStoreRequired(RuntimeError):
+    """Several server processes and no shared store: each would keep its own counts."""
 
 
-class RedisRateLimits:
-    def __init__(self, url: str, prefix: str = "consult:rl:") -> None:
-        import redis
-
-        self._redis = redis.Redis.from_url(url)
-        self._prefix = prefix
-
-    def hit(self, key: str, limit: int, window_seconds: int) -> bool:
-        name = f"{self._prefix}{key}"
-        with self._redis.pipeline() as pipe:
-            pipe.incr(name)
-            pipe.expire(name, window_seconds, nx=True)
-            count, _ = pipe.execute()
-        return int(count) <= limit
-
-    def reset(self, key: str) -> None:
-        self._redis.delete(f"{self._prefix}{key}")
+def _storage_uri(app: Flask) -> str:
+    return str(app.config.get("RATE_LIMIT_STORAGE_URL") or "memory://")
 
 
-def key_for(*parts: str) -> str:
-    """A limit key that does not keep the email address or client address it is about."""
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+def check_shared_store(app: Flask, processes: int) -> None:
+    """Refuse (`SharedStoreRequired`) to serve from several processes with in-memory limits."""
+    if processes > 1 and _storage_uri(app).startswith("memory://"):
+        raise SharedStoreRequired(
+            f"consult will not start {processes} server processes with rate limits kept in each "
+            "process's memory: every limit would be multiplied by the number of processes. Set "
+            "CONSULT_RATE_LIMIT_STORAGE_URL to a Redis URL (e.g. redis://127.0.0.1:6379/0) shared by "
+            "all of them, or run one worker."
+        )
 
 
 def init_app(app: Flask) -> None:
-    url = app.config.get("RATE_LIMIT_STORAGE_URL")
-    prefix = str(app.config.get("RATE_LIMIT_KEY_PREFIX") or "consult:rl:")
-    app.extensions[EXTENSION_KEY] = RedisRateLimits(url, prefix) if url else InProcessRateLimits()
+    """Bind the limiter to `app` with the configured store; refuse a multi-process server without one."""
+    check_shared_store(app, int(os.environ.get(PROCESSES_ENVIRONMENT) or 1))
+    app.config.setdefault("RATELIMIT_STORAGE_URI", _storage_uri(app))
+    # The prefix goes to the store (one per deployment sharing a Redis), so that every key,
+    # the route limits' and the account limits' alike, carries it.
+    prefix = str(app.config.get("RATE_LIMIT_KEY_PREFIX") or "consult:rl:").rstrip(":")
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"key_prefix": prefix})
+    app.config.setdefault("RATELIMIT_STRATEGY", "fixed-window")
+    # No X-RateLimit-* headers: a count that changes from one response to the next would
+    # tell apart pages that are otherwise the same (a refused link from another).
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    limiter.init_app(app)
 
 
-def rate_limits() -> RateLimits:
-    return current_app.extensions[EXTENSION_KEY]
+def per_window(count_setting: str, window_setting: str) -> str:
+    """A limit string read from configuration at request time, e.g. '20 per 900 second'."""
+    config = current_app.config
+    return f"{int(config[count_setting])} per {int(config[window_setting])} second"
+
+
+def _key(*parts: str) -> str:
+    """A limit key that does not keep the email address it is about (keyed by the secret key)."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _identifiers(kind: str, value: str) -> tuple[str, str]:
+    return (kind, _key(kind, value))
+
+
+def hit(kind: str, value: str, count: int, window_seconds: int) -> bool:
+    """Count one event of `kind` for `value`; False once more than `count` fell within the window."""
+    return limiter.limiter.hit(RateLimitItemPerSecond(count, window_seconds), *_identifiers(kind, value))
+
+
+# Sign-in: per-account slow-down --------------------------------------------------------------
+# Failed passwords for one account are counted whichever client sent them. Past a threshold
+# the account is not locked: each further attempt must wait a delay that doubles with every
+# failure, up to a cap, so an attacker elsewhere can slow the real officer down but never
+# shut them out, and an emailed one-time sign-in link is not subject to it at all.
+
+_FAILURE_CEILING = 1_000_000  # the failure count is read from a limit that is never reached
+
+
+def _failures_item() -> RateLimitItem:
+    return RateLimitItemPerSecond(_FAILURE_CEILING, int(current_app.config["SIGN_IN_WINDOW"]))
+
+
+def _failures(email: str) -> int:
+    stats = limiter.limiter.get_window_stats(_failures_item(), *_identifiers("sign-in-failures", email))
+    return _FAILURE_CEILING - stats.remaining
+
+
+def _delay_item(failures: int) -> RateLimitItem | None:
+    config = current_app.config
+    over = failures - int(config["SIGN_IN_FAILURES_BEFORE_SLOWDOWN"])
+    if over < 0:
+        return None
+    delay = min(
+        int(config["SIGN_IN_SLOWDOWN_SECONDS"]) * 2**over, int(config["SIGN_IN_SLOWDOWN_MAX_SECONDS"])
+    )
+    return RateLimitItemPerSecond(1, max(1, delay))
+
+
+def sign_in_delay(email: str) -> int:
+    """Seconds the account must wait before another password attempt (0: it may try now)."""
+    item = _delay_item(_failures(email))
+    if item is None:
+        return 0
+    identifiers = _identifiers("sign-in-delay", email)
+    if limiter.limiter.test(item, *identifiers):
+        return 0
+    reset_at = limiter.limiter.get_window_stats(item, *identifiers).reset_time
+    return max(1, math.ceil(reset_at - time.time()))
+
+
+def record_sign_in_failure(email: str) -> None:
+    """Count a wrong password for the account and, past the threshold, start its delay."""
+    limiter.limiter.hit(_failures_item(), *_identifiers("sign-in-failures", email))
+    if item := _delay_item(_failures(email)):
+        limiter.limiter.hit(item, *_identifiers("sign-in-delay", email))
+
+
+def clear_sign_in_failures(email: str) -> None:
+    """Forget the account's failures once it has signed in."""
+    limiter.limiter.clear(_failures_item(), *_identifiers("sign-in-failures", email))

@@ -23,23 +23,46 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
-_TOKEN_IN_PATH = re.compile(r"/r/[^\s?\"']+")
+# Every path that carries a secret after its prefix: respondents' links and officers'
+# one-time sign-in links. A new token-bearing route adds its prefix here, and every log
+# (gunicorn's, Werkzeug's, the app's) loses its tokens through the one filter below.
+TOKEN_PATH_PREFIXES = ("/r/", "/sign-in/link/")
+_TOKEN_IN_PATH = re.compile(
+    "(" + "|".join(re.escape(prefix) for prefix in TOKEN_PATH_PREFIXES) + r")[^\s?\"'&#]+"
+)
 
 
 def redact_tokens(text: str) -> str:
-    """Replace the token in any `/r/<token>` path with a placeholder."""
-    return _TOKEN_IN_PATH.sub("/r/[link]", text)
+    """Replace the token in any token-bearing path (`/r/<token>`, `/sign-in/link/<token>`)."""
+    return _TOKEN_IN_PATH.sub(r"\1[link]", text)
 
 
 class RedactTokens(logging.Filter):
-    """Logging filter: a link token never reaches a log, whatever logged it."""
+    """Logging filter: a link token never reaches a log, whatever logged it.
+
+    The one redaction used everywhere: the app adds it to the app's, Werkzeug's and
+    gunicorn's loggers, and deploy/gunicorn.conf.py to gunicorn's before workers start.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         redacted = redact_tokens(message)
         if redacted != message:
             record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            # A traceback may quote the request path too: format it now, redacted.
+            record.exc_text = redact_tokens(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = redact_tokens(record.exc_text)
         return True
+
+
+def redact_logs(*names: str) -> None:
+    """Add the token-redacting filter (once) to each named logger."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())
 
 
 def add_headers(response: Response) -> Response:
@@ -60,7 +83,4 @@ def add_headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     app.after_request(add_headers)
-    for name in ("werkzeug", "gunicorn.access", "gunicorn.error", app.logger.name):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactTokens) for f in logger.filters):
-            logger.addFilter(RedactTokens())
+    redact_logs("werkzeug", "gunicorn.access", "gunicorn.error", app.logger.name)

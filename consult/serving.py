@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
-from consult.security import redact_tokens
+from consult.security import redact_logs
 
 
 class TokenRedactingHandler(WSGIRequestHandler):
+    """Werkzeug's request handler, its log ("werkzeug") passed through the token-redacting filter."""
+
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        # requestline holds the path, and so the token of a /r/<token> link.
-        self.requestline = redact_tokens(self.requestline)
+        redact_logs("werkzeug")  # the same filter as every other log; added once
         super().log_request(code, size)
 
 

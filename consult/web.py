@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.wrappers import Response
 
 from consult.data import consultations
 from consult.extensions import db
@@ -27,7 +28,15 @@ def health() -> tuple[str, int, dict[str, str]]:
 
 
 @bp.app_errorhandler(HTTPException)
-def http_error(error: HTTPException) -> tuple[str, int]:
+def http_error(error: HTTPException) -> tuple[str, int] | Response:
+    if error.response is not None:
+        return error.response  # a page made for this error already (e.g. a rate limit's own page)
+    if isinstance(error, SecurityError):
+        # A Host that is not the site's (TRUSTED_HOSTS): no page is built for it, as no
+        # address on it can be built; a plain refusal.
+        return Response(
+            "Bad request: this site does not answer to that host name.\n", 400, mimetype="text/plain"
+        )
     if error.code == 404 and request.path.startswith("/r/"):
         # A "link" the route cannot even match (a line break in it, nothing after /r/) gets
         # the same page as any other link that is not valid: no response tells them apart.

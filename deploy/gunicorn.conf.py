@@ -6,18 +6,22 @@ takes precedence over this file. Secrets never live here: the app reads CONSULT_
 CONSULT_DATABASE_URL and the rest from the environment.
 
 The access log never carries a link token or a query string: the format logs the path
-without its query (`%(U)s`), and the token-redacting filter rewrites /r/<token> to
-/r/[link] before any handler sees the line.
+without its query (`%(U)s`), and the token-redacting filter (consult.security, the one
+used by every log) rewrites /r/<token> and /sign-in/link/<token> before any handler sees
+the line.
+
+More than one worker needs CONSULT_RATE_LIMIT_STORAGE_URL (Redis): without a shared store
+the server refuses to start rather than let each worker keep its own rate-limit counts.
 """
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 from typing import Any
 
-from consult.security import RedactTokens
+from consult.ratelimit import PROCESSES_ENVIRONMENT
+from consult.security import redact_logs
 
 
 def _int(name: str, default: int) -> int:
@@ -52,18 +56,27 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 proxy_allow_ips = forwarded_allow_ips
 
 
-def _redact(log: Any) -> None:
-    for name in ("gunicorn.access", "gunicorn.error"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactTokens) for f in logger.filters):
-            logger.addFilter(RedactTokens())
-
-
 def on_starting(server: Any) -> None:
-    """In the master, before any worker forks: the filter is inherited by every worker."""
-    _redact(server.log)
+    """In the master, before any worker forks.
+
+    The token-redacting filter goes on gunicorn's loggers (inherited by every worker), and
+    the app is built once here so that a setting it refuses (no SECRET_KEY, no BASE_URL,
+    several workers with rate limits in each one's memory) stops the server at once with
+    its reason, rather than each worker failing to boot.
+    """
+    redact_logs("gunicorn.access", "gunicorn.error")
+    # Every worker's app learns how many processes share the work, and refuses to keep
+    # rate limits in its own memory when there is more than one.
+    os.environ[PROCESSES_ENVIRONMENT] = str(server.cfg.workers)
+    from consult import create_app
+
+    try:
+        create_app()
+    except RuntimeError as exc:
+        server.log.error("consult will not start: %s", exc)
+        raise SystemExit(1) from None
 
 
 def post_worker_init(worker: Any) -> None:
     """Again in each worker, after the app has loaded (the app adds it too; this is idempotent)."""
-    _redact(worker.log)
+    redact_logs("gunicorn.access", "gunicorn.error")

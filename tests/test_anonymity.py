@@ -89,3 +89,22 @@ def test_no_client_address_or_agent_is_stored(app: Flask, client: FlaskClient, b
     save_section(client, "assurance", {"q8": "Yes"})
     everything = database_text(app, backend)
     assert "198.51.100.77" not in everything and "Agent/9.9-unique" not in everything
+
+
+def test_one_filter_redacts_every_token_bearing_path_from_every_log(caplog: pytest.LogCaptureFixture) -> None:
+    from consult import create_app
+
+    token = "FjmkcdWzGqYpjSWjr1Ib7UEsdpSjELy8V0mGjdR_Ydg"
+    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    for name in ("werkzeug", "gunicorn.access", "gunicorn.error", app.logger.name):
+        assert any(isinstance(f, RedactTokens) for f in logging.getLogger(name).filters), name
+    for path in (f"/r/{token}", f"/sign-in/link/{token}", f"/r/{token}?x=1", f"/sign-in/link/{token}#top"):
+        line = redact_tokens(f'"GET {path} HTTP/1.1" 200')
+        assert token not in line and "[link]" in line, path
+    caplog.set_level(logging.ERROR, logger=app.logger.name)
+    try:
+        raise ValueError(f"while serving /sign-in/link/{token}")
+    except ValueError:
+        app.logger.exception("Exception on /sign-in/link/%s [GET]", token)
+    assert caplog.records and all(token not in r.getMessage() for r in caplog.records)
+    assert token not in caplog.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import argon2
 import pytest
@@ -86,7 +87,47 @@ def test_repeated_failures_are_throttled(app: Flask, client: FlaskClient) -> Non
         assert sign_in(client, email, "not the password!").status_code == 400
     throttled = sign_in(client, email, OFFICER_PASSWORD)
     assert throttled.status_code == 429
-    assert b"Too many attempts to sign in" in throttled.data
+    assert b"too many wrong passwords for this email address" in throttled.data
+
+
+def test_an_attacker_slows_an_account_down_but_cannot_lock_its_officer_out(app: Flask) -> None:
+    """Failures from other addresses delay the account's next attempt briefly; they never lock it."""
+    app.config["SIGN_IN_SLOWDOWN_SECONDS"] = 1
+    app.config["SIGN_IN_SLOWDOWN_MAX_SECONDS"] = 1
+    email = add_officer(app)
+    for i in range(12):
+        attacker = app.test_client()
+        attacker.environ_base["REMOTE_ADDR"] = f"203.0.113.{i}"
+        assert sign_in(attacker, email, "not the password!").status_code in (400, 429)
+    officer = app.test_client()
+    officer.environ_base["REMOTE_ADDR"] = "198.51.100.5"
+    assert sign_in(officer, email).status_code == 429  # slowed down, just after the attack
+    # The first attempt after the delay goes through, and the right password signs in.
+    time.sleep(1.1)
+    assert sign_in(officer, email).status_code == 303
+
+
+def test_a_one_time_link_is_not_subject_to_the_account_slow_down(app: Flask) -> None:
+    email = add_officer(app)
+    for i in range(8):
+        attacker = app.test_client()
+        attacker.environ_base["REMOTE_ADDR"] = f"203.0.113.{i}"
+        sign_in(attacker, email, "not the password!")
+    with app.app_context():
+        token = officers.create_sign_in_link(officers.get_by_email(email))
+        db.session.commit()
+    officer = app.test_client()
+    assert officer.get(f"/sign-in/link/{token}").status_code == 303
+    assert officer.get("/officer/").status_code == 200
+
+
+def test_one_client_is_limited_whichever_accounts_it_tries(app: Flask) -> None:
+    app.config["SIGN_IN_ATTEMPTS_PER_CLIENT"] = 4
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.200"
+    codes = [sign_in(client, f"guess{i}@lga.example", "not the password!").status_code for i in range(6)]
+    assert codes == [400] * 4 + [429] * 2
+    assert b"from this device or network" in sign_in(client, "x@lga.example", "whatever it is!").data
 
 
 def test_idle_timeout_ends_the_session(app: Flask, client: FlaskClient) -> None:
@@ -170,3 +211,76 @@ def test_init_prints_a_first_officer_link_once(app: Flask, runner: FlaskCliRunne
     assert first.exit_code == 0 and "/sign-in/link/" in first.output
     second = runner.invoke(main, ["init"])
     assert second.exit_code == 0 and "/sign-in/link/" not in second.output
+
+
+NEW_PASSWORD = "violet tractor umbrella"
+
+
+def _change_password(client: FlaskClient, current: str | None, new: str = NEW_PASSWORD) -> object:
+    page = client.get("/account/password")
+    data = {"csrf_token": csrf_token(page.data), "password": new, "confirm": new}
+    if current is not None:
+        data["current_password"] = current
+    return client.post("/account/password", data=data)
+
+
+def test_changing_a_password_needs_the_current_one(app: Flask, officer_client: FlaskClient) -> None:
+    assert b"Current password" in officer_client.get("/account/password").data
+    missing = _change_password(officer_client, None)
+    assert missing.status_code == 400 and b"Enter your current password correctly" in missing.data
+    wrong = _change_password(officer_client, "not the password!")
+    assert wrong.status_code == 400 and b"Enter your current password correctly" in wrong.data
+    assert sign_in(app.test_client(), "officer@lga.example").status_code == 303  # unchanged
+    assert _change_password(officer_client, OFFICER_PASSWORD).status_code == 303
+    assert sign_in(app.test_client(), "officer@lga.example", NEW_PASSWORD).status_code == 303
+
+
+def test_changing_a_password_signs_out_every_other_session(app: Flask) -> None:
+    email = add_officer(app)
+    here, elsewhere, thief = app.test_client(), app.test_client(), app.test_client()
+    for client in (here, elsewhere, thief):
+        assert sign_in(client, email).status_code == 303
+    assert _change_password(here, OFFICER_PASSWORD).status_code == 303
+    assert here.get("/officer/").status_code == 200  # the session that changed it stays
+    for client in (elsewhere, thief):
+        assert client.get("/officer/").status_code == 302  # signed out at the next request
+        assert client.get("/officer/invitations").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("command", "still_signs_in"),
+    [
+        (["officers", "disable", "officer@lga.example"], False),
+        (["officers", "role", "officer@lga.example", "analyst"], True),
+    ],
+)
+def test_disabling_an_account_or_changing_its_role_ends_its_sessions(
+    app: Flask, runner: FlaskCliRunner, command: list[str], still_signs_in: bool
+) -> None:
+    email = add_officer(app)
+    client = app.test_client()
+    assert sign_in(client, email).status_code == 303
+    result = runner.invoke(main, command)
+    assert result.exit_code == 0, result.output
+    assert client.get("/officer/").status_code == 302
+    again = app.test_client()
+    assert (sign_in(again, email).status_code == 303) is still_signs_in
+    if still_signs_in:  # now an analyst: contact details are refused
+        assert again.get("/officer/invitations").status_code == 403
+
+
+def test_an_account_from_a_one_time_link_does_nothing_until_it_has_a_password(
+    app: Flask, client: FlaskClient, runner: FlaskCliRunner
+) -> None:
+    result = runner.invoke(main, ["officers", "add", "linked@lga.example", "--link"])
+    path = "/sign-in/link/" + result.stdout.strip().rsplit("/sign-in/link/", 1)[1]
+    assert client.get(path).headers["Location"] == "/account/password"
+    page = client.get("/account/password")
+    assert b"Current password" not in page.data and b"set a password before" in page.data
+    for route in ("/officer/", "/officer/invitations", "/officer/invitations/mail-merge", "/officer/themes"):
+        response = client.get(route)
+        assert response.status_code == 303 and response.headers["Location"] == "/account/password", route
+    posted = client.post("/officer/invitations/mail-merge", data={"csrf_token": csrf_token(page.data)})
+    assert posted.status_code == 303 and posted.headers["Location"] == "/account/password"
+    assert _change_password(client, None).status_code == 303
+    assert client.get("/officer/").status_code == 200

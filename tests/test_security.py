@@ -21,6 +21,7 @@ PUBLIC_ENDPOINTS = {
     "respond.submitted",
     "auth.sign_in",
     "auth.sign_in_link",
+    "auth.email_link",  # asks for a sign-in link by email: the same page whoever asks
     "auth.sign_out",
     "self_service.request_link",
 }

@@ -63,7 +63,7 @@ FORMULA_PAYLOADS = [
     "\uff1d1+2",
     "=cmd|' /C calc'!A0",
 ]
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = "redis://127.0.0.1:6379/1"
 
 
 # --- Links: 10,000 random and mutated tokens ---------------------------------------------
@@ -121,6 +121,9 @@ def test_ten_thousand_random_and_mutated_tokens_are_refused_indistinguishably(ap
     candidates = candidates[:10_000]
     assert len(candidates) == 10_000 and not set(candidates) & set(real)
 
+    # The per-client limit on links that are not valid is tested on its own; here every
+    # refusal must look the same.
+    app.config["INVALID_LINKS_PER_CLIENT"] = 100_000
     client = app.test_client()
     reference = client.get("/r/" + secrets.token_urlsafe(32))
     assert reference.status_code == 404
@@ -714,6 +717,7 @@ def fuzz_clients(app: Flask, mail_server: MailServer) -> dict[str, FlaskClient]:
     # Mail goes to the loopback SMTP server, so self-service and sending run all the way.
     app.config["SELF_SERVICE_PER_CLIENT"] = 10_000
     app.config["SIGN_IN_ATTEMPTS_PER_CLIENT"] = 10_000
+    app.config["INVALID_LINKS_PER_CLIENT"] = 10_000
     respondent = app.test_client()
     respondent.get(f"/r/{issue_token(app)}")
     save_about(respondent, {**LEADER, "consent_to_be_named": "no"})

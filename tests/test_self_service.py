@@ -23,7 +23,7 @@ from tests.test_invitations import csv_bytes, upload
 
 __all__ = ["mail_server"]
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = "redis://127.0.0.1:6379/1"
 
 
 def ask(client: FlaskClient, email: str) -> object:
@@ -172,12 +172,14 @@ def shared_apps(app: Flask, mail_server: MailServer) -> Iterator[tuple[Flask, Fl
         redis.Redis.from_url(REDIS_URL).ping()
     except redis.RedisError as exc:
         pytest.skip(f"Redis not reachable: {exc}")
-    secret = f"test-secret-{uuid.uuid4().hex}"  # limit keys are keyed by it: unique to this test
+    secret = f"test-secret-{uuid.uuid4().hex}"
+    prefix = f"consult-test:{uuid.uuid4().hex}:"  # this test's limit keys, and no one else's
     config = {
         "TESTING": True,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         "RATE_LIMIT_STORAGE_URL": REDIS_URL,
+        "RATE_LIMIT_KEY_PREFIX": prefix,
         "SELF_SERVICE_PER_ADDRESS": 3,
         "SELF_SERVICE_PER_CLIENT": 1000,
         "SELF_SERVICE_WINDOW": 120,
@@ -186,8 +188,9 @@ def shared_apps(app: Flask, mail_server: MailServer) -> Iterator[tuple[Flask, Fl
     mail_server.configure(first)
     mail_server.configure(second)
     yield first, second
-    # The limit keys are keyed by this test's secret and expire after the window: no one
-    # else's keys are touched.
+    store = redis.Redis.from_url(REDIS_URL)
+    if keys := list(store.scan_iter(match=f"{prefix}*")):
+        store.delete(*keys)
     for app_ in (first, second):
         with app_.app_context():
             db.engine.dispose()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, session
+from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user
 
 from consult.data import officers
@@ -71,12 +71,28 @@ def officer_required(view: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
+# Pages an account without a password may still reach: setting one, and signing out.
+_BEFORE_PASSWORD = {"auth.password", "auth.sign_out", "static"}
+
+
+def require_password_set() -> Any:
+    """An account reached by a one-time link does nothing until it has set a password."""
+    if request.blueprint != "officer":
+        return None  # respondents' pages never load the officer; auth's pages lead here
+    if request.endpoint in _BEFORE_PASSWORD or not current_user.is_authenticated:
+        return None
+    if current_user.officer.password_hash is None:
+        return redirect(url_for("auth.password"), 303)
+    return None
+
+
 def init_app(app: Flask) -> None:
     # `current_user` as a template global, looked up only by the templates that use it
     # (officer pages), rather than Flask-Login's context processor loading the user for
     # every page rendered, respondents' included.
     login_manager.init_app(app, add_context_processor=False)
     app.jinja_env.globals["current_user"] = current_user
+    app.before_request(require_password_set)
 
 
 def signed_in_session_secret() -> str | None:

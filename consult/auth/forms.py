@@ -15,6 +15,8 @@ class SignInForm(FlaskForm):
 
 
 class PasswordForm(FlaskForm):
+    # Asked only of an account that has a password already (not one reached by a one-time link).
+    current_password = PasswordField("Current password")
     password = PasswordField(
         "New password",
         validators=[
@@ -26,4 +28,10 @@ class PasswordForm(FlaskForm):
     confirm = PasswordField(
         "Confirm new password",
         validators=[InputRequired("Confirm your new password"), EqualTo("password", "Passwords must match")],
+    )
+
+
+class EmailLinkForm(FlaskForm):
+    email = EmailField(
+        "Email address", validators=[InputRequired("Enter your email address"), Length(max=320)]
     )

@@ -2,22 +2,49 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from consult import public_url, ratelimit
 from consult.auth.access import SignedInOfficer, signed_in_session_secret
-from consult.auth.forms import PasswordForm, SignInForm
-from consult.data import audit, officers
-from consult.extensions import db
+from consult.auth.forms import EmailLinkForm, PasswordForm, SignInForm
+from consult.data import audit, mail, mail_text, officers
+from consult.extensions import db, limiter
 from consult.models import Officer
-from consult.ratelimit import key_for, rate_limits
 
 bp = Blueprint("auth", __name__)
 
 Page = str | WerkzeugResponse | tuple[str, int]
 WRONG_CREDENTIALS = "Enter a correct email address and password"
-TOO_MANY = "Too many attempts to sign in. Wait 15 minutes, then try again."
+WRONG_CURRENT_PASSWORD = "Enter your current password correctly"
+TOO_MANY_LINKS = (
+    "There have been too many requests for sign-in links from this device or network. Wait an hour."
+)
+TOO_MANY = "Too many attempts to sign in from this device or network. Wait 15 minutes, then try again."
+ACCOUNT_SLOWED = (
+    "There have been too many wrong passwords for this email address. Wait {seconds} seconds, "
+    "then try again, or sign in with a one-time link."
+)
+
+
+def _too_many_from_client(_limit: object) -> WerkzeugResponse:
+    response = make_response(render_template("auth/sign_in.html", form=SignInForm(), problem=TOO_MANY), 429)
+    return response
+
+
+def _sign_in_limit() -> str:
+    return ratelimit.per_window("SIGN_IN_ATTEMPTS_PER_CLIENT", "SIGN_IN_WINDOW")
 
 
 def _begin_session(officer: Officer, how: str) -> None:
@@ -32,29 +59,29 @@ def _after_sign_in() -> WerkzeugResponse:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+# Per client address: every post that does not sign in counts, whichever account it names.
+@limiter.limit(
+    _sign_in_limit,
+    methods=["POST"],
+    deduct_when=lambda r: r.status_code != 303,
+    on_breach=_too_many_from_client,
+)
 def sign_in() -> Page:
     if current_user.is_authenticated:
         return _after_sign_in()
     form = SignInForm()
     if request.method == "POST" and form.validate():
-        config = current_app.config
-        window = config["SIGN_IN_WINDOW"]
         email = officers.normalise_email(form.email.data or "")
-        allowed = rate_limits().hit(
-            key_for("sign-in-email", email), config["SIGN_IN_ATTEMPTS_PER_EMAIL"], window
-        )
-        allowed &= rate_limits().hit(
-            key_for("sign-in-client", request.remote_addr or ""),
-            config["SIGN_IN_ATTEMPTS_PER_CLIENT"],
-            window,
-        )
-        if not allowed:
-            return render_template("auth/sign_in.html", form=form, problem=TOO_MANY), 429
+        if wait := ratelimit.sign_in_delay(email):
+            return render_template(
+                "auth/sign_in.html", form=form, problem=ACCOUNT_SLOWED.format(seconds=wait)
+            ), 429
         officer = officers.authenticate(email, form.password.data or "")
         if officer is None:
+            ratelimit.record_sign_in_failure(email)
             db.session.commit()
             return render_template("auth/sign_in.html", form=form, problem=WRONG_CREDENTIALS), 400
-        rate_limits().reset(key_for("sign-in-email", email))
+        ratelimit.clear_sign_in_failures(email)
         _begin_session(officer, "with password")
         db.session.commit()
         return _after_sign_in()
@@ -62,7 +89,13 @@ def sign_in() -> Page:
     return render_template("auth/sign_in.html", form=form, problem=None), status
 
 
+def _invalid_links_limit() -> str:
+    return ratelimit.per_window("INVALID_LINKS_PER_CLIENT", "INVALID_LINKS_WINDOW")
+
+
 @bp.get("/sign-in/link/<token>")
+# Only links that are not valid count: each costs a lookup, and guessing is the only use of many.
+@limiter.limit(_invalid_links_limit, deduct_when=lambda r: r.status_code == 404)
 def sign_in_link(token: str) -> Page:
     officer = officers.use_sign_in_link(token)
     if officer is None:
@@ -73,6 +106,58 @@ def sign_in_link(token: str) -> Page:
     if officer.password_hash is None:
         return redirect(url_for("auth.password"), 303)
     return _after_sign_in()
+
+
+def _sign_in_links_limit() -> str:
+    return ratelimit.per_window("SIGN_IN_LINKS_PER_CLIENT", "SIGN_IN_LINKS_WINDOW")
+
+
+def _too_many_link_requests(_limit: object) -> WerkzeugResponse:
+    page = render_template(
+        "auth/email_link.html", form=EmailLinkForm(), problem=TOO_MANY_LINKS, mail_ready=True
+    )
+    return make_response(page, 429)
+
+
+@bp.route("/sign-in/email-link", methods=["GET", "POST"])
+# Per client address; and per address below. The page is the same whether or not an
+# account exists, so it cannot be used to find out who has one.
+@limiter.limit(
+    _sign_in_links_limit,
+    methods=["POST"],
+    deduct_when=lambda r: r.status_code == 200,
+    on_breach=_too_many_link_requests,
+)
+def email_link() -> Page:
+    """Email a one-time sign-in link: the way in that an attacker's wrong passwords cannot slow."""
+    settings = mail.settings_from(current_app.config)
+    form = EmailLinkForm()
+    if request.method == "GET" or settings is None:
+        return render_template(
+            "auth/email_link.html", form=form, problem=None, mail_ready=settings is not None
+        )
+    if not form.validate():
+        return render_template("auth/email_link.html", form=form, problem=None, mail_ready=True), 400
+    email = officers.normalise_email(form.email.data or "")
+    config = current_app.config
+    officer = officers.get_by_email(email)
+    allowed = ratelimit.hit(
+        "sign-in-link-address",
+        email,
+        int(config["SIGN_IN_LINKS_PER_ADDRESS"]),
+        int(config["SIGN_IN_LINKS_WINDOW"]),
+    )
+    if officer is not None and officer.disabled_on is None and allowed:
+        token = officers.create_sign_in_link(officer)
+        audit.record("asked for a sign-in link", officer.email)
+        db.session.commit()  # the link's digest is stored before the link leaves
+        hours = int(officers.SIGN_IN_LINK_LIFETIME.total_seconds() // 3600)
+        letter = mail_text.sign_in_link(public_url.sign_in_link_url(token), hours)
+        try:
+            mail.send_one(settings, mail_text.to_message(letter, sender=settings.sender, to=officer.email))
+        except mail.MailError:
+            current_app.logger.warning("a sign-in link could not be emailed")
+    return render_template("auth/email_link_sent.html")
 
 
 @bp.post("/sign-out")
@@ -91,17 +176,30 @@ def sign_out() -> WerkzeugResponse:
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def password() -> Page:
+    officer = current_user.officer
+    needs_current = officer.password_hash is not None
     form = PasswordForm()
     problem = None
     if request.method == "POST" and form.validate():
-        try:
-            officers.set_password(current_user.officer, form.password.data or "")
-        except officers.AccountError as exc:
-            problem = str(exc)
+        if needs_current and not officers.check_password(officer, form.current_password.data or ""):
+            # Someone at an unattended, signed-in browser cannot take the account over.
+            form.current_password.errors = [WRONG_CURRENT_PASSWORD]
         else:
-            audit.record("changed password", current_user.email)
-            db.session.commit()
-            flash("Your password has been set", "success")
-            return _after_sign_in()
+            try:
+                ended = officers.change_password(
+                    officer, form.password.data or "", signed_in_session_secret()
+                )
+            except officers.AccountError as exc:
+                problem = str(exc)
+            else:
+                audit.record("changed password", current_user.email, f"{ended} other sessions ended")
+                db.session.commit()
+                flash(
+                    "Your password has been set. Any other browser signed in as you has been signed out.",
+                    "success",
+                )
+                return _after_sign_in()
     status = 400 if request.method == "POST" else 200
-    return render_template("auth/password.html", form=form, problem=problem), status
+    return render_template(
+        "auth/password.html", form=form, problem=problem, needs_current=needs_current
+    ), status

@@ -38,6 +38,9 @@ class LinkHolder:
     consultation_id: int
     invitation_id: int
     response_key_hash: str
+    # The digest of the link this holder came through: once the invitation's link is
+    # reissued or revoked, a session opened through the earlier link no longer matches.
+    link_digest: str
 
 
 def token_digest(token: str) -> str:
@@ -79,23 +82,64 @@ def issue_link(
     return IssuedLink(invitation, token)
 
 
+class AlreadyResponded(LookupError):
+    """The invitation's holder has submitted: a new link would let them submit a second response."""
+
+
 def mint_link(invitation: Invitation) -> str:
-    """A new token for an existing invitation; any earlier link of it stops working."""
+    """A new token for an existing invitation; any earlier link of it, and every session
+    opened through one, stops working.
+
+    Refused (`AlreadyResponded`) once the invitation has a submitted response: the response
+    is keyed by the old token, which is not stored, so a new link would start a second one.
+    The check and the change are one conditional update, so a submission racing the
+    reissue either lands first (and the reissue is refused) or is refused itself.
+    """
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    invitation.token_digest = token_digest(token)
-    invitation.issued_on = today()
-    invitation.revoked_on = None
-    db.session.flush()
+    changed = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.responded.is_(False))
+        .values(token_digest=token_digest(token), issued_on=today(), revoked_on=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(invitation)
+    if changed.rowcount != 1:
+        raise AlreadyResponded(f"invitation {invitation.id} has already responded")
     return token
 
 
-def mark_responded(invitation: Invitation | Record) -> None:
-    db.session.execute(update(Invitation).where(Invitation.id == invitation.id).values(responded=True))
+def mark_responded(invitation: Invitation | Record, holder: LinkHolder) -> bool:
+    """Record that the invitation's holder has submitted, if `holder`'s link is still its live link.
+
+    False (nothing changed) when the link has been reissued or revoked meanwhile: the caller
+    must then roll back the submission, so one invitation never counts twice.
+    """
+    changed = db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.token_digest == holder.link_digest,
+            Invitation.revoked_on.is_(None),
+        )
+        .values(responded=True)
+        .execution_options(synchronize_session=False)
+    )
+    return changed.rowcount == 1
 
 
 def revoke(invitation: Invitation) -> None:
+    """Stop the invitation's link working, and every session opened through it."""
     invitation.revoked_on = today()
     db.session.flush()
+
+
+def is_current_link(invitation: Invitation | Record, holder: LinkHolder) -> bool:
+    """Whether `holder` came through the invitation's live link (not an earlier, reissued one)."""
+    return (
+        invitation.revoked_on is None
+        and invitation.token_digest is not None
+        and hmac.compare_digest(invitation.token_digest, holder.link_digest)
+    )
 
 
 def recognise(token: str) -> LinkHolder | None:
@@ -112,13 +156,15 @@ def recognise(token: str) -> LinkHolder | None:
     consultation = invitation.consultation
     if consultation.response_key is None:
         return None
-    return LinkHolder(consultation.id, invitation.id, response_key_hash(consultation, token))
+    return LinkHolder(
+        consultation.id, invitation.id, response_key_hash(consultation, token), token_digest(token)
+    )
 
 
 def live_invitation(holder: LinkHolder) -> Invitation | None:
-    """The holder's invitation if it is still live (not revoked or purged)."""
+    """The holder's invitation if its link is still live (not revoked, reissued or purged)."""
     invitation = db.session.get(Invitation, holder.invitation_id)
-    if invitation is None or invitation.revoked_on is not None:
+    if invitation is None or not is_current_link(invitation, holder):
         return None
     if invitation.consultation_id != holder.consultation_id:
         return None
@@ -188,6 +234,6 @@ def live_invitation_and_response(holder: LinkHolder) -> tuple[Record, Record, Re
     row = rows[0]
     invitation, consultation, response = _split(row)
     assert invitation is not None and consultation is not None
-    if invitation.revoked_on is not None or invitation.consultation_id != holder.consultation_id:
+    if not is_current_link(invitation, holder) or invitation.consultation_id != holder.consultation_id:
         return None
     return invitation, consultation, response

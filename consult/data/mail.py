@@ -266,12 +266,18 @@ def _letter_for(
     if message.kind == INVITATION:
         if invitation.sent_on is not None:
             return None  # already emailed: never twice
-        link = link_url(base_url, links.mint_link(invitation))
+        try:
+            link = link_url(base_url, links.mint_link(invitation))
+        except links.AlreadyResponded:
+            return None  # answered through a link given another way: a new one would count twice
         return mail_text.invitation(questionnaire, consultation.closes_on, invitation.name, link)
     if invitation.responded or invitation.token_digest is None:
         return None
     new_link = message.batch.endswith(NEW_LINK_SUFFIX)
-    link = link_url(base_url, links.mint_link(invitation)) if new_link else None
+    try:
+        link = link_url(base_url, links.mint_link(invitation)) if new_link else None
+    except links.AlreadyResponded:
+        return None  # submitted since the reminder was queued: no reminder, no new link
     sent_on = invitation.sent_on or invitation.issued_on
     return mail_text.reminder(questionnaire, consultation.closes_on, invitation.name, link, sent_on)
 

@@ -35,7 +35,10 @@ def mail_merge(consultation: Consultation, scope: str, base_url: str) -> list[tu
         where.append(Invitation.responded.is_(False))
     rows = []
     for invitation in db.session.scalars(select(Invitation).where(*where).order_by(Invitation.id)):
-        token = links.mint_link(invitation)
+        try:
+            token = links.mint_link(invitation)
+        except links.AlreadyResponded:
+            continue  # submitted since the list was read: their link stays as it is
         rows.append((invitation.name or "", invitation.email or "", link_url(base_url, token)))
     return rows
 

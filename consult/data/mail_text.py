@@ -128,6 +128,24 @@ def already_invited(questionnaire: Questionnaire, closes_on: dt.date) -> Letter:
     )
 
 
+def sign_in_link(link: str, hours: int) -> Letter:
+    """The email to an officer or analyst who asked for a one-time sign-in link."""
+    return Letter(
+        subject="Your sign-in link for the consultation team's pages",
+        greeting="Hello,",
+        paragraphs=(
+            "You asked for a link to sign in to the consultation team's pages. "
+            f"It works once, within {hours} hours:",
+        ),
+        link=link,
+        link_label="Sign in",
+        after_link=(
+            "If you did not ask for this link, you can ignore this email: your password has not "
+            "been changed and no one can sign in without the link.",
+        ),
+    )
+
+
 def _plain(letter: Letter) -> str:
     parts = [letter.greeting, *letter.paragraphs]
     if letter.link:

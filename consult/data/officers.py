@@ -12,7 +12,7 @@ from importlib import resources
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.low_level import ARGON2_VERSION
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from consult.data.clock import today
 from consult.extensions import db
@@ -92,6 +92,51 @@ def set_password(officer: Officer, password: str) -> None:
     if problem := password_problem(password, officer.email):
         raise AccountError(problem)
     officer.password_hash = _hasher.hash(password)
+    db.session.flush()
+
+
+def check_password(officer: Officer, password: str) -> bool:
+    """Whether `password` is the account's current password (False if it has none)."""
+    if officer.password_hash is None or len(password) > PASSWORD_MAX:
+        return False
+    try:
+        return _hasher.verify(officer.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def change_password(officer: Officer, password: str, keep_session: str | None) -> int:
+    """Set a new password and end every other session of the account; returns how many ended.
+
+    Whoever else was signed in as this account (perhaps with the old password) is signed
+    out at their next request; `keep_session` (the session making the change) stays.
+    """
+    set_password(officer, password)
+    return end_sessions(officer, keep_session)
+
+
+def end_sessions(officer: Officer, keep_session: str | None = None) -> int:
+    """End every live session of the account except `keep_session`'s; returns how many ended."""
+    query = update(OfficerSession).where(
+        OfficerSession.officer_id == officer.id, OfficerSession.ended_at.is_(None)
+    )
+    if keep_session is not None:
+        query = query.where(OfficerSession.digest != _digest(keep_session))
+    ended = db.session.execute(query.values(ended_at=_now()).execution_options(synchronize_session=False))
+    return ended.rowcount
+
+
+def disable_officer(officer: Officer) -> None:
+    """Disable the account: it cannot sign in, and every session of it ends now."""
+    officer.disabled_on = today()
+    end_sessions(officer)
+    db.session.flush()
+
+
+def change_role(officer: Officer, role: OfficerRole) -> None:
+    """Give the account another role; its sessions end, so it signs in again under the new one."""
+    officer.role = role.value
+    end_sessions(officer)
     db.session.flush()
 
 

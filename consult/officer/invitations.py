@@ -16,6 +16,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from consult import public_url
 from consult.auth.access import officer_required
 from consult.data import audit, consultations, invitations, mail, mail_merge
 from consult.extensions import db
@@ -28,7 +29,7 @@ SHOWN_ERRORS = 500
 
 
 def _base_url() -> str:
-    return current_app.config.get("BASE_URL") or request.url_root
+    return public_url.base_url()
 
 
 def _mail_settings() -> mail.MailSettings | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, session
+from flask import abort, g, session
 
 from consult.data import consultations, links
 from consult.models import Consultation, Invitation, Response
@@ -12,6 +12,7 @@ from questions import Questionnaire, Section
 
 SESSION_KEY = "respondent"
 ABOUT_STEP = "about"
+REPLACED = "replaced"
 
 
 @dataclass
@@ -60,20 +61,37 @@ def remember(holder: links.LinkHolder) -> None:
         "consultation": holder.consultation_id,
         "invitation": holder.invitation_id,
         "key": holder.response_key_hash,
+        "link": holder.link_digest,
     }
 
 
+def link_replaced() -> bool:
+    """Whether this request's session was ended because its link was reissued or withdrawn."""
+    return bool(g.get("respondent_link_replaced"))
+
+
 def current_respondent() -> Respondent | None:
+    """The respondent of this session, checked against the invitation's live link on every request."""
     stored = session.get(SESSION_KEY)
     if not isinstance(stored, dict):
         return None
     try:
-        holder = links.LinkHolder(int(stored["consultation"]), int(stored["invitation"]), str(stored["key"]))
+        holder = links.LinkHolder(
+            int(stored["consultation"]), int(stored["invitation"]), str(stored["key"]), str(stored["link"])
+        )
     except (KeyError, TypeError, ValueError):
+        if stored.get(REPLACED):
+            g.respondent_link_replaced = True
+        else:
+            session.pop(SESSION_KEY, None)
         return None
     found = links.live_invitation_and_response(holder)
     if found is None:
-        session.pop(SESSION_KEY, None)
+        # The link this session came through was reissued or withdrawn: the session ends
+        # with it, so one invitation never has two sittings that can both submit. It keeps
+        # only the fact, so that every later page says why until a link is opened again.
+        session[SESSION_KEY] = {REPLACED: True}
+        g.respondent_link_replaced = True
         return None
     invitation, consultation, response = found
     return Respondent(

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
 from sqlalchemy.engine import Connection
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from consult import database, group_commit
+from consult import database, group_commit, ratelimit
 from consult.data import consultations, links, responses
 from consult.data.consultations import ConsultationState
-from consult.extensions import csrf, db
+from consult.extensions import csrf, db, limiter
 from consult.models import Stage, Status
 from consult.respond.forms import AboutYouForm, SubmitForm, read_section
-from consult.respond.journey import ABOUT_STEP, Respondent, current_respondent, remember
+from consult.respond.journey import ABOUT_STEP, Respondent, current_respondent, link_replaced, remember
 from consult.respond.question_markup import questions_html
 from questions import Section
 
@@ -62,11 +62,12 @@ def _respondent_or_stop() -> Respondent | tuple[str, int]:
     """The current respondent, or the page to show instead (no session, closed, not open)."""
     respondent = current_respondent()
     if respondent is None:
+        replaced = link_replaced()
         if request.method == "POST":
             # Keep what was typed on screen so it can be copied after opening the link again.
             typed = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token" and v.strip()]
-            return render_template("respond/session_ended.html", typed=typed), 401
-        return render_template("respond/session_ended.html", typed=[]), 401
+            return render_template("respond/session_ended.html", typed=typed, replaced=replaced), 401
+        return render_template("respond/session_ended.html", typed=[], replaced=replaced), 401
     match consultations.state(respondent.consultation):
         case ConsultationState.CLOSED:
             return render_template("respond/closed.html", consultation=respondent.consultation), 403
@@ -92,7 +93,19 @@ def _render_page(template: str, respondent: Respondent, status: int = 200, **con
     )
 
 
+def _invalid_links_limit() -> str:
+    return ratelimit.per_window("INVALID_LINKS_PER_CLIENT", "INVALID_LINKS_WINDOW")
+
+
+def _too_many_invalid_links(_limit: object) -> WerkzeugResponse:
+    return make_response(render_template("respond/invalid_link.html", too_many=True), 429)
+
+
 @bp.get("/r/<path:token>")
+# Per client address, only links that are not valid count (each costs a database lookup).
+@limiter.limit(
+    _invalid_links_limit, deduct_when=lambda r: r.status_code == 404, on_breach=_too_many_invalid_links
+)
 def redeem(token: str) -> Page:
     holder = links.recognise(token)
     if holder is None:
@@ -315,11 +328,14 @@ def check() -> Page:
                 about_error="Answer the questions in About you before you submit",
                 **context,
             )
+        if not links.mark_responded(respondent.invitation, respondent.holder):
+            # The link was reissued or withdrawn after this page was drawn: nothing is submitted.
+            db.session.rollback()
+            return render_template("respond/session_ended.html", typed=[], replaced=True), 401
         response = responses.lock_or_create(
             respondent.consultation, respondent.holder.response_key_hash, respondent.invitation
         )
         responses.submit(response, respondent.questionnaire)
-        links.mark_responded(respondent.invitation)
         db.session.commit()
         return redirect(url_for("respond.submitted"), 303)
     return _render_page(

@@ -10,17 +10,17 @@ to find out who has been invited or who has asked.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, abort, current_app, g, make_response, render_template, request
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import EmailField
 from wtforms.validators import InputRequired, Length
 
+from consult import public_url, ratelimit
 from consult.data import consultations, invitations, links, mail, mail_text
 from consult.data.consultations import ConsultationState
-from consult.extensions import csrf, db
+from consult.extensions import csrf, db, limiter
 from consult.models import Consultation, Invitation, Origin
-from consult.ratelimit import key_for, rate_limits
 from consult.respond.routes import from_another_site
 
 bp = Blueprint("self_service", __name__)
@@ -69,20 +69,27 @@ def _page(
     )
 
 
-def _allowed(email: str) -> tuple[bool, bool]:
-    """(client allowed, address allowed) under the shared rate limits; both are counted."""
+def _address_allowed(email: str) -> bool:
+    """Whether another link may be sent to `email` (counted under a keyed hash of it)."""
     config = current_app.config
-    window = int(config["SELF_SERVICE_WINDOW"])
-    secret = str(config["SECRET_KEY"])
-    client_ok = rate_limits().hit(
-        key_for("self-service-client", secret, request.remote_addr or ""),
-        int(config["SELF_SERVICE_PER_CLIENT"]),
-        window,
+    return ratelimit.hit(
+        "self-service-address",
+        email,
+        int(config["SELF_SERVICE_PER_ADDRESS"]),
+        int(config["SELF_SERVICE_WINDOW"]),
     )
-    address_ok = rate_limits().hit(
-        key_for("self-service-address", secret, email), int(config["SELF_SERVICE_PER_ADDRESS"]), window
-    )
-    return client_ok, address_ok
+
+
+def _client_limit() -> str:
+    return ratelimit.per_window("SELF_SERVICE_PER_CLIENT", "SELF_SERVICE_WINDOW")
+
+
+def _too_many_from_client(_limit: object) -> WerkzeugResponse:
+    consultation = consultations.get_by_slug(current_app.config["QUESTIONNAIRE"])
+    if consultation is None:
+        abort(404)
+    page, status = _page(consultation, RequestLinkForm(), problem=TOO_MANY_FROM_CLIENT, status=429)
+    return make_response(page, status)
 
 
 def _letter(consultation: Consultation, email: str) -> tuple[mail_text.Letter, int | None]:
@@ -91,12 +98,18 @@ def _letter(consultation: Consultation, email: str) -> tuple[mail_text.Letter, i
     if invitations.is_on_list(consultation, email):
         return mail_text.already_invited(questionnaire, consultation.closes_on), None
     issued = links.issue_link(consultation, kind=Origin.SELF_SERVICE)
-    base_url = current_app.config.get("BASE_URL") or request.url_root
-    link = mail.link_url(base_url, issued.token)
+    link = mail.link_url(public_url.base_url(), issued.token)
     return mail_text.self_service(questionnaire, consultation.closes_on, link), issued.invitation.id
 
 
 @bp.route("/get-a-link", methods=["GET", "POST"])
+# Per client address, counting the requests with a well-formed address (the others send nothing).
+@limiter.limit(
+    _client_limit,
+    methods=["POST"],
+    deduct_when=lambda r: r.status_code != 400,
+    on_breach=_too_many_from_client,
+)
 def request_link() -> Page:
     consultation = consultations.get_by_slug(current_app.config["QUESTIONNAIRE"])
     if consultation is None:
@@ -114,10 +127,7 @@ def request_link() -> Page:
     if not invitations.is_email(email):
         form.email.errors = [EMAIL_FORMAT]
         return _page(consultation, form, status=400)
-    client_ok, address_ok = _allowed(email)
-    if not client_ok:
-        return _page(consultation, form, problem=TOO_MANY_FROM_CLIENT, status=429)
-    if address_ok:
+    if _address_allowed(email):
         letter, invitation_id = _letter(consultation, email)
         # Commit before talking to the mail server, so no transaction is held meanwhile.
         db.session.commit()

@@ -1,0 +1,55 @@
+"""Emailed one-time sign-in links: the way in that wrong passwords from elsewhere cannot slow."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+
+from tests.conftest import add_officer, csrf_token, sign_in
+from tests.mailserver import MailServer, mail_server, plain_text
+
+__all__ = ["mail_server"]
+
+SIGN_IN_LINK = re.compile(r"https?://[^\s\"'<>]+(/sign-in/link/[A-Za-z0-9_-]{43})")
+
+
+def ask(client, email: str) -> object:
+    page = client.get("/sign-in/email-link")
+    return client.post("/sign-in/email-link", data={"csrf_token": csrf_token(page.data), "email": email})
+
+
+def test_an_emailed_link_signs_in_while_attacks_slow_the_account(app: Flask, mail_server: MailServer) -> None:
+    email = add_officer(app)
+    for i in range(8):
+        attacker = app.test_client()
+        attacker.environ_base["REMOTE_ADDR"] = f"203.0.113.{i}"
+        sign_in(attacker, email, "not the password!")
+    officer = app.test_client()
+    assert sign_in(officer, email).status_code == 429  # the password route is slowed down
+    assert b"Get a sign-in link by email" in officer.get("/sign-in").data
+    sent = ask(officer, email.upper())
+    assert sent.status_code == 200 and b"Check your email" in sent.data
+    (message,) = mail_server.messages
+    (path,) = SIGN_IN_LINK.findall(plain_text(message))
+    assert plain_text(message).count("http://consult.example/sign-in/link/") == 1  # from BASE_URL
+    assert officer.get(path).status_code == 303
+    assert officer.get("/officer/").status_code == 200
+    assert app.test_client().get(path).status_code == 404  # once only
+
+
+def test_the_page_is_the_same_whether_or_not_there_is_an_account(app: Flask, mail_server: MailServer) -> None:
+    email = add_officer(app)
+    known, unknown = ask(app.test_client(), email), ask(app.test_client(), "nobody@lga.example")
+    assert known.status_code == unknown.status_code == 200 and known.data == unknown.data
+    assert [m["To"] for m in mail_server.messages] == [email]
+
+
+def test_links_per_address_and_per_client_are_limited(app: Flask, mail_server: MailServer) -> None:
+    app.config["SIGN_IN_LINKS_PER_ADDRESS"] = 2
+    app.config["SIGN_IN_LINKS_PER_CLIENT"] = 4
+    email = add_officer(app)
+    client = app.test_client()
+    codes = [ask(client, email).status_code for _ in range(6)]
+    assert codes == [200] * 4 + [429] * 2
+    assert len(mail_server.messages) == 2  # the address's limit: the page said the same
