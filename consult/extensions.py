@@ -8,6 +8,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from consult.jobs.queue import JobQueue
+
 
 class Base(DeclarativeBase):
     # Named constraints, so that migrations can alter them on SQLite and PostgreSQL alike.
@@ -25,3 +27,4 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
+jobs = JobQueue()
