@@ -14,6 +14,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import SelectChoice
 
 from consult.data import consultations, theme_listing, theme_review, theme_sets
 from consult.data.theme_review import ReviewError, StaleVersion
@@ -27,6 +28,7 @@ from consult.officer.theme_review_forms import (
     MoveAnswersForm,
     StatusForm,
     ThemeNameForm,
+    choices,
 )
 from questions import Questionnaire
 
@@ -78,8 +80,13 @@ def _problem(form: Any, exc: Exception) -> str:
     return str(exc)
 
 
-def _theme_choices(theme_set: ThemeSet) -> list[tuple[int, str]]:
+def _theme_pairs(theme_set: ThemeSet) -> list[tuple[int, str]]:
     return [(c.theme.id, f"{c.theme.name} ({c.count})") for c in theme_listing.theme_counts(theme_set)]
+
+
+def _theme_choices(theme_set: ThemeSet, leaving_out: int | None = None) -> list[SelectChoice]:
+    """The set's themes as choices ("Name (count)"), without `leaving_out`."""
+    return choices([(i, n) for i, n in _theme_pairs(theme_set) if i != leaving_out])
 
 
 # --- A question's theme set -----------------------------------------------------------------
@@ -89,10 +96,8 @@ def _set_page(ctx: Context, status: int = 200, problem: str | None = None, **for
     theme_set = ctx.theme_set
     if theme_set is None:
         return render_template("officer/theme_set.html", ctx=ctx, theme_set=None), status
-    choices = _theme_choices(theme_set)
     merge = forms.get("merge") or _versioned(MergeForm(formdata=None), theme_set)
-    merge.themes.choices = choices
-    merge.into.choices = choices
+    merge.themes.choices = merge.into.choices = _theme_choices(theme_set)
     page = render_template(
         "officer/theme_set.html",
         ctx=ctx,
@@ -212,8 +217,8 @@ def _theme_page(ctx: Context, theme_id: int, status: int = 200, problem: str | N
         rename = _versioned(ThemeNameForm(formdata=None), theme_set)
         rename.name.data, rename.description.data = theme.name, theme.description
     move = forms.get("move") or _versioned(MoveAnswersForm(formdata=None), theme_set)
-    move.to_theme.choices = [(i, n) for i, n in _theme_choices(theme_set) if i != theme.id]
-    move.answers.choices = [(r.public_id, r.public_id) for r in answers.rows]
+    move.to_theme.choices = _theme_choices(theme_set, leaving_out=theme.id)
+    move.answers.choices = choices([(r.public_id, r.public_id) for r in answers.rows])
     names = {c.theme.id: c.theme.name for c in theme_listing.theme_counts(theme_set)}
     page = render_template(
         "officer/theme.html",
@@ -267,8 +272,8 @@ def move_answers(question_id: str, theme_id: int) -> Page:
     if theme is None:
         abort(404)
     form = MoveAnswersForm()
-    form.to_theme.choices = [(i, n) for i, n in _theme_choices(theme_set) if i != theme.id]
-    form.answers.choices = [(p, p) for p in request.form.getlist("answers")]
+    form.to_theme.choices = _theme_choices(theme_set, leaving_out=theme.id)
+    form.answers.choices = choices([(p, p) for p in request.form.getlist("answers")])
     if not form.validate():
         return _theme_page(ctx, theme_id, 400, move=form)
     try:

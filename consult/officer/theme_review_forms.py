@@ -6,7 +6,16 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    Field,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from consult.data.theme_review import FLAGS
@@ -51,29 +60,29 @@ class MergeForm(VersionedForm):
     into = SelectField("Merge into", coerce=int, validators=[InputRequired("Choose the theme to merge them into")])
 
 
-FLAG_CHOICES = [("", "Not flagged"), *((k, f"Flag: {v}, never quote it") for k, v in FLAGS.items())]
+FLAG_CHOICES = [SelectChoice("", "Not flagged"), *(SelectChoice(k, f"Flag: {v}, never quote it") for k, v in FLAGS.items())]
 
 
 class AnswerReviewForm(VersionedForm):
     themes = SelectMultipleField("Themes", coerce=int, validate_choice=False)
     quote = RadioField(
         "Quote",
-        choices=[("yes", "Approved for publication as a quote"), ("no", "Not approved")],
+        choices=[SelectChoice("yes", "Approved for publication as a quote"), SelectChoice("no", "Not approved")],
         default="no",
         validators=[InputRequired("Choose whether the answer may be quoted")],
     )
     flag = RadioField("Flag", choices=FLAG_CHOICES, default="", validate_choice=True)
 
     def validate_themes(self, field: Field) -> None:
-        known = {value for value, _ in self.themes.choices}  # type: ignore[misc]
+        known = {choice.value for choice in self.themes.choices}  # type: ignore[union-attr]
         if set(field.data or []) - known:
             raise ValidationError("One of the themes chosen no longer exists: choose again")
 
 
 MOVE_CHOICES = [
-    ("move", "Move them to another theme (out of this one)"),
-    ("add", "Add them to another theme as well"),
-    ("none", "Take them out of this theme"),
+    SelectChoice("move", "Move them to another theme (out of this one)"),
+    SelectChoice("add", "Add them to another theme as well"),
+    SelectChoice("none", "Take them out of this theme"),
 ]
 
 
@@ -89,3 +98,8 @@ class AcceptForm(VersionedForm):
 
 class StatusForm(VersionedForm):
     status = HiddenField(validators=[DataRequired()])
+
+
+def choices(pairs: list[tuple[object, str]]) -> list[SelectChoice]:
+    """(value, label) pairs as the SelectChoice list a field's `choices` takes."""
+    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
