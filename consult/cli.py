@@ -237,7 +237,8 @@ def serve(host: str, port: int) -> None:
         from consult.extensions import db
 
         with app.app_context():
-            if stopped := theme_runs.abandon_unfinished(reason="Stopped: the server was stopped while it ran"):
+            stopped = theme_runs.abandon_unfinished(reason="Stopped: the server was stopped while it ran")
+            if stopped:
                 click.echo(f"{stopped} unfinished theme run(s) marked stopped", err=True)
             db.session.commit()
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)", err=True)

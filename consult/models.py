@@ -302,7 +302,9 @@ class ThemeAnswerTheme(db.Model):
     theme_answer_id: Mapped[int] = mapped_column(
         ForeignKey("theme_answer.id", ondelete="CASCADE"), primary_key=True
     )
-    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True, index=True)
+    theme_id: Mapped[int] = mapped_column(
+        ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class ThemeRun(db.Model):

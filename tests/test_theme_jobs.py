@@ -80,7 +80,12 @@ def test_a_run_is_queued_and_its_page_shows_progress_then_the_stored_set(
     assert download.json["themes"]
     with seeded.app_context():
         theme_set = db.session.query(ThemeSet).one()
-        assert (theme_set.question_id, theme_set.engine, theme_set.status, theme_set.version) == ("q3", "core", "draft", 1)
+        assert (theme_set.question_id, theme_set.engine, theme_set.status, theme_set.version) == (
+            "q3",
+            "core",
+            "draft",
+            1,
+        )
         assert theme_set.answers_included == 40 and theme_set.settings["engine"] == "core"
         assert theme_set.run_at is not None and theme_set.created_at is not None
         themes = db.session.query(Theme).filter_by(theme_set_id=theme_set.id).all()
@@ -95,7 +100,9 @@ def test_a_run_is_queued_and_its_page_shows_progress_then_the_stored_set(
     assert overview.status_code == 200 and "Machine draft, not yet reviewed" in overview.data.decode()
 
 
-def test_a_run_with_too_few_answers_fails_with_a_clear_message(app: Flask, officer_client: FlaskClient) -> None:
+def test_a_run_with_too_few_answers_fails_with_a_clear_message(
+    app: Flask, officer_client: FlaskClient
+) -> None:
     add_answers(app, 12)
     run_id = start_run(officer_client, "all")
     wait_embedded(app)
@@ -107,7 +114,12 @@ def test_a_run_with_too_few_answers_fails_with_a_clear_message(app: Flask, offic
 
         consultation = consultations.get_by_slug("taking-stock")
         run = theme_runs.record_run(
-            consultation, "q21", ["q21"], engine="core", settings={"engine": "core"}, report_format="json",
+            consultation,
+            "q21",
+            ["q21"],
+            engine="core",
+            settings={"engine": "core"},
+            report_format="json",
             requested_by=None,
         )
         db.session.commit()
@@ -116,7 +128,10 @@ def test_a_run_with_too_few_answers_fails_with_a_clear_message(app: Flask, offic
         run_theme_job(run.id)
         failed = db.session.get(ThemeRun, run.id)
         assert failed.status == "failed"
-        assert failed.message == "The themes could not be found: too few submitted answers: at least 10 are needed"
+        assert (
+            failed.message
+            == "The themes could not be found: too few submitted answers: at least 10 are needed"
+        )
     page = officer_client.get(f"/officer/themes/runs/{run.id}").data.decode()
     assert "Not finished" in page and "too few submitted answers" in page
 

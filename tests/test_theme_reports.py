@@ -126,9 +126,13 @@ def test_each_format_downloads_valid_without_personal_details_or_drafts(
         details = db.session.scalars(
             db.select(AuditEvent.detail).where(AuditEvent.action == "exported")
         ).all()
-    assert sorted(details) == [f"taking-stock: theme report of run {n} ({f})" for n, f in ((1, "JSON"), (2, "HTML"), (3, "XLSX"))]
+    assert sorted(details) == [
+        f"taking-stock: theme report of run {n} ({f})" for n, f in ((1, "JSON"), (2, "HTML"), (3, "XLSX"))
+    ]
     with seeded.app_context():
-        found = db.session.scalars(db.select(AuditEvent.detail).where(AuditEvent.action == "found themes")).all()
+        found = db.session.scalars(
+            db.select(AuditEvent.detail).where(AuditEvent.action == "found themes")
+        ).all()
     assert found == [f"taking-stock: themes of question 3 (run {n})" for n in (1, 2, 3)]
 
 

@@ -69,11 +69,20 @@ def insert_submitted_answers(app: Flask, question_id: str, count: int, seed: int
                 for public_id in public_ids
             ],
         )
-        ids = dict(db.session.execute(select(Response.public_id, Response.id).where(Response.public_id.in_(public_ids))).all())
+        ids = dict(
+            db.session.execute(
+                select(Response.public_id, Response.id).where(Response.public_id.in_(public_ids))
+            ).all()
+        )
         db.session.execute(
             insert(Answer),
             [
-                {"response_id": ids[p], "stage": "submitted", "question_id": question_id, "value": answer_text(rng)}
+                {
+                    "response_id": ids[p],
+                    "stage": "submitted",
+                    "question_id": question_id,
+                    "value": answer_text(rng),
+                }
                 for p in public_ids
             ],
         )

@@ -86,7 +86,7 @@ def nearest_reviewed_theme(
     membership[theme_ids.get_indexer(themed["theme_id"]), np.arange(len(themed))] = 1.0
     membership /= membership.sum(axis=1, keepdims=True)
     centres = normalize(membership @ answer_vectors)
-    similarity = np.asarray((vectoriser.transform([tokens(t) for t in new_text]) @ centres.T))
+    similarity = np.asarray(vectoriser.transform([tokens(t) for t in new_text]) @ centres.T)
     best = similarity.argmax(axis=1)
     best_score = similarity[np.arange(len(new_text)), best]
     result["similarity"] = np.where(no_answer, 0.0, np.round(best_score, 4))

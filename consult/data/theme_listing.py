@@ -86,7 +86,9 @@ def theme_counts(theme_set: ThemeSet) -> list[ThemeCount]:
 
 def state_counts(theme_set: ThemeSet) -> StateCounts:
     """Reviewed, suggested, machine-themed and unthemed answers (plus approved and flagged)."""
-    in_a_theme = select(ThemeAnswerTheme.theme_answer_id).where(ThemeAnswerTheme.theme_answer_id == ThemeAnswer.id)
+    in_a_theme = select(ThemeAnswerTheme.theme_answer_id).where(
+        ThemeAnswerTheme.theme_answer_id == ThemeAnswer.id
+    )
     themed = in_a_theme.exists()
     row = db.session.execute(
         select(
@@ -133,7 +135,9 @@ def _answers_query(theme_set: ThemeSet, theme_id: int | None, state: str, words:
             and_(ThemeAnswerTheme.theme_answer_id == ThemeAnswer.id, ThemeAnswerTheme.theme_id == theme_id),
         )
     themed = (
-        select(ThemeAnswerTheme.theme_answer_id).where(ThemeAnswerTheme.theme_answer_id == ThemeAnswer.id).exists()
+        select(ThemeAnswerTheme.theme_answer_id)
+        .where(ThemeAnswerTheme.theme_answer_id == ThemeAnswer.id)
+        .exists()
     )
     conditions = {
         "unthemed": and_(ThemeAnswer.state == MACHINE, ~themed),
@@ -158,7 +162,9 @@ def answers_page(
     total = int(db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(1, page), pages)
-    found = db.session.execute(query.order_by(ThemeAnswer.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    found = db.session.execute(
+        query.order_by(ThemeAnswer.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
     rows = [AnswerRow(a.response_public_id, value, a.state, a.quote_approved, a.flag) for a, value in found]
     _fill_themes(theme_set, rows, [a.id for a, _ in found])
     return AnswerPage(rows, total, page, pages)

@@ -55,7 +55,9 @@ def _quoted(text: str | None) -> str:
     return f"'{text}'" if text else "none"
 
 
-def rename_theme(theme_set: ThemeSet, theme: Theme, name: str, description: str | None, seen: int, who: str | None) -> None:
+def rename_theme(
+    theme_set: ThemeSet, theme: Theme, name: str, description: str | None, seen: int, who: str | None
+) -> None:
     """Give `theme` a new name and one-sentence description."""
     name, description = name.strip(), (description or "").strip() or None
     if (name, description) == (theme.name, theme.description):
@@ -65,13 +67,17 @@ def rename_theme(theme_set: ThemeSet, theme: Theme, name: str, description: str 
     if name != theme.name:
         changes.append(f"renamed theme {_quoted(theme.name)} -> {_quoted(name)}")
     if description != theme.description:
-        changes.append(f"description of {_quoted(name)}: {_quoted(theme.description)} -> {_quoted(description)}")
+        changes.append(
+            f"description of {_quoted(name)}: {_quoted(theme.description)} -> {_quoted(description)}"
+        )
     theme.name, theme.description = name, description
     _say(theme_set, who, "; ".join(changes))
     db.session.flush()
 
 
-def create_theme(theme_set: ThemeSet, name: str, description: str | None, seen: int, who: str | None) -> Theme:
+def create_theme(
+    theme_set: ThemeSet, name: str, description: str | None, seen: int, who: str | None
+) -> Theme:
     """A new, empty theme made by an analyst, last in the list."""
     claim_version(theme_set, seen)
     last = db.session.scalar(select(func.max(Theme.position)).where(Theme.theme_set_id == theme_set.id)) or 0
@@ -110,7 +116,9 @@ def merge_themes(
         .distinct()
     ).all()
     if moving:
-        db.session.execute(insert(ThemeAnswerTheme), [{"theme_answer_id": a, "theme_id": into.id} for a in moving])
+        db.session.execute(
+            insert(ThemeAnswerTheme), [{"theme_answer_id": a, "theme_id": into.id} for a in moving]
+        )
     terms = list(into.key_terms or [])
     for theme in sources:
         terms += [t for t in theme.key_terms or [] if t not in terms]
@@ -132,13 +140,16 @@ def _set_links(answer: ThemeAnswer, theme_ids: Sequence[int]) -> None:
     db.session.execute(delete(ThemeAnswerTheme).where(ThemeAnswerTheme.theme_answer_id == answer.id))
     if theme_ids:
         db.session.execute(
-            insert(ThemeAnswerTheme), [{"theme_answer_id": answer.id, "theme_id": t} for t in sorted(set(theme_ids))]
+            insert(ThemeAnswerTheme),
+            [{"theme_answer_id": answer.id, "theme_id": t} for t in sorted(set(theme_ids))],
         )
 
 
 def linked_theme_ids(answer: ThemeAnswer) -> list[int]:
     return sorted(
-        db.session.scalars(select(ThemeAnswerTheme.theme_id).where(ThemeAnswerTheme.theme_answer_id == answer.id))
+        db.session.scalars(
+            select(ThemeAnswerTheme.theme_id).where(ThemeAnswerTheme.theme_answer_id == answer.id)
+        )
     )
 
 
@@ -207,16 +218,22 @@ def move_answers(
         answer.state = REVIEWED
     listed = ", ".join(a.response_public_id for a in answers)
     where = _quoted(to_theme.name) if to_theme is not None else "no theme"
-    what = f"added {len(answers)} answer(s) in {_quoted(from_theme.name)} to {where}" if keep else (
-        f"moved {len(answers)} answer(s) from {_quoted(from_theme.name)} to {where}"
+    what = (
+        f"added {len(answers)} answer(s) in {_quoted(from_theme.name)} to {where}"
+        if keep
+        else (f"moved {len(answers)} answer(s) from {_quoted(from_theme.name)} to {where}")
     )
     _say(theme_set, who, f"{what} ({listed})")
     db.session.flush()
 
 
-def accept_suggestions(theme_set: ThemeSet, public_ids: Sequence[str] | None, seen: int, who: str | None) -> int:
+def accept_suggestions(
+    theme_set: ThemeSet, public_ids: Sequence[str] | None, seen: int, who: str | None
+) -> int:
     """Accept the suggested theme of the answers named (None: of every suggested answer)."""
-    query = select(ThemeAnswer).where(ThemeAnswer.theme_set_id == theme_set.id, ThemeAnswer.state == SUGGESTED)
+    query = select(ThemeAnswer).where(
+        ThemeAnswer.theme_set_id == theme_set.id, ThemeAnswer.state == SUGGESTED
+    )
     if public_ids is not None:
         query = query.where(ThemeAnswer.response_public_id.in_(list(public_ids)))
     answers = list(db.session.scalars(query))
@@ -230,7 +247,11 @@ def accept_suggestions(theme_set: ThemeSet, public_ids: Sequence[str] | None, se
         .execution_options(synchronize_session="fetch")
     )
     listed = ", ".join(a.response_public_id for a in answers[:20]) + (" …" if len(answers) > 20 else "")
-    _say(theme_set, who, f"accepted the suggested theme of {len(answers)} answer(s): suggested -> reviewed ({listed})")
+    _say(
+        theme_set,
+        who,
+        f"accepted the suggested theme of {len(answers)} answer(s): suggested -> reviewed ({listed})",
+    )
     db.session.flush()
     return len(answers)
 

@@ -18,7 +18,17 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, insert, select
 
 from consult.extensions import db
-from consult.models import Answer, Consultation, Response, Stage, Status, Theme, ThemeAnswer, ThemeAnswerTheme, ThemeSet
+from consult.models import (
+    Answer,
+    Consultation,
+    Response,
+    Stage,
+    Status,
+    Theme,
+    ThemeAnswer,
+    ThemeAnswerTheme,
+    ThemeSet,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,7 +44,9 @@ FIRST_VERSION = 1
 def theme_set_for(consultation: Consultation, question_id: str) -> ThemeSet | None:
     """The stored theme set of one question, or None before its first run."""
     return db.session.scalar(
-        select(ThemeSet).where(ThemeSet.consultation_id == consultation.id, ThemeSet.question_id == question_id)
+        select(ThemeSet).where(
+            ThemeSet.consultation_id == consultation.id, ThemeSet.question_id == question_id
+        )
     )
 
 
@@ -44,7 +56,9 @@ def theme_sets_of(consultation: Consultation) -> dict[str, ThemeSet]:
     return {s.question_id: s for s in sets}
 
 
-def answer_texts(consultation: Consultation, question_id: str, public_ids: Iterable[str] | None = None) -> pd.DataFrame:
+def answer_texts(
+    consultation: Consultation, question_id: str, public_ids: Iterable[str] | None = None
+) -> pd.DataFrame:
     """Submitted answers to one question as a frame: columns response_id (public id), text."""
     import pandas as pd
 
@@ -167,7 +181,9 @@ def _add_late_answers(consultation: Consultation, theme_set: ThemeSet, current: 
 
     known = dict(
         db.session.execute(
-            select(ThemeAnswer.response_public_id, ThemeAnswer.id).where(ThemeAnswer.theme_set_id == theme_set.id)
+            select(ThemeAnswer.response_public_id, ThemeAnswer.id).where(
+                ThemeAnswer.theme_set_id == theme_set.id
+            )
         ).all()
     )
     gone = [known[p] for p in set(known) - set(current)]

@@ -100,10 +100,13 @@ def _find_and_store(run: ThemeRun) -> None:
         db.session.commit()
 
     options = ThemeOptions(**run.settings)  # type: ignore[arg-type]
-    report = theme_answers(answers, options, question_text={q: by_id[q].text for q in ready}, progress=progress)
+    report = theme_answers(
+        answers, options, question_text={q: by_id[q].text for q in ready}, progress=progress
+    )
     report.title = f"Themes in free-text answers: {questionnaire.title}"
     report.notes += [
-        f"Question {by_id[q].number} is left out: {counts.get(q, 0)} submitted answers, fewer than {MIN_ANSWERS}."
+        f"Question {by_id[q].number} is left out: {counts.get(q, 0)} submitted answers, "
+        f"fewer than {MIN_ANSWERS}."
         for q in left_out
     ]
     for question_id in ready:
@@ -116,7 +119,9 @@ def _find_and_store(run: ThemeRun) -> None:
             settings=run.settings,
         )
     body = report_bytes(report, run.report_format, consultation.disclosure_threshold or DEFAULT_THRESHOLD)
-    scope = f"question {by_id[ready[0]].number}" if run.scope != "all" else f"{len(ready)} free-text questions"
+    scope = (
+        f"question {by_id[ready[0]].number}" if run.scope != "all" else f"{len(ready)} free-text questions"
+    )
     theme_runs.finish(run, body, f"Themes found for {scope}")
     audit.record("found themes", run.requested_by, f"{consultation.slug}: themes of {scope} (run {run.id})")
     db.session.commit()
@@ -126,12 +131,14 @@ def _too_few(run: ThemeRun) -> Exception:
     from analysis.themes import ThemesError
 
     if run.scope == "all":
-        return ThemesError(f"no free-text question has enough submitted answers: each needs at least {MIN_ANSWERS}")
+        return ThemesError(
+            f"no free-text question has enough submitted answers: each needs at least {MIN_ANSWERS}"
+        )
     return ThemesError(f"too few submitted answers: at least {MIN_ANSWERS} are needed")
 
 
 def _readable(message: str, by_id: dict) -> str:  # type: ignore[type-arg]
-    """"q3: grouping into themes" as "Question 3: grouping into themes"."""
+    """ "q3: grouping into themes" as "Question 3: grouping into themes"."""
     question_id, _, rest = message.partition(": ")
     question = by_id.get(question_id)
     return f"Question {question.number}: {rest}" if question is not None else message

@@ -53,7 +53,9 @@ class Context:
 def _context(question_id: str) -> Context:
     consultation = current_consultation()
     questionnaire = consultations.questionnaire_of(consultation)
-    question = next((q for q in questionnaire.questions if q.id == question_id and not q.is_single_choice), None)
+    question = next(
+        (q for q in questionnaire.questions if q.id == question_id and not q.is_single_choice), None
+    )
     if question is None:
         abort(404)
     return Context(consultation, questionnaire, question, theme_sets.theme_set_for(consultation, question_id))
@@ -130,7 +132,12 @@ def create_theme(question_id: str) -> Page:
         )
     except (StaleVersion, ReviewError) as exc:
         db.session.rollback()
-        return _set_page(_context(question_id), 409 if isinstance(exc, StaleVersion) else 400, _problem(form, exc), create=form)
+        return _set_page(
+            _context(question_id),
+            409 if isinstance(exc, StaleVersion) else 400,
+            _problem(form, exc),
+            create=form,
+        )
     db.session.commit()
     flash(f"Theme ‘{theme.name}’ created", "success")
     return redirect(url_for("officer.theme_set", question_id=question_id), 303)
@@ -151,7 +158,12 @@ def merge_themes(question_id: str) -> Page:
         theme_review.merge_themes(theme_set, sources, into, form.version.data, current_user.email)
     except (StaleVersion, ReviewError) as exc:
         db.session.rollback()
-        return _set_page(_context(question_id), 409 if isinstance(exc, StaleVersion) else 400, _problem(form, exc), merge=form)
+        return _set_page(
+            _context(question_id),
+            409 if isinstance(exc, StaleVersion) else 400,
+            _problem(form, exc),
+            merge=form,
+        )
     db.session.commit()
     flash(f"Themes merged into ‘{into.name}’", "success")
     return redirect(url_for("officer.theme_set", question_id=question_id), 303)
@@ -204,7 +216,9 @@ def _page_number() -> int:
     return int(raw) if raw.isascii() and raw.isdigit() and int(raw) > 0 else 1
 
 
-def _theme_page(ctx: Context, theme_id: int, status: int = 200, problem: str | None = None, **forms: Any) -> Page:
+def _theme_page(
+    ctx: Context, theme_id: int, status: int = 200, problem: str | None = None, **forms: Any
+) -> Page:
     theme_set = ctx.theme_set
     assert theme_set is not None
     theme = theme_listing.theme_of(theme_set, theme_id)
@@ -285,7 +299,13 @@ def move_answers(question_id: str, theme_id: int) -> Page:
         found = [theme_listing.answer_for_review(theme_set, p) for p in form.answers.data]
         answers = [f[0] for f in found if f is not None]
         theme_review.move_answers(
-            theme_set, answers, theme, to_theme, form.action.data == "add", form.version.data, current_user.email
+            theme_set,
+            answers,
+            theme,
+            to_theme,
+            form.action.data == "add",
+            form.version.data,
+            current_user.email,
         )
     except (StaleVersion, ReviewError) as exc:
         db.session.rollback()
@@ -322,13 +342,15 @@ def theme_answers(question_id: str) -> Page:
     )
 
 
-def _answer_page(ctx: Context, public_id: str, form: Any = None, status: int = 200, problem: str | None = None) -> Page:
+def _answer_page(
+    ctx: Context, public_id: str, form: Any = None, status: int = 200, problem: str | None = None
+) -> Page:
     theme_set = ctx.theme_set
     assert theme_set is not None
     found = theme_listing.answer_for_review(theme_set, public_id)
     if found is None:
         abort(404)
-    answer, row = found
+    row = found[1]
     if form is None:
         form = _versioned(AnswerReviewForm(formdata=None), theme_set)
         form.themes.data = row.theme_ids

@@ -32,7 +32,9 @@ def one_sentence(form: FlaskForm, field: Field) -> None:
 
 
 class VersionedForm(FlaskForm):
-    version = IntegerField(widget=HiddenField.widget, validators=[InputRequired("The page had expired: try again")])
+    version = IntegerField(
+        widget=HiddenField.widget, validators=[InputRequired("The page had expired: try again")]
+    )
 
 
 class ThemeNameForm(VersionedForm):
@@ -49,25 +51,38 @@ class ThemeNameForm(VersionedForm):
         "Description",
         validators=[
             Optional(),
-            Length(max=DESCRIPTION_LIMIT, message=f"The description must be {DESCRIPTION_LIMIT} characters or fewer"),
+            Length(
+                max=DESCRIPTION_LIMIT,
+                message=f"The description must be {DESCRIPTION_LIMIT} characters or fewer",
+            ),
             one_sentence,
         ],
     )
 
 
 class MergeForm(VersionedForm):
-    themes = SelectMultipleField("Themes to merge", coerce=int, validators=[DataRequired("Select the themes to merge")])
-    into = SelectField("Merge into", coerce=int, validators=[InputRequired("Choose the theme to merge them into")])
+    themes = SelectMultipleField(
+        "Themes to merge", coerce=int, validators=[DataRequired("Select the themes to merge")]
+    )
+    into = SelectField(
+        "Merge into", coerce=int, validators=[InputRequired("Choose the theme to merge them into")]
+    )
 
 
-FLAG_CHOICES = [SelectChoice("", "Not flagged"), *(SelectChoice(k, f"Flag: {v}, never quote it") for k, v in FLAGS.items())]
+FLAG_CHOICES = [
+    SelectChoice("", "Not flagged"),
+    *(SelectChoice(k, f"Flag: {v}, never quote it") for k, v in FLAGS.items()),
+]
 
 
 class AnswerReviewForm(VersionedForm):
     themes = SelectMultipleField("Themes", coerce=int, validate_choice=False)
     quote = RadioField(
         "Quote",
-        choices=[SelectChoice("yes", "Approved for publication as a quote"), SelectChoice("no", "Not approved")],
+        choices=[
+            SelectChoice("yes", "Approved for publication as a quote"),
+            SelectChoice("no", "Not approved"),
+        ],
         default="no",
         validators=[InputRequired("Choose whether the answer may be quoted")],
     )

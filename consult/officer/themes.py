@@ -172,7 +172,9 @@ def theme_run_report(run_id: int) -> WerkzeugResponse:
     if run is None or run.report is None:
         abort(404)
     fmt = run.report_format
-    audit.record("exported", current_user.email, f"{consultation.slug}: theme report of run {run.id} ({fmt.upper()})")
+    audit.record(
+        "exported", current_user.email, f"{consultation.slug}: theme report of run {run.id} ({fmt.upper()})"
+    )
     db.session.commit()
     stem = consultation.slug if run.scope == ALL else f"{consultation.slug}-{run.scope}"
     return attachment(run.report, REPORT_TYPES[fmt], f"{stem}-themes.{fmt}")
