@@ -58,5 +58,8 @@ def test_does_not_import_consult() -> None:
     import subprocess
     import sys
 
-    code = "import sys, analysis.themes.suggest; assert not any(m.startswith(('consult', 'flask')) for m in sys.modules)"
+    code = (
+        "import sys, analysis.themes.suggest; "
+        "assert not any(m.startswith(('consult', 'flask')) for m in sys.modules)"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
