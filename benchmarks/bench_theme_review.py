@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def _app(folder: Path, postgres: str | None):  # noqa: ANN202 - a Flask app
+def _app(folder: Path, postgres: str | None):
     if postgres is None:
         from tests.servers import migrated_app
 
@@ -97,7 +97,8 @@ def main() -> None:
                 db.session.commit()
                 start = time.perf_counter()
                 run_theme_job(run.id)
-                print(f"theme run (the background job: read, find themes, store): {time.perf_counter() - start:.1f} s")
+                took = time.perf_counter() - start
+                print(f"theme run (the background job: read, find themes, store): {took:.1f} s")
                 counts = theme_listing.theme_counts(theme_sets.theme_set_for(consultation, "q3"))
                 biggest = max(counts, key=lambda c: c.count)
                 print(f"{len(counts)} themes; the largest, timed below, has {biggest.count:,} answers")

@@ -259,7 +259,12 @@ def worker(burst: bool) -> None:
     from redis import Redis
     from rq import Worker
 
+    from consult.extensions import db
+
     with app.app_context():
+        # Each job runs in a forked child: it must open its own database connections,
+        # never share one inherited from this process.
+        db.engine.dispose()
         connection = Redis.from_url(str(url))
         queue_name = str(app.config["JOBS_QUEUE"])
         click.echo(f"Working on queue {queue_name!r} (Ctrl-C to stop)", err=True)

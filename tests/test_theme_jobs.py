@@ -215,3 +215,17 @@ def test_abandoned_runs_are_marked_stopped(seeded: Flask) -> None:
         assert theme_runs.abandon_unfinished(reason="Stopped: the server was stopped while it ran") == 1
         db.session.commit()
         assert db.session.get(ThemeRun, run.id).status == "failed"
+
+
+def test_worker_command_needs_a_queue_and_works_one_in_burst(rq_app: Flask, analyst_client: FlaskClient) -> None:
+    """`consult worker --burst` runs the queued run with RQ's own worker, then stops."""
+    from consult.cli import main
+
+    run_id = start_run(analyst_client)
+    runner = rq_app.test_cli_runner()
+    result = runner.invoke(main, ["worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    assert run_status(rq_app, run_id).status == "finished"
+    rq_app.config["JOBS_REDIS_URL"] = None
+    result = runner.invoke(main, ["worker"])
+    assert result.exit_code != 0 and "No job queue is configured: set CONSULT_JOBS_REDIS_URL" in result.output
