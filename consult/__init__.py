@@ -14,7 +14,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from consult.auth import access
     from consult.auth.routes import bp as auth_bp
     from consult.config import configure, instance_folder, proxy_fix_hops
-    from consult.extensions import csrf, db, migrate
+    from consult.extensions import csrf, db, jobs, migrate
     from consult.officer.routes import bp as officer_bp
     from consult.respond.routes import bp as respond_bp
     from consult.respond.self_service import bp as self_service_bp
@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
     )
     csrf.init_app(app)
+    jobs.init_app(app)
     csrf_token.init_app(app)
     database.configure_engine(app)
     access.init_app(app)

@@ -281,8 +281,44 @@ def serve(host: str, port: int) -> None:
     app = _app()
     from consult.serving import run_local
 
+    if app.config.get("JOBS_REDIS_URL") is None:
+        # Runs this server was doing when it last stopped will never finish: say so.
+        from consult.data import theme_runs
+        from consult.extensions import db
+
+        with app.app_context():
+            stopped = theme_runs.abandon_unfinished(reason="Stopped: the server was stopped while it ran")
+            if stopped:
+                click.echo(f"{stopped} unfinished theme run(s) marked stopped", err=True)
+            db.session.commit()
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     run_local(app, host, port)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run background jobs (theme runs) from the Redis queue in JOBS_REDIS_URL, with RQ."""
+    app = _app()
+    url = app.config.get("JOBS_REDIS_URL")
+    if not url:
+        raise click.ClickException(
+            "No job queue is configured: set CONSULT_JOBS_REDIS_URL (redis://…). "
+            "Without one, `consult serve` runs jobs itself."
+        )
+    from redis import Redis
+    from rq import Worker
+
+    from consult.extensions import db
+
+    with app.app_context():
+        # Each job runs in a forked child: it must open its own database connections,
+        # never share one inherited from this process.
+        db.engine.dispose()
+        connection = Redis.from_url(str(url))
+        queue_name = str(app.config["JOBS_QUEUE"])
+        click.echo(f"Working on queue {queue_name!r} (Ctrl-C to stop)", err=True)
+        Worker([queue_name], connection=connection).work(burst=burst)
 
 
 @main.group()

@@ -74,6 +74,10 @@ DEFAULTS: dict[str, Any] = {
     # The themes engine of the web app's theme reports: "core" (always there) or "semantic"
     # (sentence embeddings, used only where sentence-transformers is installed).
     "THEMES_ENGINE": "core",
+    # Background jobs (theme runs): redis://… to queue them for RQ workers (`consult worker`);
+    # unset, the web server runs them itself in a thread (fine for one server on a laptop).
+    "JOBS_REDIS_URL": None,
+    "JOBS_QUEUE": "consult-themes",
 }
 
 # Settings that may come from CONSULT_<NAME> environment variables; values are read as
@@ -111,6 +115,8 @@ ENVIRONMENT_SETTINGS = {
     "MAIL_PASSWORD",
     "MAIL_FROM",
     "THEMES_ENGINE",
+    "JOBS_REDIS_URL",
+    "JOBS_QUEUE",
 }
 
 
@@ -128,6 +134,8 @@ TEXT_SETTINGS = {
     "MAIL_PASSWORD",
     "MAIL_FROM",
     "THEMES_ENGINE",
+    "JOBS_REDIS_URL",
+    "JOBS_QUEUE",
 }
 
 

@@ -10,6 +10,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from consult.jobs.queue import JobQueue
+
 
 class Base(DeclarativeBase):
     # Named constraints, so that migrations can alter them on SQLite and PostgreSQL alike.
@@ -30,3 +32,4 @@ csrf = CSRFProtect()
 # Limits are per client address (the proxy's X-Forwarded-For once PROXY_FIX_HOPS trusts it);
 # the store is chosen in `consult.ratelimit.init_app`.
 limiter = Limiter(key_func=get_remote_address)
+jobs = JobQueue()

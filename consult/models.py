@@ -231,3 +231,108 @@ class OutboxMessage(db.Model):
         CheckConstraint("kind in ('invitation', 'reminder')", name="kind_known"),
         CheckConstraint("status in ('pending', 'sending', 'sent', 'failed')", name="status_known"),
     )
+
+
+class ThemeSet(db.Model):
+    """The themes of one free-text question: the engine's draft, then the analysts' review.
+
+    One per (consultation, question): a re-run updates it in place and keeps the review.
+    `version` is bumped by every saved change, so that a form saved over a newer version
+    is caught rather than silently undoing someone else's edit.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"))
+    question_id: Mapped[str] = mapped_column(String(16))
+    engine: Mapped[str] = mapped_column(String(40))
+    settings: Mapped[dict[str, object]] = mapped_column(JSON)
+    answers_included: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    run_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "question_id", name="uq_theme_set_consultation_question"),
+        CheckConstraint("status in ('draft', 'reviewed')", name="status_known"),
+    )
+
+
+class Theme(db.Model):
+    """A theme of a theme set: found by the engine ("machine") or made by an analyst."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_set_id: Mapped[int] = mapped_column(ForeignKey("theme_set.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    key_terms: Mapped[list[str]] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(Integer)
+    origin: Mapped[str] = mapped_column(String(16))
+
+    __table_args__ = (CheckConstraint("origin in ('machine', 'analyst')", name="origin_known"),)
+
+
+class ThemeAnswer(db.Model):
+    """One answer in a theme set, its review state, quote approval and flag.
+
+    The answer's text stays in `answer` (found through the response's public id): it is
+    never copied here. `machine_theme_id` is the engine's theme for it, kept to count how
+    many of the engine's assignments analysts changed.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_set_id: Mapped[int] = mapped_column(ForeignKey("theme_set.id", ondelete="CASCADE"))
+    response_public_id: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default="machine")
+    machine_theme_id: Mapped[int | None] = mapped_column(Integer)
+    quote_approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag: Mapped[str | None] = mapped_column(String(16))
+
+    __table_args__ = (
+        UniqueConstraint("theme_set_id", "response_public_id", name="uq_theme_answer_set_response"),
+        CheckConstraint("state in ('machine', 'suggested', 'reviewed')", name="state_known"),
+        CheckConstraint("flag is null or flag in ('identifying', 'abusive')", name="flag_known"),
+        CheckConstraint("not (quote_approved and flag is not null)", name="flagged_never_quoted"),
+    )
+
+
+class ThemeAnswerTheme(db.Model):
+    """Which themes an answer is in: none, one or several."""
+
+    theme_answer_id: Mapped[int] = mapped_column(
+        ForeignKey("theme_answer.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme_id: Mapped[int] = mapped_column(
+        ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class ThemeRun(db.Model):
+    """A request to find themes (one question or all), run as a background job.
+
+    Its status and progress are kept here so that every page and every process can read
+    them, whichever runner does the work (in the server's own thread or an RQ worker).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    # The questions asked for: one id, or every free-text question ("all").
+    scope: Mapped[str] = mapped_column(String(16))
+    question_ids: Mapped[list[str]] = mapped_column(JSON)
+    engine: Mapped[str] = mapped_column(String(40))
+    settings: Mapped[dict[str, object]] = mapped_column(JSON)
+    report_format: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    steps_done: Mapped[int] = mapped_column(Integer, default=0)
+    steps_total: Mapped[int] = mapped_column(Integer, default=1)
+    message: Mapped[str] = mapped_column(Text, default="")
+    requested_by: Mapped[str | None] = mapped_column(String(320))
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The theme report (HTML, XLSX or JSON) the run made, offered as a download.
+    report: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    __table_args__ = (
+        CheckConstraint("status in ('queued', 'running', 'finished', 'failed')", name="status_known"),
+    )

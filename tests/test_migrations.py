@@ -37,10 +37,14 @@ def test_migrations_match_the_models_and_go_down_and_up(fresh_url: str, tmp_path
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, db.metadata) == []
             columns = {c["name"] for c in sa.inspect(connection).get_columns("response")}
+            tables = set(sa.inspect(connection).get_table_names())
         assert "draft_profile" in columns
+        assert {"theme_set", "theme", "theme_answer", "theme_answer_theme", "theme_run"} <= tables
         downgrade(revision="0001")
         with db.engine.connect() as connection:
             columns = {c["name"] for c in sa.inspect(connection).get_columns("response")}
+            tables = set(sa.inspect(connection).get_table_names())
         assert "draft_profile" not in columns and "region" in columns
+        assert "theme_set" not in tables and "theme_run" not in tables
         upgrade()
         db.engine.dispose()

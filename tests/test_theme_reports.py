@@ -50,7 +50,14 @@ def _post(client: FlaskClient, question: str, **fields: str) -> object:
     assert page.status_code == 200
     data = {f"{question}-csrf_token": csrf_token(page.data), f"{question}-format": "html"}
     data.update({f"{question}-{name}": value for name, value in fields.items()})
-    return client.post(f"/officer/themes/{question}", data=data)
+    response = client.post(f"/officer/themes/{question}", data=data)
+    if response.status_code != 303:
+        return response
+    # The run is a background job: wait for it, then download the report it made.
+    run_page = response.headers["Location"]
+    assert client.application.extensions["consult_jobs"].wait(timeout=180)
+    assert "Finished" in client.get(run_page).data.decode()
+    return client.get(f"{run_page}/report")
 
 
 def _xlsx_text(body: bytes) -> str:
@@ -119,7 +126,14 @@ def test_each_format_downloads_valid_without_personal_details_or_drafts(
         details = db.session.scalars(
             db.select(AuditEvent.detail).where(AuditEvent.action == "exported")
         ).all()
-    assert sorted(details) == [f"taking-stock: themes of question 3 ({f})" for f in ("HTML", "JSON", "XLSX")]
+    assert sorted(details) == [
+        f"taking-stock: theme report of run {n} ({f})" for n, f in ((1, "JSON"), (2, "HTML"), (3, "XLSX"))
+    ]
+    with seeded.app_context():
+        found = db.session.scalars(
+            db.select(AuditEvent.detail).where(AuditEvent.action == "found themes")
+        ).all()
+    assert found == [f"taking-stock: themes of question 3 (run {n})" for n in (1, 2, 3)]
 
 
 def test_analyst_runs_all_questions_and_small_ones_are_left_out(
@@ -133,9 +147,9 @@ def test_analyst_runs_all_questions_and_small_ones_are_left_out(
     assert len([t for t in report["themes"] if not t["theme_id"].endswith("other")]) == 3
     assert any("Question 21 is left out" in note for note in report["notes"])
     with seeded.app_context():
-        event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "exported")).one()
+        event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "found themes")).one()
     assert event.officer_email == "analyst@lga.example"
-    assert event.detail == "taking-stock: themes of 1 free-text questions (JSON)"
+    assert re.fullmatch(r"taking-stock: themes of 1 free-text questions \(run \d+\)", event.detail)
 
 
 @pytest.mark.parametrize(
@@ -241,14 +255,19 @@ def test_themes_page_passes_axe_in_chromium(tmp_path: Path) -> None:
             assert_accessible(page)
             page.click("#q3 ~ form summary")
             page.fill("#q3-min_themes", "51")
-            page.click("text=Download themes for question 3")
+            page.click("text=Find themes for question 3")
             assert "There is a problem" in page.content()
             assert "Enter a number between 2 and 50 for the fewest themes" in page.content()
             assert_accessible(page)
             page.fill("#q3-min_themes", "")
             page.check("#q3-format-3")
+            page.click("text=Find themes for question 3")
+            page.wait_for_url(re.compile(r".*/officer/themes/runs/\d+$"))
+            assert_accessible(page)
+            page.locator("text=Finished").wait_for(timeout=60_000)
+            assert_accessible(page)
             with page.expect_download() as download:
-                page.click("text=Download themes for question 3")
+                page.click("text=Download the report (JSON)")
             assert download.value.suggested_filename == "taking-stock-q3-themes.json"
             assert json.loads(Path(download.value.path()).read_text(encoding="utf-8"))["themes"]
             context.close()

@@ -9,12 +9,16 @@ for; the analysis themes them then but never quotes them.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
 from consult.data.export import response_rows
-from consult.models import Consultation, Status
+from consult.extensions import db
+from consult.models import Answer, Consultation, Response, Stage, Status
 from questions import Questionnaire
 
 if TYPE_CHECKING:
@@ -66,15 +70,29 @@ def _answers(
 
 
 def free_text_questions(consultation: Consultation, questionnaire: Questionnaire) -> list[FreeTextQuestion]:
-    """The consultation's free-text questions in order, each with its number of submitted answers."""
-    counts: dict[str, int] = {}
-    for _, qid, _, _ in _answers(consultation, questionnaire, include_drafts=False):
-        counts[qid] = counts.get(qid, 0) + 1
-    return [
-        FreeTextQuestion(q.id, q.number, q.text, counts.get(q.id, 0))
-        for q in questionnaire.questions
-        if not q.is_single_choice
-    ]
+    """The consultation's free-text questions in order, each with its number of submitted answers.
+
+    The same rule as the export (an answer to a question the respondent was not shown is
+    not counted), read with one light query rather than building every export row, so that
+    the themes page stays quick at tens of thousands of responses."""
+    free = [q for q in questionnaire.questions if not q.is_single_choice]
+    answers: dict[int, dict[str, str]] = defaultdict(dict)
+    for response_id, question_id, value in db.session.execute(
+        select(Answer.response_id, Answer.question_id, Answer.value)
+        .join(Response, Response.id == Answer.response_id)
+        .where(
+            Response.consultation_id == consultation.id,
+            Response.status == Status.SUBMITTED,
+            Answer.stage == Stage.SUBMITTED,
+        )
+    ):
+        answers[response_id][question_id] = value
+    counts: Counter[str] = Counter()
+    for given in answers.values():
+        for q in free:
+            if given.get(q.id, "").strip() and questionnaire.is_shown(q, given):
+                counts[q.id] += 1
+    return [FreeTextQuestion(q.id, q.number, q.text, counts.get(q.id, 0)) for q in free]
 
 
 def free_text_answers(

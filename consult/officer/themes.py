@@ -1,42 +1,36 @@
 """Themes in free-text answers, in the web app (analysts and officers).
 
 The page lists the consultation's free-text questions with their number of submitted
-answers, and offers a theme report for each question, or for all of them together, as
-HTML, XLSX or JSON. The report is made in the request by `analysis.themes` (the same
-library as `consult-analysis themes`) and returned as a download; every run is audited.
-
-The core engine takes about a second for every 1,000 answers, so a question of Taking
-Stock (hundreds to a few thousand answers) is ready in seconds and all of its questions
-together well within the server's request time-out: no job queue is needed at that scale.
-Set THEMES_ENGINE = "semantic" (or CONSULT_THEMES_ENGINE=semantic) to use sentence
-embeddings where sentence-transformers is installed (the `embeddings` extra); the core
-engine is used otherwise.
+answers and their stored theme sets, and starts a theme run for one question or for all
+of them. A run is a background job (`consult.jobs`): the request only records it and
+queues it, then shows its progress page, which reads the run's row and so survives a
+reload. The run stores each question's themes as its theme set (reviewed on the pages
+of `consult.officer.theme_review`) and keeps the report it made (HTML, XLSX or JSON) for
+download. Set THEMES_ENGINE = "semantic" (or CONSULT_THEMES_ENGINE=semantic) to use
+sentence embeddings where sentence-transformers is installed (the `embeddings` extra);
+the core engine is used otherwise.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import tempfile
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from flask import Response, abort, current_app, render_template
+from flask import abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from analysis.disclosure import DEFAULT_THRESHOLD
 from analysis.themes.grouping import ENGINE_GROUPING
-from consult.data import audit, consultations
+from consult.data import audit, consultations, theme_runs, theme_sets
 from consult.data import themes as themes_data
 from consult.data.themes import MIN_ANSWERS, FreeTextQuestion
-from consult.extensions import db
+from consult.extensions import db, jobs
+from consult.jobs.theme_job import run_theme_job
 from consult.models import Consultation
 from consult.officer.blueprint import bp, current_consultation
 from consult.officer.downloads import attachment
 from consult.officer.forms import FEWEST_THEMES, MOST_THEMES, ThemesForm
 from questions import Questionnaire
-
-if TYPE_CHECKING:
-    from analysis.themes import ThemeReport
 
 ALL = "all"
 REPORT_TYPES = {
@@ -82,6 +76,9 @@ def _page(
             errors.append((prefix, problem))
     return render_template(
         "officer/themes.html",
+        sets=theme_sets.theme_sets_of(consultation),
+        runs=theme_runs.recent_runs(consultation),
+        numbers={q.id: q.number for q in questionnaire.questions},
         questionnaire=questionnaire,
         questions=questions,
         forms=forms,
@@ -104,8 +101,8 @@ def themes() -> str:
 
 
 @bp.post("/themes/<question>")
-def run_themes(question: str) -> Response | tuple[str, int]:
-    """Find the themes of one free-text question (or "all") and return the report as a download."""
+def run_themes(question: str) -> WerkzeugResponse | tuple[str, int]:
+    """Start finding the themes of one free-text question (or "all") as a background job."""
     consultation = current_consultation()
     questionnaire = consultations.questionnaire_of(consultation)
     questions = themes_data.free_text_questions(consultation, questionnaire)
@@ -125,51 +122,59 @@ def run_themes(question: str) -> Response | tuple[str, int]:
             f"each needs at least {MIN_ANSWERS}"
         )
         return _page(consultation, questionnaire, questions, (question, form), problem), 400
-    fmt = form.format.data
-    from analysis.themes import ThemesError
+    from analysis.themes import ThemeOptions
 
+    fewest, most = form.bounds
+    options = ThemeOptions(engine=themes_engine(), min_themes=fewest, max_themes=most)  # type: ignore[arg-type]
+    run = theme_runs.record_run(
+        consultation,
+        question,
+        [q.id for q in chosen],
+        engine=options.engine,
+        settings=options.as_dict(),
+        report_format=form.format.data,
+        requested_by=current_user.email,
+    )
+    db.session.commit()  # the job must find the run, whichever process runs it
     try:
-        report = _report(consultation, questionnaire, ready, chosen, form.bounds)
-        body = _report_bytes(report, fmt, _threshold(consultation))
-    except ThemesError as exc:
-        problem = f"The themes could not be found: {str(exc).splitlines()[0]}"
-        return _page(consultation, questionnaire, questions, (question, form), problem), 400
-    scope = f"question {ready[0].number}" if question != ALL else f"{len(ready)} free-text questions"
-    audit.record("exported", current_user.email, f"{consultation.slug}: themes of {scope} ({fmt.upper()})")
+        jobs.enqueue(run_theme_job, run.id)
+    except Exception as exc:  # the queue (Redis) could not be reached: nothing runs
+        current_app.logger.error("could not queue theme run %s: %s", run.id, exc)
+        theme_runs.fail(run, "The run could not be started: the job queue is not available. Try again later.")
+        db.session.commit()
+    return redirect(url_for("officer.theme_run", run_id=run.id), 303)
+
+
+@bp.get("/themes/runs/<int:run_id>")
+def theme_run(run_id: int) -> str:
+    """A theme run's progress; when it has finished, its report and the theme sets it made."""
+    consultation = current_consultation()
+    run = theme_runs.get_run(consultation, run_id)
+    if run is None:
+        abort(404)
+    questionnaire = consultations.questionnaire_of(consultation)
+    numbers = {q.id: q.number for q in questionnaire.questions}
+    sets = theme_sets.theme_sets_of(consultation)
+    return render_template(
+        "officer/theme_run.html",
+        run=run,
+        numbers=numbers,
+        sets=sets,
+        queued_on_rq=current_app.config.get("JOBS_REDIS_URL") is not None,
+    )
+
+
+@bp.get("/themes/runs/<int:run_id>/report")
+def theme_run_report(run_id: int) -> WerkzeugResponse:
+    """The report a finished run made, as a download (audited)."""
+    consultation = current_consultation()
+    run = theme_runs.get_run(consultation, run_id)
+    if run is None or run.report is None:
+        abort(404)
+    fmt = run.report_format
+    audit.record(
+        "exported", current_user.email, f"{consultation.slug}: theme report of run {run.id} ({fmt.upper()})"
+    )
     db.session.commit()
-    stem = consultation.slug if question == ALL else f"{consultation.slug}-{question}"
-    return attachment(body, REPORT_TYPES[fmt], f"{stem}-themes.{fmt}")
-
-
-def _report(
-    consultation: Consultation,
-    questionnaire: Questionnaire,
-    ready: list[FreeTextQuestion],
-    chosen: list[FreeTextQuestion],
-    bounds: tuple[int, int | None],
-) -> ThemeReport:
-    """The themes of the `ready` questions' submitted answers; notes name the `chosen` left out."""
-    from analysis.themes import ThemeOptions, theme_answers
-
-    answers = themes_data.free_text_answers(consultation, questionnaire, [q.id for q in ready])
-    options = ThemeOptions(engine=themes_engine(), min_themes=bounds[0], max_themes=bounds[1])  # type: ignore[arg-type]
-    report = theme_answers(answers, options, question_text={q.id: q.text for q in ready})
-    report.title = f"Themes in free-text answers: {questionnaire.title}"
-    report.notes += [
-        f"Question {q.number} is left out: {q.answers} submitted answers, fewer than {MIN_ANSWERS}."
-        for q in chosen
-        if not q.enough
-    ]
-    return report
-
-
-def _report_bytes(report: ThemeReport, fmt: str, threshold: int) -> bytes:
-    """The report written as `fmt`, the HTML one with theme counts below `threshold` suppressed.
-
-    An XLSX workbook is written to a file first, as the library needs."""
-    from analysis.themes import write_report
-
-    with tempfile.TemporaryDirectory(prefix="consult-themes-") as folder:
-        path = Path(folder) / f"themes.{fmt}"
-        write_report(report, fmt, path, threshold=threshold)
-        return path.read_bytes()
+    stem = consultation.slug if run.scope == ALL else f"{consultation.slug}-{run.scope}"
+    return attachment(run.report, REPORT_TYPES[fmt], f"{stem}-themes.{fmt}")

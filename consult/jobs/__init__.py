@@ -1,0 +1,1 @@
+"""Background jobs: theme runs off the request, in the server's own thread or an RQ worker."""

@@ -1,0 +1,120 @@
+"""Forms of the theme review pages. Each carries the theme set's version the page showed,
+so that a save over someone else's newer change is caught (`theme_review.claim_version`)."""
+
+from __future__ import annotations
+
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    Field,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from consult.data.theme_review import FLAGS
+
+NAME_LIMIT = 200
+DESCRIPTION_LIMIT = 300
+# A full stop, question or exclamation mark with more words after it: a second sentence.
+_SECOND_SENTENCE = re.compile(r"[.!?]\s+\S")
+
+
+def one_sentence(form: FlaskForm, field: Field) -> None:
+    if field.data and _SECOND_SENTENCE.search(field.data.strip()):
+        raise ValidationError("Write the description as one sentence")
+
+
+class VersionedForm(FlaskForm):
+    version = IntegerField(
+        widget=HiddenField.widget, validators=[InputRequired("The page had expired: try again")]
+    )
+
+
+class ThemeNameForm(VersionedForm):
+    """A theme's name and one-sentence description (renaming, and creating a theme)."""
+
+    name = StringField(
+        "Name",
+        validators=[
+            DataRequired("Enter a name for the theme"),
+            Length(max=NAME_LIMIT, message=f"The name must be {NAME_LIMIT} characters or fewer"),
+        ],
+    )
+    description = StringField(
+        "Description",
+        validators=[
+            Optional(),
+            Length(
+                max=DESCRIPTION_LIMIT,
+                message=f"The description must be {DESCRIPTION_LIMIT} characters or fewer",
+            ),
+            one_sentence,
+        ],
+    )
+
+
+class MergeForm(VersionedForm):
+    themes = SelectMultipleField(
+        "Themes to merge", coerce=int, validators=[DataRequired("Select the themes to merge")]
+    )
+    into = SelectField(
+        "Merge into", coerce=int, validators=[InputRequired("Choose the theme to merge them into")]
+    )
+
+
+FLAG_CHOICES = [
+    SelectChoice("", "Not flagged"),
+    *(SelectChoice(k, f"Flag: {v}, never quote it") for k, v in FLAGS.items()),
+]
+
+
+class AnswerReviewForm(VersionedForm):
+    themes = SelectMultipleField("Themes", coerce=int, validate_choice=False)
+    quote = RadioField(
+        "Quote",
+        choices=[
+            SelectChoice("yes", "Approved for publication as a quote"),
+            SelectChoice("no", "Not approved"),
+        ],
+        default="no",
+        validators=[InputRequired("Choose whether the answer may be quoted")],
+    )
+    flag = RadioField("Flag", choices=FLAG_CHOICES, default="", validate_choice=True)
+
+    def validate_themes(self, field: Field) -> None:
+        known = {choice.value for choice in self.themes.choices}  # type: ignore[union-attr]
+        if set(field.data or []) - known:
+            raise ValidationError("One of the themes chosen no longer exists: choose again")
+
+
+MOVE_CHOICES = [
+    SelectChoice("move", "Move them to another theme (out of this one)"),
+    SelectChoice("add", "Add them to another theme as well"),
+    SelectChoice("none", "Take them out of this theme"),
+]
+
+
+class MoveAnswersForm(VersionedForm):
+    answers = SelectMultipleField("Answers", validators=[DataRequired("Select at least one answer")])
+    action = RadioField("What to do", choices=MOVE_CHOICES, default="move", validators=[InputRequired()])
+    to_theme = SelectField("Theme", coerce=int, validators=[Optional()])
+
+
+class AcceptForm(VersionedForm):
+    answer = HiddenField()
+
+
+class StatusForm(VersionedForm):
+    status = HiddenField(validators=[DataRequired()])
+
+
+def choices(pairs: list[tuple[object, str]]) -> list[SelectChoice]:
+    """(value, label) pairs as the SelectChoice list a field's `choices` takes."""
+    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
