@@ -296,7 +296,8 @@ def _free_text(themes: QuestionThemes, question: Question, threshold: int, numbe
         blocks.append(
             number(
                 f"The theme raised most often was “{top['name']}”, in "
-                f"{100 * float(top['share']):.0f} per cent of the {_count(themes.base)} answers themed. An answer may raise more than one theme."
+                f"{100 * float(top['share']):.0f} per cent of the {_count(themes.base)} answers themed. "
+                "An answer may raise more than one theme."
             )
         )
     with_description = any(d for d in themes.rows["description"])
