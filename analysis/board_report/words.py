@@ -88,7 +88,16 @@ MISSING = {
 
 
 class WordsError(AnalysisError):
-    """The officer's words cannot be used as given; the message names the part and why."""
+    """The officer's words cannot be used as given; the message names the part and why.
+
+    `part` is the key at fault ("summary", "contact.email", …; "" for the whole file) and
+    `problem` the message without the file's name, for a form to show beside the field.
+    """
+
+    def __init__(self, where: str, problem: str, part: str = "") -> None:
+        super().__init__(f"{where}: {problem}")
+        self.part = part
+        self.problem = problem
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -134,11 +143,13 @@ class BoardWords:
         """
         allowed = {"title", "recommendations", "contact", *TEXT_FIELDS}
         if unknown := sorted(set(data) - allowed):
-            raise WordsError(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+            raise WordsError(
+                where, f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})", unknown[0]
+            )
         values: dict[str, Any] = {}
         title = _text(data, "title", where, _SHORT_LENGTH * 2)
         if "\n" in title:
-            raise WordsError(f"{where}: title must be one line")
+            raise WordsError(where, "the title must be one line", "title")
         values["title"] = title
         for name in TEXT_FIELDS:
             values[name] = _text(data, name, where, MAX_LENGTH)
@@ -147,19 +158,24 @@ class BoardWords:
         return cls(**values)
 
 
-def _text(data: Mapping[str, Any], name: str, where: str, limit: int) -> str:
+def _text(data: Mapping[str, Any], name: str, where: str, limit: int, part: str = "") -> str:
+    part = part or name
+    label = part.replace(".", " ").replace("_", " ")
     value = data.get(name)
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise WordsError(f"{where}: {name} must be text in quotes, not {type(value).__name__}")
+        raise WordsError(where, f"{label} must be text in quotes, not {type(value).__name__}", part)
     value = value.strip()
     if len(value) > limit:
-        raise WordsError(f"{where}: {name} is {len(value):,} characters long; the most is {limit:,}")
+        raise WordsError(
+            where, f"{label.capitalize()} must be {limit:,} characters or fewer (it has {len(value):,})", part
+        )
     return value
 
 
 def _recommendations(value: object, where: str) -> tuple[str, ...]:
+    part = "recommendations"
     if value is None:
         return ()
     if isinstance(value, str):
@@ -169,16 +185,16 @@ def _recommendations(value: object, where: str) -> tuple[str, ...]:
         for number, item in enumerate(value, start=1):
             if not isinstance(item, str):
                 raise WordsError(
-                    f"{where}: recommendation {number} must be text in quotes, not {type(item).__name__}"
+                    where, f"recommendation {number} must be text in quotes, not {type(item).__name__}", part
                 )
             if not item.strip():
-                raise WordsError(f"{where}: recommendation {number} is empty")
+                raise WordsError(where, f"recommendation {number} is empty", part)
             items.append(" ".join(item.split()))
     else:
-        raise WordsError(f"{where}: recommendations must be a list of texts, not {type(value).__name__}")
+        raise WordsError(where, f"recommendations must be a list of texts, not {type(value).__name__}", part)
     items = [item for item in items if item]
     if sum(len(item) for item in items) > MAX_LENGTH:
-        raise WordsError(f"{where}: the recommendations are longer than {MAX_LENGTH:,} characters together")
+        raise WordsError(where, f"Recommendations must be {MAX_LENGTH:,} characters or fewer together", part)
     return tuple(items)
 
 
@@ -186,25 +202,32 @@ def _contact(value: object, where: str) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise WordsError(f"{where}: contact must be a table ([contact] with name, position, phone, email)")
+        raise WordsError(where, "contact must be a table ([contact] with name, position, phone, email)", "contact")
     if unknown := sorted(set(value) - set(CONTACT_FIELDS)):
         raise WordsError(
-            f"{where}: unknown key {unknown[0]!r} in contact (allowed: {', '.join(CONTACT_FIELDS)})"
+            where,
+            f"unknown key {unknown[0]!r} in contact (allowed: {', '.join(CONTACT_FIELDS)})",
+            f"contact.{unknown[0]}",
         )
     contact = {}
     for name in CONTACT_FIELDS:
-        text = _text(value, name, f"{where}: contact", _SHORT_LENGTH)
+        text = _text(value, name, where, _SHORT_LENGTH, f"contact.{name}")
         if "\n" in text:
-            raise WordsError(f"{where}: contact {name} must be one line")
+            raise WordsError(where, f"The contact's {name} must be one line", f"contact.{name}")
         if text:
             contact[name] = text
     if (email := contact.get("email")) and not _EMAIL.match(email):
         raise WordsError(
-            f"{where}: contact email {email!r} is not an email address, like name@example.gov.uk"
+            where,
+            f"Enter the contact's email address in the correct format, like name@example.gov.uk (not {email!r})",
+            "contact.email",
         )
     if (phone := contact.get("phone")) and not _PHONE.match(phone):
         raise WordsError(
-            f"{where}: contact phone {phone!r} is not a phone number (digits, spaces, brackets, + or -)"
+            where,
+            f"Enter the contact's phone number using digits, spaces, brackets, + or -, like 020 7664 3000 "
+            f"(not {phone!r})",
+            "contact.phone",
         )
     return contact
 
@@ -215,11 +238,11 @@ def load_words(path: str | Path) -> BoardWords:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise WordsError(f"{file}: file not found") from None
+        raise WordsError(str(file), "file not found") from None
     except UnicodeDecodeError:
-        raise WordsError(f"{file}: not UTF-8 text") from None
+        raise WordsError(str(file), "not UTF-8 text") from None
     except OSError as exc:
-        raise WordsError(f"{file}: cannot be read ({exc.strerror or exc})") from None
+        raise WordsError(str(file), f"cannot be read ({exc.strerror or exc})") from None
     except tomllib.TOMLDecodeError as exc:
-        raise WordsError(f"{file}: not valid TOML ({exc})") from None
+        raise WordsError(str(file), f"not valid TOML ({exc})") from None
     return BoardWords.from_mapping(data, where=str(file))
