@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
+# Referred to only; the app's migrations make it.
+sa.Table("consultation", metadata, sa.Column("id", sa.Integer, primary_key=True))
 theme_set = sa.Table(
     "theme_set",
     metadata,
@@ -69,7 +71,7 @@ def theme_review_tables(url: str) -> Iterator[sa.Engine]:
     engine = sa.create_engine(url)
     existed = sa.inspect(engine).has_table("theme_set")
     if not existed:
-        metadata.create_all(engine)
+        metadata.create_all(engine, tables=TABLES[::-1])
     try:
         yield engine
     finally:
@@ -77,7 +79,7 @@ def theme_review_tables(url: str) -> Iterator[sa.Engine]:
             for table in TABLES:
                 conn.execute(table.delete())
         if not existed:
-            metadata.drop_all(engine)
+            metadata.drop_all(engine, tables=TABLES[::-1])
         engine.dispose()
 
 
