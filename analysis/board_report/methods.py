@@ -76,8 +76,9 @@ def methods_part(
         Paragraph(
             "Bases: the base of a question is the number of respondents asked it; a follow-up question is "
             "asked only of those whose earlier answer led to it. Percentages are of those asked who "
-            f"answered; “not answered” is shown apart and never counted in them. "
-            f"{cleared:,} answers to questions that were not shown to the respondent were cleared and not counted."
+            "answered; “not answered” is shown apart and never counted in them. "
+            f"{cleared:,} answers to questions that were not shown to the respondent were cleared and "
+            "not counted."
         )
     )
     suppressed = int(counts.table["suppressed"].sum())
@@ -87,7 +88,8 @@ def methods_part(
             f"{SUPPRESSED_MARK}, and further counts are hidden where a hidden one could otherwise be "
             f"worked out from the totals and bases. {suppressed:,} cells of the answer tables are hidden. "
             f"No percentage is given where fewer than {threshold} answered. "
-            "The same rule applies to the counts of responses, invitations and themes; a theme whose count is hidden is never quoted."
+            "The same rule applies to the counts of responses, invitations and themes; a theme whose "
+            "count is hidden is never quoted."
         )
     )
     engines = sorted({t.engine for t in themes.values() if t.engine} or {"core"})

@@ -202,7 +202,9 @@ def _contact(value: object, where: str) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise WordsError(where, "contact must be a table ([contact] with name, position, phone, email)", "contact")
+        raise WordsError(
+            where, "contact must be a table ([contact] with name, position, phone, email)", "contact"
+        )
     if unknown := sorted(set(value) - set(CONTACT_FIELDS)):
         raise WordsError(
             where,
@@ -219,7 +221,8 @@ def _contact(value: object, where: str) -> dict[str, str]:
     if (email := contact.get("email")) and not _EMAIL.match(email):
         raise WordsError(
             where,
-            f"Enter the contact's email address in the correct format, like name@example.gov.uk (not {email!r})",
+            "Enter the contact's email address in the correct format, like name@example.gov.uk "
+            f"(not {email!r})",
             "contact.email",
         )
     if (phone := contact.get("phone")) and not _PHONE.match(phone):

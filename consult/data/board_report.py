@@ -16,7 +16,7 @@ from consult.data import audit
 from consult.extensions import db
 from consult.models import BoardReportWords, Consultation
 
-__all__ = ["FIELDS", "saved_words", "stored_words", "save_words"]
+__all__ = ["FIELDS", "save_words", "saved_words", "stored_words"]
 
 # The form's fields, in the order the report shows them (contact_* are the contact's lines).
 FIELDS = (
@@ -36,13 +36,17 @@ FIELDS = (
 
 def stored_words(consultation: Consultation) -> BoardReportWords | None:
     """The consultation's saved words, or None if none were ever saved."""
-    return db.session.scalar(select(BoardReportWords).where(BoardReportWords.consultation_id == consultation.id))
+    return db.session.scalar(
+        select(BoardReportWords).where(BoardReportWords.consultation_id == consultation.id)
+    )
 
 
 def _mapping(values: Mapping[str, str]) -> dict[str, object]:
     """Form-shaped values (contact_* flat) as the words' mapping (contact as a table)."""
     data: dict[str, object] = {k: values.get(k, "") for k in FIELDS if not k.startswith("contact_")}
-    data["contact"] = {k.removeprefix("contact_"): values.get(k, "") for k in FIELDS if k.startswith("contact_")}
+    data["contact"] = {
+        k.removeprefix("contact_"): values.get(k, "") for k in FIELDS if k.startswith("contact_")
+    }
     return data
 
 
@@ -54,7 +58,9 @@ def saved_words(consultation: Consultation) -> BoardWords:
     return BoardWords.from_mapping(_mapping({k: getattr(row, k) or "" for k in FIELDS}), where="saved words")
 
 
-def save_words(consultation: Consultation, values: Mapping[str, str], officer_email: str | None) -> BoardWords:
+def save_words(
+    consultation: Consultation, values: Mapping[str, str], officer_email: str | None
+) -> BoardWords:
     """Check and store `values` (the form's fields); raise `WordsError` and store nothing if bad.
 
     Records who saved and which parts changed in the audit log (never the words themselves,

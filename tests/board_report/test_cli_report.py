@@ -63,7 +63,9 @@ def words_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def word_report(export: Path, words_file: Path, tmp_path_factory: pytest.TempPathFactory) -> bytes:
     out = tmp_path_factory.mktemp("out") / "report.docx"
-    result = _run("report", str(export), "--format", "docx", "--out", str(out), "--words", str(words_file), "-q")
+    result = _run(
+        "report", str(export), "--format", "docx", "--out", str(out), "--words", str(words_file), "-q"
+    )
     assert result.exit_code == 0, result.output
     return out.read_bytes()
 
@@ -99,7 +101,9 @@ def test_word_report_tables_match_counts_and_hide_small_numbers(word_report: byt
     by_caption = dict(zip(read.captions, read.tables, strict=True))
     single = [q for q in QUESTIONNAIRE.questions if q.is_single_choice]
     for question in single:
-        table = by_caption[f"Question {question.number}: answers of all respondents (per cent of those who answered)"]
+        table = by_caption[
+            f"Question {question.number}: answers of all respondents (per cent of those who answered)"
+        ]
         assert table[0] == ["Answer", "Number", "Per cent"]
         mine = [(row[0], "" if row[1] == "[c]" else row[1].replace(",", "")) for row in table[1:-1]]
         assert mine == published[question.id], question.id
@@ -110,7 +114,10 @@ def test_word_report_tables_match_counts_and_hide_small_numbers(word_report: byt
         for row in (r for r in table[1:] if r[0] != "Not answered"):
             for cell in row[1:]:
                 if re.fullmatch(r"[\d,]+", cell):
-                    assert int(cell.replace(",", "")) == 0 or int(cell.replace(",", "")) >= THRESHOLD, (row, table[0])
+                    assert int(cell.replace(",", "")) == 0 or int(cell.replace(",", "")) >= THRESHOLD, (
+                        row,
+                        table[0],
+                    )
 
 
 def test_word_report_charts_words_methods_and_unreviewed_themes(word_report: bytes) -> None:
@@ -121,7 +128,10 @@ def test_word_report_charts_words_methods_and_unreviewed_themes(word_report: byt
     assert "To report the results of the Taking Stock consultation." in read.text
     assert "That officers revise the offer." in read.text
     assert "Dennis Skinner" in read.text and "dennis.skinner@local.gov.uk" in read.text
-    assert "Not yet written: the consultation team adds the summary before the report goes to the Board." in read.text
+    assert (
+        "Not yet written: the consultation team adds the summary before the report goes to the Board."
+        in read.text
+    )
     assert "Disclosure control: no count below 10" in read.text
     assert "normalised mutual information of 0.238" in read.text
     assert read.text.count("unreviewed machine draft") >= 2  # q3 and q21 have enough answers
@@ -133,7 +143,12 @@ def test_word_report_charts_words_methods_and_unreviewed_themes(word_report: byt
 
 def test_threshold_option_changes_what_is_hidden(export: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.docx"
-    assert _run("report", str(export), "--format", "docx", "--out", str(out), "--threshold", "60", "-q").exit_code == 0
+    assert (
+        _run(
+            "report", str(export), "--format", "docx", "--out", str(out), "--threshold", "60", "-q"
+        ).exit_code
+        == 0
+    )
     read = read_docx(out.read_bytes())
     for table in read.tables:
         for row in (r for r in table[1:-1] if r[0] != "Not answered"):
@@ -159,14 +174,28 @@ def test_bad_words_file_exits_non_zero_with_a_clear_message(
     words = tmp_path / "words.toml"
     words.write_text(toml, encoding="utf-8")
     out = tmp_path / "r.docx"
-    result = CliRunner().invoke(main, ["report", str(export), "--format", "docx", "--out", str(out), "--words", str(words)])
+    result = CliRunner().invoke(
+        main, ["report", str(export), "--format", "docx", "--out", str(out), "--words", str(words)]
+    )
     assert result.exit_code == 1
     assert message in result.output and str(words) in result.output
     assert not out.exists()
 
 
 def test_missing_words_file_and_docx_without_out(export: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["report", str(export), "--format", "docx", "--out", str(tmp_path / "r.docx"), "--words", str(tmp_path / "nope.toml")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            str(export),
+            "--format",
+            "docx",
+            "--out",
+            str(tmp_path / "r.docx"),
+            "--words",
+            str(tmp_path / "nope.toml"),
+        ],
+    )
     assert result.exit_code == 1 and "file not found" in result.output
     assert CliRunner().invoke(main, ["report", str(export), "--format", "docx"]).exit_code == 2
 
@@ -188,7 +217,9 @@ def test_help_lists_report_without_loading_it() -> None:
 @pytest.mark.e2e
 def test_html_report_is_accessible_and_complete(export: Path, words_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
-    result = _run("report", str(export), "--format", "html", "--out", str(out), "--words", str(words_file), "-q")
+    result = _run(
+        "report", str(export), "--format", "html", "--out", str(out), "--words", str(words_file), "-q"
+    )
     assert result.exit_code == 0, result.output
     with chromium() as browser:
         page = browser.new_page()

@@ -60,8 +60,14 @@ def _fill(app: Flask) -> int:
             db.session.add(response)
             db.session.flush()
             q8 = options[0] if i < 35 else options[1] if i < 55 else options[2]
-            for qid, value in (("q8", q8), ("q3", _q3_text(i)), ("q21", f"Other comment number {i} on councils")):
-                db.session.add(Answer(response_id=response.id, stage="submitted", question_id=qid, value=value))
+            for qid, value in (
+                ("q8", q8),
+                ("q3", _q3_text(i)),
+                ("q21", f"Other comment number {i} on councils"),
+            ):
+                db.session.add(
+                    Answer(response_id=response.id, stage="submitted", question_id=qid, value=value)
+                )
         db.session.commit()
         return consultation.id
 
@@ -71,7 +77,9 @@ def _review() -> list[StoredAnswer]:
     for i in range(60):
         rid = f"p{i:04d}"
         if i < 30:
-            answers.append(StoredAnswer(rid, [PEER], PEER, approved=i in (0, 1), flag="identifying" if i == 1 else None))
+            answers.append(
+                StoredAnswer(rid, [PEER], PEER, approved=i in (0, 1), flag="identifying" if i == 1 else None)
+            )
         elif i < 55:
             answers.append(StoredAnswer(rid, [FUNDING], PEER if i < 35 else FUNDING))
         elif i < 58:
@@ -119,8 +127,10 @@ def test_cli_report_from_the_database_uses_the_review(reviewed: str, tmp_path: A
     assert review[1] == ["Question 3", "Reviewed", "60 of 60", "10"]
     rates = by_caption["Response rate of invited people by role"]
     assert rates[1:] == [
-        ["Leader", "20", "12", "60.0%"], ["Chief executive", "20", "13", "65.0%"], ["Total", "40", "25", "62.5%"]
-    ]  # fmt: skip
+        ["Leader", "20", "12", "60.0%"],
+        ["Chief executive", "20", "13", "65.0%"],
+        ["Total", "40", "25", "62.5%"],
+    ]
     # q21 has no stored set: the command line themes it, marked as a machine draft.
     assert "unreviewed machine draft, found by the software for this report" in read.text
     assert "The consultation was open from" in read.text
@@ -130,7 +140,9 @@ def _signed_in(app: Flask, role: str = "officer") -> FlaskClient:
     email = add_officer(app, f"{role}@lga.example", role)
     client = app.test_client()
     page = client.get("/sign-in")
-    client.post("/sign-in", data={"csrf_token": csrf_token(page.data), "email": email, "password": OFFICER_PASSWORD})
+    client.post(
+        "/sign-in", data={"csrf_token": csrf_token(page.data), "email": email, "password": OFFICER_PASSWORD}
+    )
     return client
 
 
@@ -176,7 +188,11 @@ def test_words_form_saves_checks_and_keeps_what_was_typed(app: Flask) -> None:
     page = response.get_data(as_text=True)
     assert "There is a problem" in page and "email address in the correct format" in page
     assert 'href="#contact_email"' in page
-    assert "My careful summary." in page and "not an email" in page and "That the Board notes the results." in page
+    assert (
+        "My careful summary." in page
+        and "not an email" in page
+        and "That the Board notes the results." in page
+    )
     from consult.data import board_report
 
     with app.app_context():
@@ -184,10 +200,16 @@ def test_words_form_saves_checks_and_keeps_what_was_typed(app: Flask) -> None:
 
         assert board_report.stored_words(consultations.get_by_slug("taking-stock")) is None
     # Without the CSRF token nothing is saved.
-    assert client.post("/officer/board-report", data={**bad, "csrf_token": "x", "contact_email": ""}).status_code == 400
+    assert (
+        client.post("/officer/board-report", data={**bad, "csrf_token": "x", "contact_email": ""}).status_code
+        == 400
+    )
     good = _form(
-        client, summary="My careful summary.\n\nSecond paragraph.", contact_email="dennis.skinner@local.gov.uk",
-        contact_name="Dennis Skinner", recommendations="That the Board notes the results.\nThat officers act.",
+        client,
+        summary="My careful summary.\n\nSecond paragraph.",
+        contact_email="dennis.skinner@local.gov.uk",
+        contact_name="Dennis Skinner",
+        recommendations="That the Board notes the results.\nThat officers act.",
         financial_implications="There are no additional financial implications arising from this report.",
     )  # fmt: skip
     saved = client.post("/officer/board-report", data=good)
@@ -198,7 +220,11 @@ def test_words_form_saves_checks_and_keeps_what_was_typed(app: Flask) -> None:
         from consult.data import audit
 
         events = [e for e in audit.recent() if e.action == "board_report_words"]
-    assert len(events) == 1 and "summary" in events[0].detail and events[0].officer_email == "officer@lga.example"
+    assert (
+        len(events) == 1
+        and "summary" in events[0].detail
+        and events[0].officer_email == "officer@lga.example"
+    )
     read = read_docx(client.get("/officer/downloads/board-report.docx").data)
     assert ("Heading 1", "Recommendations") in read.headings
     assert "That officers act." in read.text and "Second paragraph." in read.text

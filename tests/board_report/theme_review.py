@@ -131,4 +131,6 @@ def store_theme_set(
                 ).returning(theme_answer.c.id)
             ).scalar_one()  # fmt: skip
             for name in answer.themes:
-                conn.execute(theme_answer_theme.insert().values(theme_answer_id=answer_id, theme_id=ids[name]))
+                conn.execute(
+                    theme_answer_theme.insert().values(theme_answer_id=answer_id, theme_id=ids[name])
+                )
