@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from analysis.cli import main
-from tests.analysis.builders import QUESTIONNAIRE, response, write_export
+from tests.analysis.builders import QUESTIONNAIRE, write_export
 from tests.board_report.reading import read_docx
 from tests.browser import assert_accessible, chromium
 from tests.themes.conftest import fixture_rows
@@ -235,5 +235,9 @@ def test_html_report_is_accessible_and_complete(export: Path, words_file: Path, 
         assert_accessible(page)
 
 
-def test_words_rows_builder_sanity() -> None:
-    assert response(1)["status"] == "submitted"
+def test_example_words_file_in_the_docs_is_valid() -> None:
+    from analysis.board_report.words import load_words
+
+    words = load_words(Path(__file__).resolve().parents[2] / "docs" / "board-report-words.example.toml")
+    assert len(words.recommendations) == 2 and words.contact["name"] == "Dennis Skinner"
+    assert words.summary.count("\n\n") == 1
