@@ -37,8 +37,18 @@ if TYPE_CHECKING:
 
     from questions import Question
 
-__all__ = ["DIMENSION_NAMES", "Numbering", "build_report", "long_date", "protected_table", "segment_counts"]
+__all__ = [
+    "DIMENSION_NAMES",
+    "REPORT_BREAKDOWNS",
+    "Numbering",
+    "build_report",
+    "long_date",
+    "protected_table",
+    "segment_counts",
+]
 
+# The breakdowns the report counts (and `consult-analysis counts --by role` matches).
+REPORT_BREAKDOWNS = ("role",)
 DIMENSION_NAMES = {
     "role": "role",
     "organisation_type": "type of organisation",
@@ -213,6 +223,30 @@ def _condition(question: Question) -> Paragraph | None:
     )
 
 
+def _role_headline(counts: CountsResult, question: Question) -> str | None:
+    """ "By role: 84 per cent of chief executives who answered said “Yes” (base: …); …", or None."""
+    from analysis.count_report import segment_phrase
+
+    table = counts.table
+    rows = table[
+        (table["question_id"] == question.id)
+        & (table["segment_by"] == "role")
+        & (table["option"] != NOT_ANSWERED)
+    ]
+    parts = []
+    for segment, group in rows.groupby("segment", sort=False):
+        shown = group[group["percent"].notna()]
+        if shown.empty:
+            continue
+        top = shown.loc[shown["percent"].astype(float).idxmax()]
+        who = segment_phrase("role", str(segment))
+        parts.append(
+            f"{float(top['percent']):.0f} per cent of {who} who answered said “{top['option']}” "
+            f"(base: {_count(int(top['base']))} asked)"
+        )
+    return "By role: " + "; ".join(parts) + "." if parts else None
+
+
 def _single_choice(counts: CountsResult, question: Question, number: Numbering) -> list:
     from analysis.charts import chart_alt_text, question_chart
 
@@ -242,8 +276,10 @@ def _single_choice(counts: CountsResult, question: Question, number: Numbering) 
             percent = "–" if str(row.percent) == "<NA>" else f"{float(row.percent):.1f}%"
         table_rows.append((str(row.option), count, percent))
     table_rows.append(("Base (asked)", _count(base), ""))
+    by_role = _role_headline(counts, question)
     return [
         number(headline),
+        *([number(by_role)] if by_role else []),
         Table(
             f"Question {question.number}: answers of all respondents (per cent of those who answered)",
             ("Answer", "Number", "Per cent"),
@@ -343,7 +379,9 @@ def build_report(
     """
     words = words or BoardWords()
     questionnaire = source.loaded.questionnaire
-    counts = count_responses(source.loaded, threshold=threshold)
+    # Broken down by role for the Board's usual "X per cent of leaders said …"; the tables
+    # show all respondents. Both come from one call, so one family is protected together.
+    counts = count_responses(source.loaded, by=REPORT_BREAKDOWNS, threshold=threshold)
     themes = themes_by_question(source, threshold, run_engine=run_engine)
     number = Numbering()
     recommendations = list(words.recommendations)

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from analysis.cli import main
-from tests.analysis.builders import QUESTIONNAIRE, write_export
+from tests.analysis.builders import QUESTIONNAIRE, response, write_export
 from tests.board_report.reading import read_docx
 from tests.browser import assert_accessible, chromium
 from tests.themes.conftest import fixture_rows
@@ -27,8 +27,8 @@ def _export(tmp_path: Path, n: int = 240, seed: int = 7) -> Path:
     for row in rows:
         for question in QUESTIONNAIRE.questions:
             if question.is_single_choice and question.shown_if is None:
-                # The last option is rare, so it falls under the threshold.
-                weights = [10] * (len(question.options) - 1) + [0.4]
+                # In odd-numbered questions the last option is rare, so it falls under the threshold.
+                weights = [10] * (len(question.options) - 1) + [0.4 if question.number % 2 else 10]
                 row[question.id] = rng.choices(question.options, weights)[0] if rng.random() < 0.95 else ""
         row["role"] = rng.choice(["Leader", "Chief executive", "Other councillor"])
         row["q14"] = rng.choice(["Yes", "No"]) if row["q13"] == "Yes" else ""
@@ -71,8 +71,9 @@ def word_report(export: Path, words_file: Path, tmp_path_factory: pytest.TempPat
 
 
 def _published_counts(export: Path) -> dict[str, list[tuple[str, str]]]:
-    """`consult-analysis counts` CSV: question id → [(option, count or "" if suppressed)]."""
-    result = _run("counts", str(export), "--threshold", str(THRESHOLD), "-q")
+    """`consult-analysis counts --by role` CSV (the report's breakdown), all respondents:
+    question id → [(option, count or "" if suppressed)]."""
+    result = _run("counts", str(export), "--by", "role", "--threshold", str(THRESHOLD), "-q")
     assert result.exit_code == 0, result.output
     text = result.output
     rows = list(csv.DictReader(io.StringIO(text[text.index("question_id") :])))
@@ -139,6 +140,46 @@ def test_word_report_charts_words_methods_and_unreviewed_themes(word_report: byt
     assert len(read.numbered) > 20
     # No answer is quoted from an unreviewed draft, and personal details never appear.
     assert "07700 900123" not in read.text and "jane.doe" not in read.text
+
+
+def _every_role_export(tmp_path: Path) -> Path:
+    """480 responses, 60 in each role, answering q8 in a fixed pattern (no small cells)."""
+    rows = []
+    for i in range(480):
+        role = QUESTIONNAIRE.profile.roles[i % 8]
+        rows.append(response(i, role=role, q8=("Yes", "No", "Don't know", "Yes")[(i // 8) % 4]))
+    return write_export(tmp_path / "roles.csv", rows)
+
+
+@pytest.mark.parametrize("every_role", [False, True])
+def test_role_headlines_quote_only_published_percentages(
+    word_report: bytes, export: Path, tmp_path: Path, every_role: bool
+) -> None:
+    if every_role:
+        export = _every_role_export(tmp_path)
+        out = tmp_path / "roles.docx"
+        assert _run("report", str(export), "--format", "docx", "--out", str(out), "-q").exit_code == 0
+        word_report = out.read_bytes()
+    result = _run("counts", str(export), "--by", "role", "--threshold", str(THRESHOLD), "-q")
+    text = result.output
+    rows = list(csv.DictReader(io.StringIO(text[text.index("question_id") :])))
+    published = {
+        (row["segment"], row["option"], round(float(row["percent"])))
+        for row in rows
+        if row["segment_by"] == "role" and row["percent"]
+    }
+    with_roles = {row["question_id"] for row in rows if row["segment_by"] == "role" and row["percent"]}
+    headlines = [p for p in read_docx(word_report).numbered if p.startswith("By role: ")]
+    assert with_roles or not every_role, "the export should give some published percentages by role"
+    assert len(headlines) == len(with_roles)
+    from analysis.count_report import segment_phrase
+
+    plural = {segment_phrase("role", role): role for role in QUESTIONNAIRE.profile.roles}
+    for headline in headlines:
+        found = re.findall(r"(\d+) per cent of ([a-z ]+) who answered said “([^”]+)”", headline)
+        assert found, headline
+        for percent, who, option in found:
+            assert (plural[who], option, int(percent)) in published, headline
 
 
 def test_threshold_option_changes_what_is_hidden(export: Path, tmp_path: Path) -> None:
