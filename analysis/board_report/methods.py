@@ -118,6 +118,7 @@ def methods_part(
                 f"Question {t.question_id[1:]}",
                 "Reviewed" if t.kind == REVIEWED else "Review not finished",
                 f"{t.reviewed_answers:,} of {t.base:,}",
+                f"{t.suggested_answers:,}",
                 f"{t.changed:,}",
             )
             for t in stored
@@ -125,9 +126,15 @@ def methods_part(
         blocks.append(
             Table(
                 "Analysts' review of the machine's themes",
-                ("Question", "Review", "Answers reviewed", "Machine assignments changed"),
+                (
+                    "Question",
+                    "Review",
+                    "Answers reviewed",
+                    "Suggested, not yet accepted",
+                    "Machine assignments changed",
+                ),
                 rows,
-                numeric=(3,),
+                numeric=(3, 4),
             )
         )
     else:

@@ -44,8 +44,9 @@ class QuestionThemes:
     `kind`: "reviewed", "stored_draft" (stored, review not finished), "machine_draft" (run
     for this report), "not_run" or "too_few". `rows`: columns name, description, count,
     share (of `base`), suppressed (bool), in display order, the answers in no theme last.
-    `quotes`: theme name → approved quotes (redacted). `changed`: machine assignments the
-    analysts changed (stored sets only).
+    `quotes`: theme name → approved quotes (redacted). Stored sets only: `changed`, machine
+    assignments the analysts changed; `reviewed_answers` and `suggested_answers`, answers an
+    analyst has reviewed and late answers whose suggested theme is not yet accepted.
     """
 
     question_id: str
@@ -57,6 +58,7 @@ class QuestionThemes:
     quotes: dict[str, list[str]] = field(default_factory=dict)
     changed: int = 0
     reviewed_answers: int = 0
+    suggested_answers: int = 0
 
     @property
     def unreviewed(self) -> bool:
@@ -150,6 +152,7 @@ def _from_stored(
         quotes=quotes,
         changed=stored.changed_by_analysts(),
         reviewed_answers=int((answers["state"] == "reviewed").sum()),
+        suggested_answers=int((answers["state"] == "suggested").sum()),
     )
 
 

@@ -83,7 +83,9 @@ def _review() -> list[StoredAnswer]:
         elif i < 55:
             answers.append(StoredAnswer(rid, [FUNDING], PEER if i < 35 else FUNDING))
         elif i < 58:
-            answers.append(StoredAnswer(rid, [TINY], FUNDING, approved=i == 55))
+            # 56 and 57 came late: the tiny theme is only suggested for them, not yet accepted.
+            state = "reviewed" if i == 55 else "suggested"
+            answers.append(StoredAnswer(rid, [TINY], FUNDING, state=state, approved=i == 55))
         else:
             answers.append(StoredAnswer(rid, [], FUNDING))
     return answers
@@ -123,8 +125,8 @@ def test_cli_report_from_the_database_uses_the_review(reviewed: str, tmp_path: A
     assert themes[1] == [PEER, "Peer challenge helps councils improve.", "30", "50.0%"]
     assert themes[3][2:] == ["[c]", "[c]"] and themes[4][0] == "Not in any theme" and themes[4][2] == "[c]"
     review = by_caption["Analysts' review of the machine's themes"]
-    # Moved: 5 from peer to funding, 3 to the tiny theme, 2 out of every theme.
-    assert review[1] == ["Question 3", "Reviewed", "60 of 60", "10"]
+    # Reviewed and moved: 5 from peer to funding, 1 to the tiny theme, 2 out of every theme.
+    assert review[1] == ["Question 3", "Reviewed", "58 of 60", "2", "8"]
     rates = by_caption["Response rate of invited people by role"]
     assert rates[1:] == [
         ["Leader", "20", "12", "60.0%"],
@@ -230,3 +232,23 @@ def test_words_form_saves_checks_and_keeps_what_was_typed(app: Flask) -> None:
     assert "That officers act." in read.text and "Second paragraph." in read.text
     assert "no additional financial implications" in read.numbered[-1]
     assert "Not yet written: the consultation team adds the purpose" in read.text
+
+
+def test_a_stored_set_still_in_review_is_marked_unreviewed(
+    app: Flask, database_url: str, tmp_path: Any
+) -> None:
+    consultation_id = _fill(app)
+    with theme_review_tables(database_url) as engine:
+        store_theme_set(
+            engine, consultation_id, "q3", [(PEER, ""), (FUNDING, ""), (TINY, "")], _review(), "draft"
+        )
+        out = tmp_path / "r.html"
+        result = CliRunner().invoke(
+            main, ["report", database_url, "--format", "html", "--out", str(out), "-q"]
+        )
+        assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "These themes are an unreviewed machine draft: analysts have not finished reviewing them" in text
+    assert "Analysts have reviewed these themes" not in text
+    assert "Review not finished" in text
+    assert "FLAGGED ANSWER" not in text and "UNAPPROVED ANSWER" not in text
