@@ -77,8 +77,10 @@ def _review() -> list[StoredAnswer]:
     for i in range(60):
         rid = f"p{i:04d}"
         if i < 30:
+            # The review's schema forbids approving a flagged answer, so 1 is flagged only
+            # (an approved and flagged one is tested apart, in memory).
             answers.append(
-                StoredAnswer(rid, [PEER], PEER, approved=i in (0, 1), flag="identifying" if i == 1 else None)
+                StoredAnswer(rid, [PEER], PEER, approved=i == 0, flag="identifying" if i == 1 else None)
             )
         elif i < 55:
             answers.append(StoredAnswer(rid, [FUNDING], PEER if i < 35 else FUNDING))
