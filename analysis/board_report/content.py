@@ -5,8 +5,9 @@ Action; Contact officer; Background; the results; Financial implications; then a
 methods. Paragraphs from Background on are numbered, running on through the paper.
 
 Every count published comes through a disclosure rule that already exists: the answers to
-single-choice questions are `analysis.counts.count_responses`' published table (the same
-as `consult-analysis counts`), and the other counts (responses by segment, invitations,
+single-choice questions are `analysis.counts.count_responses`' published table, overall
+and by role, from one call (the same cells as `consult-analysis counts --by role`), and the
+other counts (responses by segment, invitations,
 theme counts) go through `analysis.themes.disclosure.protect_counts` against their total.
 """
 
