@@ -157,12 +157,24 @@ def _response_summary(source: ReportSource, counts: CountsResult, threshold: int
     if source.invitations is None or source.invited_responses is None:
         blocks.append(
             number(
-                "The anonymised export holds no invitation list, so this report cannot give response rates "
-                "against invitations; a report made from the database can."
+                "The database holds no invitation list, so this report cannot give response rates against "
+                "invitations."
+                if source.from_database
+                else "The anonymised export holds no invitation list, so this report cannot give response "
+                "rates against invitations; a report made from the database can."
             )
         )
         return blocks
     invited_total = len(source.invitations)
+    if not invited_total and facts is not None and facts.purged_on is not None:
+        blocks.append(
+            number(
+                f"The contact list was deleted on {long_date(facts.purged_on)}, after the consultation "
+                "closed, so response rates against invitations can no longer be worked out; they are in "
+                "any report made before then."
+            )
+        )
+        return blocks
     if not invited_total:
         blocks.append(number("No invitations were recorded, so there is no response rate to report."))
         return blocks

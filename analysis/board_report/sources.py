@@ -40,6 +40,8 @@ class ConsultationFacts:
     title: str
     opens_on: dt.date | None
     closes_on: dt.date | None
+    # When the contact list was deleted after closing (the invitations with it), if it was.
+    purged_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,6 @@ def read_report_source(
 
 
 def _with_database_facts(loaded: LoadedResponses, url: str, slug: str | None) -> ReportSource:
-    import pandas as pd
     import sqlalchemy as sa
 
     from analysis.database_source import _safe_url
@@ -124,31 +125,29 @@ def _with_database_facts(loaded: LoadedResponses, url: str, slug: str | None) ->
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            columns = {c["name"] for c in inspector.get_columns("consultation")}
+            purged = "purged_on" if "purged_on" in columns else "NULL AS purged_on"
             rows = conn.execute(
-                sa.text("SELECT id, slug, title, opens_on, closes_on FROM consultation ORDER BY slug")
+                sa.text(
+                    f"SELECT id, slug, title, opens_on, closes_on, {purged} FROM consultation ORDER BY slug"
+                )
             ).all()
             # The loader has already refused a missing slug or an ambiguous database.
             chosen = next(r for r in rows if slug is None or r.slug == slug)
             facts = ConsultationFacts(
-                chosen.slug, chosen.title, _date(chosen.opens_on), _date(chosen.closes_on)
+                chosen.slug,
+                chosen.title,
+                _date(chosen.opens_on),
+                _date(chosen.closes_on),
+                _date(chosen.purged_on),
             )
-            invitations = pd.read_sql_query(
-                sa.text(
-                    "SELECT role, organisation_type, region FROM invitation "
-                    "WHERE consultation_id = :cid AND kind = 'invited'"
-                ),
-                conn,
-                params={"cid": chosen.id},
-            )
-            invited_responses = pd.read_sql_query(
-                sa.text(
-                    "SELECT role, organisation_type, region FROM response "
-                    "WHERE consultation_id = :cid AND origin = 'invited' AND status = 'submitted'"
-                ),
-                conn,
-                params={"cid": chosen.id},
-            )
-            stored = sa.inspect(conn).has_table("theme_set")
+            if not inspector.has_table("invitation"):
+                # A database holding responses only (no invitation list at all).
+                invitations = invited_responses = None
+            else:
+                invitations, invited_responses = _invitation_rows(conn, chosen.id)
+            stored = inspector.has_table("theme_set")
             theme_sets = _theme_sets(conn, chosen.id) if stored else {}
     except sa.exc.SQLAlchemyError as exc:
         raise AnalysisError(
@@ -165,6 +164,30 @@ def _with_database_facts(loaded: LoadedResponses, url: str, slug: str | None) ->
         theme_sets=theme_sets,
         theme_review_stored=stored,
     )
+
+
+def _invitation_rows(conn: Any, consultation_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Invited people and their submitted responses, by role, type and region (no names)."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    invitations = pd.read_sql_query(
+        sa.text(
+            "SELECT role, organisation_type, region FROM invitation "
+            "WHERE consultation_id = :cid AND kind = 'invited'"
+        ),
+        conn,
+        params={"cid": consultation_id},
+    )
+    invited_responses = pd.read_sql_query(
+        sa.text(
+            "SELECT role, organisation_type, region FROM response "
+            "WHERE consultation_id = :cid AND origin = 'invited' AND status = 'submitted'"
+        ),
+        conn,
+        params={"cid": consultation_id},
+    )
+    return invitations, invited_responses
 
 
 def _date(value: object) -> dt.date | None:

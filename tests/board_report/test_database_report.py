@@ -254,3 +254,33 @@ def test_a_stored_set_still_in_review_is_marked_unreviewed(
     assert "Analysts have reviewed these themes" not in text
     assert "Review not finished" in text
     assert "FLAGGED ANSWER" not in text and "UNAPPROVED ANSWER" not in text
+
+
+def test_after_the_purge_the_report_says_why_there_is_no_response_rate(
+    app: Flask, database_url: str, tmp_path: Any
+) -> None:
+    from consult.extensions import db
+    from consult.models import Consultation, Invitation
+
+    _fill(app)
+    with app.app_context():
+        db.session.execute(db.delete(Invitation))
+        db.session.execute(db.update(Consultation).values(purged_on=dt.date(2015, 4, 1)))
+        db.session.commit()
+    out = tmp_path / "r.docx"
+    result = CliRunner().invoke(main, ["report", database_url, "--format", "docx", "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    text = read_docx(out.read_bytes()).text
+    assert "The contact list was deleted on 1 April 2015" in text
+    assert "Response rate of invited people" not in text
+
+
+def test_report_from_a_database_of_responses_only(tmp_path: Any) -> None:
+    from tests.analysis.builders import hand_counted_rows, write_database
+
+    url = write_database(tmp_path / "r.db", hand_counted_rows())
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(main, ["report", url, "--format", "html", "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "The database holds no invitation list" in text and "Question 21. Any other comments?" in text
