@@ -309,6 +309,8 @@ def _free_text(themes: QuestionThemes, question: Question, threshold: int, numbe
         if themes.answered >= threshold
         else f"Fewer than {threshold} respondents"
     )
+    if themes.answered == 0:
+        return [number("No respondent answered this question.")]
     blocks: list = [number(f"{answered} answered this question in their own words.")]
     if themes.kind == NOT_RUN:
         blocks.append(
@@ -339,14 +341,15 @@ def _free_text(themes: QuestionThemes, question: Question, threshold: int, numbe
             "analyst has checked them, and no answer is quoted."
         )
     blocks.append(Paragraph(status, missing=themes.kind != REVIEWED))
-    shown = themes.rows[~themes.rows["suppressed"]]
+    shown = themes.rows[~themes.rows["suppressed"] & ~themes.rows["is_other"]]
     if len(shown):
         top = shown.loc[shown["share"].idxmax()]
         blocks.append(
             number(
                 f"The theme raised most often was “{top['name']}”, in "
-                f"{100 * float(top['share']):.0f} per cent of the {_count(themes.base)} answers themed. "
-                "An answer may raise more than one theme."
+                f"{100 * float(top['share']):.0f} per cent of the {_count(themes.base)} answers themed "
+                "(blank answers and ones such as “no comment” are not themed). An answer may raise more "
+                "than one theme."
             )
         )
     with_description = any(d for d in themes.rows["description"])

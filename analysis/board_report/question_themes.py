@@ -43,7 +43,8 @@ class QuestionThemes:
 
     `kind`: "reviewed", "stored_draft" (stored, review not finished), "machine_draft" (run
     for this report), "not_run" or "too_few". `rows`: columns name, description, count,
-    share (of `base`), suppressed (bool), in display order, the answers in no theme last.
+    share (of `base`), suppressed (bool), is_other (bool: the answers in no theme, or the
+    engine's "other"), in display order, the answers in no theme last.
     `quotes`: theme name → approved quotes (redacted). Stored sets only: `changed`, machine
     assignments the analysts changed; `reviewed_answers` and `suggested_answers`, answers an
     analyst has reviewed and late answers whose suggested theme is not yet accepted.
@@ -129,6 +130,7 @@ def _from_stored(
             ignore_index=True,
         )
     rows["share"] = rows["count"] / base if base else 0.0
+    rows["is_other"] = rows["theme_id"] < 0
     rows = _protect(rows, stored.question_id, threshold)
 
     quotable = answers[answers["quote_approved"] & answers["flag"].isna()]
@@ -179,6 +181,7 @@ def _machine_draft(
                 "description": "",
                 "count": themes["count"].astype(int),
                 "share": themes["share"].astype(float),
+                "is_other": themes["theme_id"].astype(str).str.endswith("-other"),
             }
         ).reset_index(drop=True)
         out[str(q.question_id)] = QuestionThemes(
