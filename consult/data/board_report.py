@@ -79,7 +79,7 @@ def save_words(
     row.updated_by = officer_email
     db.session.flush()
     audit.record(
-        "board_report_words",
+        "saved the Board report words",
         officer_email,
         f"{consultation.slug}: Board report words saved"
         + (f" ({', '.join(k.replace('_', ' ') for k in changed)} changed)" if changed else " (no change)"),

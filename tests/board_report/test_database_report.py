@@ -223,7 +223,7 @@ def test_words_form_saves_checks_and_keeps_what_was_typed(app: Flask) -> None:
     with app.app_context():
         from consult.data import audit
 
-        events = [e for e in audit.recent() if e.action == "board_report_words"]
+        events = [e for e in audit.recent() if e.action == "saved the Board report words"]
     assert (
         len(events) == 1
         and "summary" in events[0].detail
