@@ -92,7 +92,9 @@ def methods_part(
             "count is hidden is never quoted."
         )
     )
-    engines = sorted({t.engine for t in themes.values() if t.engine} or {"core"})
+    engines = sorted({t.engine for t in themes.values() if t.engine})
+    if not engines:
+        blocks.append(Paragraph("Themes: none have been found yet for the questions in this report."))
     for engine in engines:
         label, sub = ENGINE_AGREEMENT.get(engine, (None, None))
         agreement = (
@@ -107,8 +109,9 @@ def methods_part(
         Paragraph(
             "An answer may raise more than one theme, so shares can add up to more than 100 per cent. Quotes "
             "appear only where an analyst approved them and did not flag the answer; email addresses, phone "
-            "numbers, postcodes and web addresses are removed from them. Themes no analyst has reviewed are "
-            "marked as an unreviewed machine draft and never quoted."
+            "numbers, postcodes and web addresses are removed from them. Themes no analyst has finished "
+            "reviewing are marked as an unreviewed machine draft; those found by the software for this "
+            "report are never quoted, as no one has approved a quote from them."
         )
     )
     stored = [t for t in themes.values() if t.kind in (REVIEWED, STORED_DRAFT)]
