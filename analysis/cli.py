@@ -25,6 +25,11 @@ _LAZY: dict[str, tuple[str, str, str]] = {
         "evaluate_themes_command",
         "Theme a human-coded CSV and print agreement with its codes.",
     ),
+    "report": (
+        "analysis.board_report.cli",
+        "report_command",
+        "Write the report back to the Board (Word or HTML) from INPUT.",
+    ),
 }
 
 

@@ -336,3 +336,26 @@ class ThemeRun(db.Model):
     __table_args__ = (
         CheckConstraint("status in ('queued', 'running', 'finished', 'failed')", name="status_known"),
     )
+
+class BoardReportWords(db.Model):
+    """The officer's words for the Board report, one row per consultation.
+
+    Purpose, summary and the rest are what only the consultation team knows; the report
+    shows "not yet written" under any heading left empty. Recommendations are one per line.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), unique=True)
+    title: Mapped[str] = mapped_column(String(400), default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    recommendations: Mapped[str] = mapped_column(Text, default="")
+    action: Mapped[str] = mapped_column(Text, default="")
+    background: Mapped[str] = mapped_column(Text, default="")
+    financial_implications: Mapped[str] = mapped_column(Text, default="")
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_position: Mapped[str] = mapped_column(String(200), default="")
+    contact_phone: Mapped[str] = mapped_column(String(200), default="")
+    contact_email: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(320))

@@ -6,7 +6,7 @@ import datetime as _dt
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, Field, RadioField, SelectChoice, StringField
+from wtforms import BooleanField, Field, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, ValidationError
 
 from analysis.themes.grouping import ENGINE_GROUPING
@@ -219,3 +219,23 @@ class ThemesForm(FlaskForm):
         """(fewest, most) themes once valid: FEWEST_THEMES, and None (the engine's), where blank."""
         fewest, most = _count(self.min_themes), _count(self.max_themes)
         return (fewest or FEWEST_THEMES, most)
+
+
+# --- The Board report's words ------------------------------------------------------------
+
+
+class BoardWordsForm(FlaskForm):
+    """The officer's words for the Board report. Every field may be left empty; the rules for
+    what is accepted are the report's own (`analysis.board_report.words`), applied on save."""
+
+    title = StringField("Title")
+    purpose = TextAreaField("Purpose of report")
+    summary = TextAreaField("Summary")
+    recommendations = TextAreaField("Recommendations")
+    action = TextAreaField("Action")
+    contact_name = StringField("Name")
+    contact_position = StringField("Position")
+    contact_phone = StringField("Phone number")
+    contact_email = StringField("Email address")
+    background = TextAreaField("Background")
+    financial_implications = TextAreaField("Financial implications")

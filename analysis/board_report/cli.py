@@ -1,0 +1,99 @@
+"""`consult-analysis report`: the Board report as a Word document or an HTML page.
+
+Errors are one line on stderr and exit status 1 (click's usage errors exit 2).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+__all__ = ["report_command"]
+
+
+@click.command("report")
+@click.argument("source", metavar="INPUT")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("docx", "html")),
+    default="docx",
+    show_default=True,
+    help="docx: a Word document (needs --out); html: one accessible page.",
+)
+@click.option("--out", type=click.Path(path_type=Path), help="Output file (HTML goes to stdout without it).")
+@click.option(
+    "--words",
+    "words_path",
+    type=click.Path(path_type=Path),
+    help="TOML file of the officer's words: purpose, summary, recommendations, action, contact, …",
+)
+@click.option(
+    "--threshold",
+    type=click.IntRange(1),
+    default=10,
+    show_default=True,
+    help="Suppress counts below this; no percentage where fewer answered.",
+)
+@click.option(
+    "--questionnaire",
+    default="taking-stock",
+    show_default=True,
+    help="Questionnaire of an export CSV (a database names its own).",
+)
+@click.option("--consultation", help="Consultation slug, when the database holds several.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+def report_command(
+    source: str,
+    fmt: str,
+    out: Path | None,
+    words_path: Path | None,
+    threshold: int,
+    questionnaire: str,
+    consultation: str | None,
+    quiet: bool,
+) -> None:
+    """Write the report back to the Board, laid out as an LGA Board paper.
+
+    INPUT is the anonymised export CSV or a database URL. From a database, reviewed theme
+    sets are used; any free-text question without one (and every one in an export) gets
+    the core engine's themes, marked as an unreviewed machine draft.
+    """
+    if fmt == "docx" and out is None:
+        raise click.UsageError("--format docx needs --out")
+
+    def say(message: str) -> None:
+        if not quiet:
+            click.echo(message, err=True)
+
+    from analysis.errors import AnalysisError
+
+    try:
+        from analysis.board_report import make_report
+        from analysis.board_report.words import load_words
+
+        words = load_words(words_path) if words_path is not None else None
+        if words is None:
+            say("no --words file: the officer's parts will say they are not yet written")
+        say(f"loading {source if '://' not in source else 'database'}")
+        body = make_report(
+            source,
+            fmt=fmt,
+            words=words,
+            threshold=threshold,
+            questionnaire=questionnaire,
+            consultation=consultation,
+        )
+        if out is None:
+            sys.stdout.write(body.decode("utf-8"))
+        else:
+            out.write_bytes(body)
+            say(f"wrote {out}")
+    except AnalysisError as exc:
+        raise click.ClickException(str(exc).splitlines()[0]) from None
+    except BrokenPipeError:
+        sys.exit(1)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}") from None

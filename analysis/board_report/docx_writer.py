@@ -1,0 +1,117 @@
+"""The Board report as a Word document (python-docx), ready to paste into the LGA's template.
+
+Built only from Word's own styles, so the template's styles take over on pasting: "Title",
+"Heading 1" for each part, "Heading 2/3" for sections and questions, "List Number" for the
+numbered paragraphs (one list, numbered on through the paper), "Quote" for quotes, and real
+tables in "Table Grid" with a header row repeated on each page. Charts are pictures whose
+alternative text (the drawing's `descr`) gives every value.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+from analysis.board_report.model import (
+    BoardReport,
+    BulletList,
+    Chart,
+    Contact,
+    Heading,
+    Paragraph,
+    Quote,
+    Table,
+)
+
+if TYPE_CHECKING:
+    from docx.document import Document
+
+__all__ = ["report_docx"]
+
+
+def _table(document: Document, table: Table) -> None:
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    caption = document.add_paragraph(table.caption, style="Caption")
+    caption.paragraph_format.keep_with_next = True
+    grid = document.add_table(rows=1, cols=len(table.columns))
+    grid.style = "Table Grid"
+    grid.alignment = WD_TABLE_ALIGNMENT.LEFT
+    header = grid.rows[0]
+    # Repeat the header row on each page, and tell assistive technology it is a header.
+    header_props = header._tr.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    header_props.append(repeat)
+    for i, text in enumerate(table.columns):
+        cell = header.cells[i]
+        cell.text = ""
+        run = cell.paragraphs[0].add_run(text)
+        run.bold = True
+        if i in table.numeric:
+            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for values in table.rows:
+        cells = grid.add_row().cells
+        for i, text in enumerate(values):
+            cells[i].text = text
+            if i in table.numeric:
+                cells[i].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    document.add_paragraph()
+
+
+def _chart(document: Document, chart: Chart, number: int) -> None:
+    from docx.shared import Inches
+
+    document.add_picture(io.BytesIO(chart.png), width=Inches(chart.width_inches))
+    inline = document.inline_shapes[-1]._inline
+    properties = inline.docPr
+    properties.set("descr", chart.alt)
+    properties.set("title", f"Chart {number}")
+    properties.set("name", f"Chart {number}")
+
+
+def report_docx(report: BoardReport) -> bytes:
+    """The report as the bytes of a .docx file."""
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = report.title
+    document.core_properties.language = "en-GB"
+    document.add_paragraph(report.title, style="Title")
+    document.add_paragraph(report.subtitle)
+    if not report.for_publication:
+        document.add_paragraph("NOT FOR PUBLICATION: disclosure control was turned off.").runs[0].bold = True
+    charts = 0
+    for part in report.parts:
+        document.add_heading(part.heading, level=1)
+        for block in part.blocks:
+            if isinstance(block, Heading):
+                document.add_heading(block.text, level=block.level)
+            elif isinstance(block, Paragraph):
+                if block.number is not None:
+                    document.add_paragraph(block.text, style="List Number")
+                else:
+                    paragraph = document.add_paragraph()
+                    run = paragraph.add_run(block.text)
+                    run.italic = block.missing or block.note
+            elif isinstance(block, BulletList):
+                for item in block.items:
+                    document.add_paragraph(item, style="List Bullet")
+            elif isinstance(block, Table):
+                _table(document, block)
+            elif isinstance(block, Chart):
+                charts += 1
+                _chart(document, block, charts)
+            elif isinstance(block, Quote):
+                document.add_paragraph(f"“{block.text}”", style="Quote")
+            elif isinstance(block, Contact):
+                for label, value in block.lines:
+                    paragraph = document.add_paragraph()
+                    paragraph.add_run(f"{label}: ").bold = True
+                    paragraph.add_run(value)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

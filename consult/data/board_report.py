@@ -1,0 +1,87 @@
+"""The officer's words for the Board report: read, check and save (audited).
+
+The words are checked by the same rules as the command line's TOML file
+(`analysis.board_report.words.BoardWords.from_mapping`), so the two never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from sqlalchemy import select
+
+from analysis.board_report.words import BoardWords
+from consult.data import audit
+from consult.extensions import db
+from consult.models import BoardReportWords, Consultation
+
+__all__ = ["FIELDS", "save_words", "saved_words", "stored_words"]
+
+# The form's fields, in the order the report shows them (contact_* are the contact's lines).
+FIELDS = (
+    "title",
+    "purpose",
+    "summary",
+    "recommendations",
+    "action",
+    "contact_name",
+    "contact_position",
+    "contact_phone",
+    "contact_email",
+    "background",
+    "financial_implications",
+)
+
+
+def stored_words(consultation: Consultation) -> BoardReportWords | None:
+    """The consultation's saved words, or None if none were ever saved."""
+    return db.session.scalar(
+        select(BoardReportWords).where(BoardReportWords.consultation_id == consultation.id)
+    )
+
+
+def _mapping(values: Mapping[str, str]) -> dict[str, object]:
+    """Form-shaped values (contact_* flat) as the words' mapping (contact as a table)."""
+    data: dict[str, object] = {k: values.get(k, "") for k in FIELDS if not k.startswith("contact_")}
+    data["contact"] = {
+        k.removeprefix("contact_"): values.get(k, "") for k in FIELDS if k.startswith("contact_")
+    }
+    return data
+
+
+def saved_words(consultation: Consultation) -> BoardWords:
+    """The words as the report uses them (all parts empty if none were saved)."""
+    row = stored_words(consultation)
+    if row is None:
+        return BoardWords()
+    return BoardWords.from_mapping(_mapping({k: getattr(row, k) or "" for k in FIELDS}), where="saved words")
+
+
+def save_words(
+    consultation: Consultation, values: Mapping[str, str], officer_email: str | None
+) -> BoardWords:
+    """Check and store `values` (the form's fields); raise `WordsError` and store nothing if bad.
+
+    Records who saved and which parts changed in the audit log (never the words themselves,
+    which may be long). Flushes; the caller commits.
+    """
+    clean = {k: (values.get(k) or "").replace("\r\n", "\n").strip() for k in FIELDS}
+    words = BoardWords.from_mapping(_mapping(clean), where="the Board report's words")
+    row = stored_words(consultation)
+    if row is None:
+        row = BoardReportWords(consultation_id=consultation.id, **{k: "" for k in FIELDS})
+        db.session.add(row)
+    changed = [k for k in FIELDS if (getattr(row, k) or "") != clean[k]]
+    for name in FIELDS:
+        setattr(row, name, clean[name])
+    row.updated_at = dt.datetime.now(dt.UTC)
+    row.updated_by = officer_email
+    db.session.flush()
+    audit.record(
+        "saved the Board report words",
+        officer_email,
+        f"{consultation.slug}: Board report words saved"
+        + (f" ({', '.join(k.replace('_', ' ') for k in changed)} changed)" if changed else " (no change)"),
+    )
+    return words

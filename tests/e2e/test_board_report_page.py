@@ -1,0 +1,56 @@
+"""The Board report page in Chromium: the words form (errors keep what was typed), the downloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.board_report.reading import read_docx
+from tests.browser import assert_accessible
+from tests.conftest import add_officer
+from tests.e2e.conftest import LiveServer
+from tests.e2e.test_officer_journey import sign_in
+
+pytestmark = pytest.mark.e2e
+
+ANALYST = "analyst.board@lga.example"
+
+
+def test_analyst_writes_the_words_and_downloads_the_report(server: LiveServer, new_context: Any) -> None:
+    root = server.url
+    add_officer(server.app, ANALYST, "analyst")
+    context = new_context(bypass_csp=True, accept_downloads=True)
+    page = context.new_page()
+    sign_in(page, root, ANALYST)
+    page.get_by_role("link", name="Write the officer’s words for the Board report").click()
+    expect(page.locator("h1")).to_have_text("Board report")
+    assert_accessible(page)
+
+    page.get_by_label("Summary").fill("The sector values peer challenge.")
+    page.get_by_label("Recommendations").fill("That the Board notes the results.")
+    page.get_by_label("Email address").fill("not an email")
+    page.get_by_role("button", name="Save the words").click()
+    expect(page.locator(".error-summary")).to_contain_text("email address in the correct format")
+    expect(page.get_by_label("Summary")).to_have_value("The sector values peer challenge.")
+    assert page.title().startswith("Error:")
+    assert_accessible(page)
+
+    page.get_by_label("Email address").fill("dennis.skinner@local.gov.uk")
+    page.get_by_role("button", name="Save the words").click()
+    expect(page.locator(".notification")).to_contain_text("have been saved")
+    assert_accessible(page)
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Board report (Word)").click()
+    read = read_docx(open(download.value.path(), "rb").read())
+    assert "The sector values peer challenge." in read.text
+    assert "dennis.skinner@local.gov.uk" in read.text
+
+    html = page.request.get(f"{root}/officer/downloads/board-report.html")
+    assert html.ok
+    report = context.new_page()
+    report.set_content(html.text())
+    expect(report.locator("h1")).to_contain_text("results of the consultation")
+    assert_accessible(report)
