@@ -337,6 +337,7 @@ class ThemeRun(db.Model):
         CheckConstraint("status in ('queued', 'running', 'finished', 'failed')", name="status_known"),
     )
 
+
 class BoardReportWords(db.Model):
     """The officer's words for the Board report, one row per consultation.
 
