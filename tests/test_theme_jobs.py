@@ -217,7 +217,9 @@ def test_abandoned_runs_are_marked_stopped(seeded: Flask) -> None:
         assert db.session.get(ThemeRun, run.id).status == "failed"
 
 
-def test_worker_command_runs_queued_runs_in_its_own_process(rq_app: Flask, analyst_client: FlaskClient) -> None:
+def test_worker_command_runs_queued_runs_in_its_own_process(
+    rq_app: Flask, analyst_client: FlaskClient
+) -> None:
     """`consult worker --burst`, started as in production (its own process, configured from
     the environment), runs the queued run with RQ, then stops when the queue is empty."""
     import os
@@ -240,7 +242,11 @@ def test_worker_command_runs_queued_runs_in_its_own_process(rq_app: Flask, analy
     assert run_status(rq_app, run_id).status == "finished"
     without = {k: v for k, v in env.items() if k != "CONSULT_JOBS_REDIS_URL"}
     refused = subprocess.run(
-        [sys.executable, "-m", "consult.cli", "worker"], env=without, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "consult.cli", "worker"],
+        env=without,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert refused.returncode != 0
     assert "No job queue is configured: set CONSULT_JOBS_REDIS_URL" in refused.stderr
