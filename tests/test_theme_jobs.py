@@ -217,15 +217,36 @@ def test_abandoned_runs_are_marked_stopped(seeded: Flask) -> None:
         assert db.session.get(ThemeRun, run.id).status == "failed"
 
 
-def test_worker_command_needs_a_queue_and_works_one_in_burst(rq_app: Flask, analyst_client: FlaskClient) -> None:
-    """`consult worker --burst` runs the queued run with RQ's own worker, then stops."""
-    from consult.cli import main
+def test_worker_command_runs_queued_runs_in_its_own_process(
+    rq_app: Flask, analyst_client: FlaskClient
+) -> None:
+    """`consult worker --burst`, started as in production (its own process, configured from
+    the environment), runs the queued run with RQ, then stops when the queue is empty."""
+    import os
+    import subprocess
+    import sys
 
     run_id = start_run(analyst_client)
-    runner = rq_app.test_cli_runner()
-    result = runner.invoke(main, ["worker", "--burst"])
-    assert result.exit_code == 0, result.output
+    env = {
+        **os.environ,
+        "CONSULT_DATABASE_URL": rq_app.config["SQLALCHEMY_DATABASE_URI"],
+        "CONSULT_SECRET_KEY": "a-worker-secret-key-long-enough",
+        "CONSULT_JOBS_REDIS_URL": REDIS_TEST_URL,
+        "CONSULT_JOBS_QUEUE": rq_app.config["JOBS_QUEUE"],
+    }
+    worker = subprocess.run(
+        [sys.executable, "-m", "consult.cli", "worker", "--burst"], env=env, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert worker.returncode == 0, worker.stderr[-2000:]
     assert run_status(rq_app, run_id).status == "finished"
-    rq_app.config["JOBS_REDIS_URL"] = None
-    result = runner.invoke(main, ["worker"])
-    assert result.exit_code != 0 and "No job queue is configured: set CONSULT_JOBS_REDIS_URL" in result.output
+    without = {k: v for k, v in env.items() if k != "CONSULT_JOBS_REDIS_URL"}
+    refused = subprocess.run(
+        [sys.executable, "-m", "consult.cli", "worker"],
+        env=without,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode != 0
+    assert "No job queue is configured: set CONSULT_JOBS_REDIS_URL" in refused.stderr

@@ -41,13 +41,18 @@ ANALYST = "analyst"
 FIRST_VERSION = 1
 
 
-def theme_set_for(consultation: Consultation, question_id: str) -> ThemeSet | None:
-    """The stored theme set of one question, or None before its first run."""
-    return db.session.scalar(
-        select(ThemeSet).where(
-            ThemeSet.consultation_id == consultation.id, ThemeSet.question_id == question_id
-        )
+def theme_set_for(
+    consultation: Consultation, question_id: str, *, for_update: bool = False
+) -> ThemeSet | None:
+    """The stored theme set of one question, or None before its first run.
+
+    `for_update` locks its row (PostgreSQL) until the transaction ends, so that a run
+    storing its themes and an analyst saving a change take turns; SQLite's transactions
+    already take the write lock up front."""
+    query = select(ThemeSet).where(
+        ThemeSet.consultation_id == consultation.id, ThemeSet.question_id == question_id
     )
+    return db.session.scalar(query.with_for_update() if for_update else query)
 
 
 def theme_sets_of(consultation: Consultation) -> dict[str, ThemeSet]:
@@ -101,7 +106,7 @@ def save_machine_themes(
     machine_theme = {str(r): str(t) for r, t in zip(primary["response_id"], primary["theme_id"], strict=True)}
     for response_id in assignments["response_id"].astype(str):
         machine_theme.setdefault(response_id, "")
-    theme_set = theme_set_for(consultation, question_id)
+    theme_set = theme_set_for(consultation, question_id, for_update=True)
     if theme_set is None:
         theme_set = ThemeSet(
             consultation_id=consultation.id,
