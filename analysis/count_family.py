@@ -92,7 +92,9 @@ def family_equations(
     # Where each (question, breakdown, segment) group and option row is.
     where = {
         (q, b, s): g
-        for g, (q, b, s) in enumerate(groups[["question_id", "segment_by", "segment"]].itertuples(index=False))
+        for g, (q, b, s) in enumerate(
+            groups[["question_id", "segment_by", "segment"]].itertuples(index=False)
+        )
     }
     by_question: dict[str, dict[str, list[int]]] = {}
     for g, (q, b) in enumerate(groups[["question_id", "segment_by"]].itertuples(index=False)):

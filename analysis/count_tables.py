@@ -208,7 +208,10 @@ def write_xlsx(result: CountsResult, out: str | Path | IO[bytes]) -> None:
             "Suppressed to protect respondents: from 1 to the threshold less one, or hidden so that no "
             "suppressed figure can be worked out or narrowed from everything published.",
         ),
-        ("Percentages", "Of those asked who answered (column answered), rounded half up to one decimal place."),
+        (
+            "Percentages",
+            "Of those asked who answered (column answered), rounded half up to one decimal place.",
+        ),
     ]
     for r, (label, value) in enumerate(lines):
         put(notes, r, 0, label, bold)

@@ -144,7 +144,10 @@ def _segment_codes(
         while merged.any() and sizes[merged].sum() < merge_below and (~merged & (sizes > 0)).any():
             candidates = np.flatnonzero(~merged & (sizes > 0))
             merged[candidates[np.argmin(sizes[candidates])]] = True
-    listed = np.flatnonzero((sizes > 0) & ~merged)
+    # Unprotected working tables list every category (and "Not stated" if anyone is in it).
+    listed = np.flatnonzero(((sizes > 0) | (merge_below is None)) & ~merged)
+    if merge_below is None and not sizes[-1]:
+        listed = listed[:-1]
     new_code = np.full(len(labels), len(listed), dtype=np.int64)
     new_code[listed] = np.arange(len(listed))
     out_labels = [labels[i] for i in listed]
@@ -284,7 +287,9 @@ def count_responses(
     if suppression:
         detail = suppress_family(raw, loaded.questionnaire, threshold=threshold, show_zeros=show_zeros)
     else:
-        detail = raw.assign(suppressed=False, suppression="", asked_suppressed=False, answered_suppressed=False)
+        detail = raw.assign(
+            suppressed=False, suppression="", asked_suppressed=False, answered_suppressed=False
+        )
         detail.attrs["cells"] = None
     detail = add_percentages(detail, threshold=threshold if suppression else None)
     detail["asked"] = detail["base"]
@@ -295,7 +300,9 @@ def count_responses(
     asked_hidden = detail["asked_suppressed"].to_numpy(dtype=bool)
     for column in ("base", "asked"):
         table[column] = table[column].astype("Int64").mask(asked_hidden)
-    table["answered"] = table["answered"].astype("Int64").mask(detail["answered_suppressed"].to_numpy(dtype=bool))
+    table["answered"] = (
+        table["answered"].astype("Int64").mask(detail["answered_suppressed"].to_numpy(dtype=bool))
+    )
     return CountsResult(
         table=table,
         detail=detail,

@@ -171,9 +171,15 @@ class _Block:
             moves = sparse.identity(k, format="csc")
             stack = sparse.csc_matrix(np.ones((k, 1)))
             constraints = [
-                LinearConstraint(sparse.hstack([sparse.kron(moves, self.a), sparse.csc_matrix((k * m, n))]), 0, 0),
-                LinearConstraint(sparse.hstack([sparse.kron(moves, eye), -limit * sparse.kron(stack, eye)]), -np.inf, 0),
-                LinearConstraint(sparse.hstack([-sparse.kron(moves, eye), -limit * sparse.kron(stack, eye)]), -np.inf, 0),
+                LinearConstraint(
+                    sparse.hstack([sparse.kron(moves, self.a), sparse.csc_matrix((k * m, n))]), 0, 0
+                ),
+                LinearConstraint(
+                    sparse.hstack([sparse.kron(moves, eye), -limit * sparse.kron(stack, eye)]), -np.inf, 0
+                ),
+                LinearConstraint(
+                    sparse.hstack([-sparse.kron(moves, eye), -limit * sparse.kron(stack, eye)]), -np.inf, 0
+                ),
             ]
             objective = np.r_[np.zeros(k * n), np.where(hidden, 0.0, cost)]
             result = milp(

@@ -71,7 +71,9 @@ def realistic_rows(n: int = 2400, seed: int = 14) -> list[dict[str, str]]:
     region = _pick(rng, REGIONS, n)
     region[:3] = "Wales"
     organisation[:3] = "Welsh"
-    channel = rng.choice(np.array(["web", "email", "paper", "other"], dtype=object), n, p=[0.9, 0.06, 0.035, 0.005])
+    channel = rng.choice(
+        np.array(["web", "email", "paper", "other"], dtype=object), n, p=[0.9, 0.06, 0.035, 0.005]
+    )
     rows = []
     data: dict[str, np.ndarray] = {}
     for q in QUESTIONNAIRE.questions:

@@ -56,7 +56,9 @@ def test_cross_question_attack_is_closed(tmp_path):
     loaded = load_export(write_export(tmp_path / "e.csv", cross_question_rows()), QUESTIONNAIRE)
     result = count_responses(loaded, by=("role",))
     assert_safe(result)
-    q16 = result.table[(result.table["question_id"] == "q16") & (result.table["segment"] == "National stakeholder")]
+    q16 = result.table[
+        (result.table["question_id"] == "q16") & (result.table["segment"] == "National stakeholder")
+    ]
     assert q16["base"].isna().all()  # the base is 9: never published
 
 
@@ -91,12 +93,19 @@ def check_regions(result) -> None:
     assert "Other regions" in segments
     assert result.merged["region"]  # Wales, and the smallest region to make the group big enough
     south_east_yes = by_region[
-        (by_region["question_id"] == "q8") & (by_region["segment"] == "South East") & (by_region["option"] == "Yes")
+        (by_region["question_id"] == "q8")
+        & (by_region["segment"] == "South East")
+        & (by_region["option"] == "Yes")
     ]
     assert south_east_yes["count"].tolist() == [40]
     # a true zero (nobody answered "Don't know") does not force large figures to be hidden
     overall = result.table[(result.table["question_id"] == "q8") & (result.table["segment_by"] == "all")]
-    assert overall.set_index("option")["count"].to_dict() == {"Yes": 92, "No": 46, "Don't know": 0, NOT_ANSWERED: 0}
+    assert overall.set_index("option")["count"].to_dict() == {
+        "Yes": 92,
+        "No": 46,
+        "Don't know": 0,
+        NOT_ANSWERED: 0,
+    }
     assert_safe(result)
 
 
@@ -114,7 +123,9 @@ def _store(app, rows) -> None:
         day = dt.date(2015, 2, 1)
         for row in rows:
             answer_rows = [
-                Answer(stage="submitted", question_id=q, value=row[q]) for q in QUESTIONNAIRE.question_ids if row[q]
+                Answer(stage="submitted", question_id=q, value=row[q])
+                for q in QUESTIONNAIRE.question_ids
+                if row[q]
             ]
             db.session.add(
                 Response(
@@ -153,7 +164,9 @@ def test_empty_region_region_of_three_and_cross_question_on_the_database(app, da
     result = count_responses(loaded, by=("region", "role"))
     assert_safe(result)
     assert "Wales" not in set(result.table["segment"])
-    q16 = result.table[(result.table["question_id"] == "q16") & (result.table["segment"] == "National stakeholder")]
+    q16 = result.table[
+        (result.table["question_id"] == "q16") & (result.table["segment"] == "National stakeholder")
+    ]
     assert q16["base"].isna().all()
 
 
@@ -176,7 +189,11 @@ def test_percentages_round_half_up_and_say_what_they_divide_by(tmp_path):
     table = count_responses(loaded).table
     yes = table[(table["question_id"] == "q8") & (table["option"] == "Yes")].iloc[0]
     assert (yes["count"], yes["asked"], yes["answered"], yes["percent"], yes["percent_of"]) == (
-        21, 92, 80, 26.3, "answered"
+        21,
+        92,
+        80,
+        26.3,
+        "answered",
     )
 
 
