@@ -15,6 +15,7 @@ from analysis.themes.clustering import OTHER, cluster
 from analysis.themes.describe import key_terms, phrase_labels, pick_quotes, surface_forms, word_casing
 from analysis.themes.grouping import Grouping
 from analysis.themes.model import THEME_COLUMNS, ThemeOptions, ThemeReport, ThemesError
+from analysis.themes.public_names import redact_names
 from analysis.themes.redaction import redact
 from analysis.themes.sentiment import sentiment, sentiment_shares
 from analysis.themes.text import STOP_WORDS, clean_text, is_non_answer, normalised_key, stem, words
@@ -186,6 +187,7 @@ def _one_question(
         .reset_index()
         .assign(question_id=question_id)[["question_id", "campaign_id", "size", "text"]]
     )
+    campaign_table["text"] = campaign_table["text"].map(redact_names)
     questions = pd.DataFrame(
         [
             {
@@ -328,6 +330,7 @@ def _theme_row(
         "terms": terms,
         "count": count,
         "share": round(count / base, 4) if base else 0.0,
-        "quotes": quotes,
+        # Quotes are published: names of councils, public bodies and people are taken out.
+        "quotes": [redact_names(q) for q in quotes],
         **sentiment_shares(work["sentiment"][answer_mask]),
     }

@@ -119,7 +119,7 @@ def test_html_report_suppresses_small_theme_counts(loaded: object) -> None:
             assert cells[0] == str(theme.count)
     assert checked >= 2  # at least one primary and its complement
     assert (report.campaigns["size"] < 10).any()
-    assert "<li>[c] answers like" in html and not re.search(r"<li>[1-9] answers like", html)
+    assert "<li>[c] answers (too few to quote)" in html and not re.search(r"<li>[1-9] answers like", html)
     for title in re.findall(r"<title id=[^>]*>(.*?)</title>", html):
         assert "suppressed" in title or "%" in title
 
