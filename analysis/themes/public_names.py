@@ -21,7 +21,7 @@ import re
 from functools import cache
 from importlib import resources
 
-__all__ = ["needs_name_check", "redact_names"]
+__all__ = ["needs_name_check", "redact_label", "redact_names"]
 
 _SUFFIX = (
     r"(?:\s+(?i:(?:Metropolitan\s+|County\s+)?(?:Borough|District|City|County|Town|Unitary)\s+)?"
@@ -94,3 +94,13 @@ def needs_name_check(text: str) -> bool:
     """Whether a (redacted) quote still holds what may be a name: two capitalised words
     together that do not start a sentence. For an analyst to read before publishing."""
     return bool(_TWO_CAPITALS.search(text or ""))
+
+
+def redact_label(text: str) -> str:
+    """A theme label or key term (often in lower case) with names taken out, however cased:
+    unchanged unless its title-cased form names a public body or person."""
+    titled = text.title()
+    redacted = redact_names(titled)
+    if redacted == titled:
+        return redact_names(text)
+    return redacted
