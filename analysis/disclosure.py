@@ -51,9 +51,13 @@ _TOLERANCE = 1e-6
 _MIP_SECONDS = 2.0
 
 
-def is_small(value: int, threshold: int = DEFAULT_THRESHOLD) -> bool:
-    """Whether one published count would disclose too few people: 1 ≤ value < threshold."""
-    return 0 < value < threshold
+def is_small(value: int, threshold: int = DEFAULT_THRESHOLD, *, zeros: bool = False) -> bool:
+    """Whether one published count would disclose too few people: 1 ≤ value < threshold.
+
+    With `zeros`, 0 counts as small too: for figures published with no secondary
+    suppression (a live dashboard), where a zero shown beside a hidden count and a total
+    would give the hidden count away."""
+    return (0 <= value if zeros else 0 < value) and value < threshold
 
 
 def primary_mask(counts: np.ndarray, threshold: int, *, suppress_zeros: bool = False) -> np.ndarray:
