@@ -25,7 +25,10 @@ into independent blocks where only fixed cells join them, and each block is solv
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import os
+import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -46,9 +49,12 @@ __all__ = [
 DEFAULT_THRESHOLD = 10
 
 _TOLERANCE = 1e-6
-# A bound on each programme's solving time: the best pattern found by then is used (and
-# still audited), so a hard block costs some extra hiding, never a leak.
-_MIP_SECONDS = 2.0
+# Bounds on each programme's search: the best pattern found by then is used (and still
+# audited), so a hard block costs some extra hiding, never a leak. The node limit binds
+# first on ordinary exports and, unlike a time limit, gives the same pattern on a busy
+# machine as on an idle one; the time limit is only a backstop.
+_MIP_NODES = 5
+_MIP_SECONDS = 8.0
 
 
 def is_small(value: int, threshold: int = DEFAULT_THRESHOLD, *, zeros: bool = False) -> bool:
@@ -101,6 +107,27 @@ def _blocks(equations: sparse.csr_matrix, free: np.ndarray) -> list[np.ndarray]:
     splits = np.flatnonzero(np.diff(cell_labels[order])) + 1
     del n
     return [index[group] for group in np.split(order, splits)]
+
+
+@contextlib.contextmanager
+def _solver_output_to_stderr() -> Iterator[None]:
+    """Send anything the solver's C++ code prints to stderr, not stdout.
+
+    HiGHS sometimes prints a diagnostic line straight to file descriptor 1 even with its
+    display off; `counts` writes CSV to stdout, which that line would corrupt.
+    """
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real stdout (e.g. captured): nothing to protect
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 class _Block:
@@ -186,13 +213,14 @@ class _Block:
                 ),
             ]
             objective = np.r_[np.zeros(k * n), np.where(hidden, 0.0, cost)]
-            result = milp(
-                objective,
-                integrality=np.r_[np.zeros(k * n), np.ones(n)],
-                bounds=Bounds(np.r_[*lows, z_low], np.r_[*highs, z_high]),
-                constraints=constraints,
-                options={"time_limit": _MIP_SECONDS},
-            )
+            with _solver_output_to_stderr():
+                result = milp(
+                    objective,
+                    integrality=np.r_[np.zeros(k * n), np.ones(n)],
+                    bounds=Bounds(np.r_[*lows, z_low], np.r_[*highs, z_high]),
+                    constraints=constraints,
+                    options={"time_limit": _MIP_SECONDS, "node_limit": _MIP_NODES},
+                )
             if result.x is not None:
                 moved = np.abs(result.x[: k * n].reshape(k, n)).max(axis=0)
                 moved[[cell for cell, _ in targets]] = 0.0  # a target's own move proves only its part
