@@ -227,3 +227,16 @@ def test_public_bodies_and_people_are_redacted(text: str, expected: str) -> None
     from analysis.themes.public_names import redact_names
 
     assert redact_names(text) == expected
+
+
+def test_blank_answers_of_those_shown_are_counted(tmp_path: Path) -> None:
+    from analysis.themes.sources import load_free_text
+    from tests.analysis.builders import response, write_export
+
+    rows = [response(n, q3=f"Answer number {n} about peer support") for n in range(1, 6)]
+    rows += [response(n) for n in range(6, 9)]  # shown q3, left it blank; q2 not shown (q1 blank)
+    rows += [response(9, q1="No, none of them are relevant now")]  # shown q2, left it blank
+    loaded = load_free_text(write_export(tmp_path / "e.csv", rows), questions=("q2", "q3"))
+    report = theme_answers(loaded.answers, ThemeOptions(min_themes=1, max_themes=2))
+    blanks = report.questions.set_index("question_id")["no_answer"].to_dict()
+    assert blanks == {"q2": 1, "q3": 4}
