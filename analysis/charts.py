@@ -44,7 +44,7 @@ def chart_alt_text(result: CountsResult, question_id: str) -> str:
         if suppressed:
             parts.append(f"{option}: suppressed")
         elif percent is None:
-            parts.append(f"{option}: no percentage (too few answered)")
+            parts.append(f"{option}: no percentage shown")
         else:
             parts.append(f"{option}: {percent:.1f} per cent")
     return (

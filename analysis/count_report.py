@@ -119,12 +119,13 @@ def _methods(result: CountsResult) -> str:
     )
     if result.for_publication:
         control = (
-            f"Counts below {facts['threshold']} are suppressed and shown as {SUPPRESSED_MARK}"
-            f"{', zeros included' if facts['zeros_suppressed'] else ' (zeros are shown)'}; "
-            f"{facts['cells_suppressed_primary']:,} cells were suppressed for that reason and a further "
-            f"{facts['cells_suppressed_secondary']:,} so that no suppressed figure can be worked out "
-            f"from the totals and bases. No percentage is given where fewer than {facts['threshold']} "
-            "answered."
+            f"{escape(facts['guarantee'])} Hidden figures are shown as {SUPPRESSED_MARK}: "
+            f"{facts['cells_suppressed_primary']:,} because they were from 1 to {facts['threshold'] - 1} "
+            f"(or a zero among so few asked), and a further {facts['cells_suppressed_secondary']:,} to "
+            f"protect those. Of the {facts['cells_10_or_more']:,} figures of 10 or more, "
+            f"{facts['cells_10_or_more_hidden']:,} "
+            f"({100 * facts['share_of_cells_10_or_more_hidden']:.1f} per cent) were hidden. "
+            + " ".join(escape(note) + "." for note in facts["merged_segments"].values())
         )
     else:
         control = (
@@ -137,8 +138,8 @@ def _methods(result: CountsResult) -> str:
         "respondent were cleared and not counted.</p>"
         "<p>The base is the number of respondents asked the question (for a follow-up question, those whose "
         "earlier answer led to it). Percentages are of those asked who answered; “not answered” is reported "
-        "separately and never counted in the percentages. It is the difference between two published figures "
-        "(asked and answered), so it is not itself suppressed.</p>"
+        "separately and never counted in the percentages. Percentages are rounded half up to one decimal "
+        "place.</p>"
         f"<p>{control}</p>"
     )
 

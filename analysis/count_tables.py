@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from analysis.counts import NOT_ANSWERED, TIDY_COLUMNS, CountsResult
+from analysis.counts import NOT_ANSWERED, OTHER_SEGMENT, TIDY_COLUMNS, CountsResult
 from analysis.spreadsheet_safety import neutralise_formula
 
 if TYPE_CHECKING:
@@ -48,9 +48,11 @@ def write_csv(result: CountsResult, out: str | Path | IO[str]) -> None:
 
 
 def methods_summary(result: CountsResult) -> dict[str, Any]:
-    """Facts a reader needs: threshold, what was suppressed and excluded, and why."""
-    detail = result.detail
+    """Facts a reader needs: threshold, what was suppressed and excluded, and why, and how
+    much information the suppression cost (cells hidden, share of cells of 10 or more)."""
     reasons = result.excluded["reason"].value_counts()
+    cells = result.detail.attrs.get("cells") or {}
+    large = cells.get("large", 0)
     return {
         "questionnaire": result.questionnaire.slug,
         "title": result.questionnaire.title,
@@ -61,11 +63,39 @@ def methods_summary(result: CountsResult) -> dict[str, Any]:
         "answers_cleared_not_shown": int(len(result.excluded) - reasons.get("draft (not submitted)", 0)),
         "for_publication": result.for_publication,
         "threshold": result.threshold,
-        "zeros_suppressed": result.suppression and not result.show_zeros,
-        "cells_suppressed_primary": int((detail["suppression"] == "primary").sum()),
-        "cells_suppressed_secondary": int((detail["suppression"] == "secondary").sum()),
+        "zeros_suppressed": False,
+        "percent_of": "answered",
+        "rounding": "half up, one decimal place",
+        "cells_published_or_hidden": int(cells.get("total", 0)),
+        "cells_suppressed_primary": int(cells.get("primary", 0)),
+        "cells_suppressed_secondary": int(cells.get("secondary", 0)),
+        "cells_10_or_more": int(large),
+        "cells_10_or_more_hidden": int(cells.get("large_hidden", 0)),
+        "share_of_cells_10_or_more_hidden": round(cells.get("large_hidden", 0) / large, 4) if large else 0.0,
         "breakdowns": list(result.by),
+        "merged_segments": {
+            by: f"{OTHER_SEGMENT[by]}: every {by.replace('_', ' ')} with fewer than {result.threshold} "
+            "respondents, grouped (with the next smallest where the group was itself too small)"
+            for by, names in (result.merged or {}).items()
+            if names
+        },
+        "guarantee": guarantee(result),
     }
+
+
+def guarantee(result: CountsResult) -> str:
+    """What the disclosure control promises, in one paragraph (true of this output)."""
+    if not result.for_publication:
+        return "None: disclosure control was turned off. Not for publication."
+    t = result.threshold
+    return (
+        f"No count, “not answered”, base or number answered from 1 to {t - 1} is published, and no "
+        f"segment with fewer than {t} respondents is shown on its own. Figures are hidden over all the "
+        "tables of this output together (every question, the overall table and every breakdown, and the "
+        "link between a follow-up question’s base and its parent’s answers), so that anyone holding all "
+        "of them and solving linear programmes cannot narrow any hidden figure to a range shorter than "
+        f"{t / 2:g}. Zeros are published, except where from 1 to {t - 1} were asked."
+    )
 
 
 def to_json(result: CountsResult) -> dict[str, Any]:
@@ -100,30 +130,45 @@ def write_json(result: CountsResult, out: str | Path | IO[str]) -> None:
 def crosstab_for_people(result: CountsResult, question_id: str, segment_by: str) -> pd.DataFrame:
     """One question and breakdown as rows = segments, columns = options, cells "n (p%)" or "[c]".
 
-    Columns: `Segment, Asked, Answered`, then each option, then "Not answered".
+    Columns: `Segment, Asked, Answered`, then each option, then "Not answered". Built from
+    the published table only, so nothing hidden can show.
     """
     import pandas as pd
 
-    rows = result.detail[
-        (result.detail["question_id"] == question_id) & (result.detail["segment_by"] == segment_by)
-    ]
     out: dict[str, list[Any]] = {"Segment": [], "Asked": [], "Answered": []}
-    for segment, group in rows.groupby("segment", sort=False):
+    for segment, group in _published(result, question_id, segment_by):
         out["Segment"].append(segment)
-        out["Asked"].append(int(group["base"].iloc[0]))
-        out["Answered"].append(int(group["answered"].iloc[0]))
-        for _, cell in group.iterrows():
-            out.setdefault(cell["option"], []).append(_cell_text(cell))
+        first = group.iloc[0]
+        out["Asked"].append(_number_text(first["asked"]))
+        out["Answered"].append(_number_text(first["answered"]))
+        for cell in group.itertuples(index=False):
+            out.setdefault(cell.option, []).append(_cell_text(cell))
     return pd.DataFrame(out)
 
 
+def _published(result: CountsResult, question_id: str, segment_by: str) -> Any:
+    table = result.table
+    rows = table[(table["question_id"] == question_id) & (table["segment_by"] == segment_by)]
+    return rows.groupby("segment", sort=False)
+
+
+def _missing(value: Any) -> bool:
+    import pandas as pd
+
+    return value is None or bool(pd.isna(value))
+
+
+def _number_text(value: Any) -> str:
+    return SUPPRESSED_MARK if _missing(value) else f"{int(value):,}"
+
+
 def _cell_text(cell: Any) -> str:
-    if cell["suppressed"]:
+    if cell.suppressed or _missing(cell.count):
         return SUPPRESSED_MARK
-    count = f"{int(cell['count']):,}"
-    if cell["option"] == NOT_ANSWERED or cell["percent"] != cell["percent"]:
+    count = f"{int(cell.count):,}"
+    if cell.option == NOT_ANSWERED or _missing(cell.percent):
         return count
-    return f"{count} ({cell['percent']:.1f}%)"
+    return f"{count} ({float(cell.percent):.1f}%)"
 
 
 def _sheet_name(question_id: str) -> str:
@@ -160,39 +205,65 @@ def write_xlsx(result: CountsResult, out: str | Path | IO[bytes]) -> None:
     lines += [
         (
             "[c]",
-            "Suppressed to protect respondents: fewer than the threshold, or hidden so that another "
-            "suppressed figure cannot be worked out from totals.",
+            "Suppressed to protect respondents: from 1 to the threshold less one, or hidden so that no "
+            "suppressed figure can be worked out or narrowed from everything published.",
         ),
-        ("Percentages", "Of those asked who answered; not shown where fewer than the threshold answered."),
+        (
+            "Percentages",
+            "Of those asked who answered (column answered), rounded half up to one decimal place.",
+        ),
     ]
     for r, (label, value) in enumerate(lines):
         put(notes, r, 0, label, bold)
+        if isinstance(value, dict):
+            value = "; ".join(value.values()) or "none"
         put(notes, r, 1, ", ".join(value) if isinstance(value, list) else value, wrap)
+
+    whole = workbook.add_format({"num_format": "#,##0"})
+    share = workbook.add_format({"num_format": '0.0"%"'})
+    hidden = workbook.add_format({"align": "right"})
+
+    def figure(sheet: Any, row: int, col: int, value: Any, fmt: Any) -> None:
+        if _missing(value):
+            sheet.write_string(row, col, SUPPRESSED_MARK, hidden)
+        else:
+            sheet.write_number(row, col, float(value) if fmt is share else int(value), fmt)
 
     for question in result.questionnaire.questions:
         if question.id not in set(result.table["question_id"]):
             continue
         sheet = workbook.add_worksheet(_sheet_name(question.id))
         sheet.set_column(0, 0, 36)
-        sheet.set_column(1, 12, 16)
+        sheet.set_column(1, 2 + 2 * len(question.options) + 1, 14)
         put(sheet, 0, 0, f"{question.id.upper()}. {question.text}", bold)
-        r = 2
+        put(sheet, 1, 0, "Numbers, and per cent of those asked who answered; [c] = suppressed.", wrap)
+        r = 3
         for segment_by in ("all", *result.by):
-            frame = crosstab_for_people(result, question.id, segment_by)
-            put(
-                sheet,
-                r,
-                0,
-                "All respondents" if segment_by == "all" else f"By {segment_by.replace('_', ' ')}",
-                bold,
-            )
+            title = "All respondents" if segment_by == "all" else f"By {segment_by.replace('_', ' ')}"
+            put(sheet, r, 0, title, bold)
             r += 1
-            for c, name in enumerate(frame.columns):
+            head = ["Segment", "Asked", "Answered"]
+            for option in question.options:
+                head += [f"{option}: number", f"{option}: per cent"]
+            head.append(NOT_ANSWERED)
+            for c, name in enumerate(head):
                 put(sheet, r, c, name, bold)
-            for values in frame.itertuples(index=False):
+            for segment, group in _published(result, question.id, segment_by):
                 r += 1
-                for c, value in enumerate(values):
-                    put(sheet, r, c, value, wrap if c == 0 else None)
+                first = group.iloc[0]
+                put(sheet, r, 0, segment, wrap)
+                figure(sheet, r, 1, first["asked"], whole)
+                figure(sheet, r, 2, first["answered"], whole)
+                c = 3
+                for cell in group.itertuples(index=False):
+                    figure(sheet, r, c, cell.count, whole)
+                    if cell.option == NOT_ANSWERED:
+                        continue
+                    if _missing(cell.percent) and not _missing(cell.count):
+                        sheet.write_blank(r, c + 1, None)
+                    else:
+                        figure(sheet, r, c + 1, cell.percent, share)
+                    c += 2
             r += 2
 
     tidy = workbook.add_worksheet("Tidy")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from analysis.disclosure import DEFAULT_THRESHOLD, suppress_small_cells
+from analysis.disclosure import DEFAULT_THRESHOLD
 from analysis.errors import AnalysisError
 from analysis.loading import SEGMENT_COLUMNS, LoadedResponses
 from questions import Question, Questionnaire
@@ -25,6 +25,7 @@ __all__ = [
     "ALL_RESPONDENTS",
     "NOT_ANSWERED",
     "NOT_STATED",
+    "OTHER_SEGMENT",
     "TIDY_COLUMNS",
     "CountsResult",
     "add_percentages",
@@ -43,10 +44,20 @@ TIDY_COLUMNS = (
     "percent",
     "base",
     "suppressed",
+    "asked",
+    "answered",
+    "percent_of",
 )
 ALL_RESPONDENTS = "All respondents"
 NOT_ANSWERED = "Not answered"
 NOT_STATED = "Not stated"
+#: The explicit group that segments too small to show on their own are merged into.
+OTHER_SEGMENT = {
+    "role": "Other roles",
+    "organisation_type": "Other organisation types",
+    "region": "Other regions",
+    "channel": "Other channels",
+}
 
 
 @dataclass(frozen=True)
@@ -55,14 +66,19 @@ class CountsResult:
 
     `table` is the tidy table, columns `TIDY_COLUMNS`: one row per question, segment and
     option, in questionnaire order, then a "Not answered" row per segment (its `percent`
-    is always empty: not answering is never counted in percentages). `base` is the number
-    of respondents asked the question (its condition held); percentages are of those who
-    answered (`base` less "Not answered"). Suppressed cells have `suppressed` true and
-    `count`/`percent` empty (NaN).
+    is always empty: not answering is never counted in percentages). `base` and `asked`
+    are the number of respondents asked the question (its condition held); `answered` is
+    those asked who answered; `percent` is of `answered` (named in `percent_of`), rounded
+    half up to one decimal place. Suppressed counts have `suppressed` true and
+    `count`/`percent` empty (NA); a hidden base or number answered is empty (NA) too.
+    Segments with fewer respondents than the threshold appear only inside the breakdown's
+    "Other …" group (`OTHER_SEGMENT`); segments with none are not listed.
 
-    `detail` is the same rows with the hidden values kept and extra columns `answered`,
-    `is_option` and `suppression` ("primary", "secondary" or ""): for tests and methods
-    notes only, never for publication.
+    `detail` is the same rows with the hidden values kept and extra columns `is_option`,
+    `suppression` ("primary", "secondary" or ""), `asked_suppressed` and
+    `answered_suppressed`: for tests and methods notes only, never for publication.
+    `merged` maps each breakdown to the segments folded into its "Other …" group (not for
+    publication either: that a segment is there says it is small).
     """
 
     table: pd.DataFrame
@@ -76,6 +92,7 @@ class CountsResult:
     responses: int
     source: str
     include_drafts: bool
+    merged: dict[str, tuple[str, ...]] | None = None
 
     @property
     def for_publication(self) -> bool:
@@ -84,7 +101,9 @@ class CountsResult:
 
     @property
     def suppressed_cells(self) -> int:
-        return int(self.detail["suppressed"].sum())
+        """Figures hidden (counts, bases and numbers answered, each counted once)."""
+        cells = self.detail.attrs.get("cells")
+        return cells["primary"] + cells["secondary"] if cells else 0
 
 
 def asked_mask(responses: pd.DataFrame, questionnaire: Questionnaire, question: Question) -> np.ndarray:
@@ -99,8 +118,17 @@ def asked_mask(responses: pd.DataFrame, questionnaire: Questionnaire, question: 
     return mask
 
 
-def _segment_codes(responses: pd.DataFrame, by: str) -> tuple[np.ndarray, list[str]]:
-    """Codes 0…S-1 for the segment column's categories, S for missing ("Not stated")."""
+def _segment_codes(
+    responses: pd.DataFrame, by: str, merge_below: int | None = None
+) -> tuple[np.ndarray, list[str], tuple[str, ...]]:
+    """Codes 0…S-1 for the segments listed, the segments' labels, and those merged.
+
+    Segments are the column's categories in order, then "Not stated" for missing values.
+    Segments nobody is in are not listed. With `merge_below`, segments with fewer
+    respondents are folded into the breakdown's "Other …" group (listed last); if that
+    group is itself below `merge_below`, the smallest other segments join it until it is
+    not (or everyone is in it), so that no segment size published is small.
+    """
     import numpy as np
 
     column = responses[by]
@@ -108,13 +136,32 @@ def _segment_codes(responses: pd.DataFrame, by: str) -> tuple[np.ndarray, list[s
     codes = column.cat.codes.to_numpy().astype(np.int64)
     missing = codes < 0
     codes[missing] = len(labels)
-    if missing.any():
-        labels.append(NOT_STATED)
-    return codes, labels
+    labels.append(NOT_STATED)
+    sizes = np.bincount(codes, minlength=len(labels))
+    merged = np.zeros(len(labels), dtype=bool)
+    if merge_below is not None:
+        merged = (sizes > 0) & (sizes < merge_below)
+        while merged.any() and sizes[merged].sum() < merge_below and (~merged & (sizes > 0)).any():
+            candidates = np.flatnonzero(~merged & (sizes > 0))
+            merged[candidates[np.argmin(sizes[candidates])]] = True
+    # Unprotected working tables list every category (and "Not stated" if anyone is in it).
+    listed = np.flatnonzero(((sizes > 0) | (merge_below is None)) & ~merged)
+    if merge_below is None and not sizes[-1]:
+        listed = listed[:-1]
+    new_code = np.full(len(labels), len(listed), dtype=np.int64)
+    new_code[listed] = np.arange(len(listed))
+    out_labels = [labels[i] for i in listed]
+    if merged.any():
+        out_labels.append(OTHER_SEGMENT.get(by, "Other"))
+    return new_code[codes], out_labels, tuple(labels[i] for i in np.flatnonzero(merged))
 
 
 def count_answers(
-    responses: pd.DataFrame, questionnaire: Questionnaire, by: Sequence[str] = ()
+    responses: pd.DataFrame,
+    questionnaire: Questionnaire,
+    by: Sequence[str] = (),
+    *,
+    merge_below: int | None = None,
 ) -> pd.DataFrame:
     """Raw counts for every single-choice question, overall and for each `by` column.
 
@@ -124,6 +171,9 @@ def count_answers(
     in `by` order with segments in the questionnaire's order ("Not stated" last, if any);
     within a segment every option in order, even if zero, then "Not answered"
     (`is_option` false). `base` counts those asked; `answered` those asked who answered.
+    Segments nobody is in are not listed; with `merge_below`, smaller segments are merged
+    into an "Other …" group (see `_segment_codes`), and `frame.attrs["merged"]` maps each
+    breakdown to the segments merged.
     """
     import numpy as np
     import pandas as pd
@@ -133,7 +183,10 @@ def count_answers(
             raise AnalysisError(f"cannot break down by {column!r}: choose from {', '.join(SEGMENT_COLUMNS)}")
     n = len(responses)
     breakdowns = [("all", np.zeros(n, dtype=np.int64), [ALL_RESPONDENTS])]
-    breakdowns += [(column, *_segment_codes(responses, column)) for column in dict.fromkeys(by)]
+    merged: dict[str, tuple[str, ...]] = {}
+    for column in dict.fromkeys(by):
+        codes, labels, merged[column] = _segment_codes(responses, column, merge_below)
+        breakdowns.append((column, codes, labels))
     pieces: dict[str, list[object]] = {
         c: [] for c in ("question_id", "question", "segment_by", "segment", "option")
     }
@@ -166,26 +219,40 @@ def count_answers(
     frame = pd.DataFrame({column: [v for part in parts for v in part] for column, parts in pieces.items()})
     for column, parts in numbers.items():
         frame[column] = np.concatenate(parts)
+    frame.attrs["merged"] = merged
     return frame
 
 
-def add_percentages(counts: pd.DataFrame, *, threshold: int | None) -> pd.DataFrame:
-    """Add `percent`: count as a share of those who answered, to one decimal place.
+def percent_half_up(count: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """100 × count / base to one decimal place, halves rounded up (21/80 → 26.3); NaN where
+    the base is 0. Worked in whole numbers, so no binary fraction tips a half either way."""
+    import numpy as np
 
-    Empty (NaN) for "Not answered" rows, for suppressed cells (if `suppressed` is present)
-    and, when `threshold` is given, wherever fewer than `threshold` answered.
+    count = np.asarray(count, dtype=np.int64)
+    base = np.asarray(base, dtype=np.int64)
+    safe = np.where(base > 0, base, 1)
+    tenths = (2000 * count + safe) // (2 * safe)
+    return np.where(base > 0, tenths / 10.0, np.nan)
+
+
+def add_percentages(counts: pd.DataFrame, *, threshold: int | None) -> pd.DataFrame:
+    """Add `percent`: count as a share of those who answered, one decimal place, half up.
+
+    Empty (NaN) for "Not answered" rows, for suppressed cells (if `suppressed` is present),
+    where the number answered is hidden (if `answered_suppressed` is present) and, when
+    `threshold` is given, wherever fewer than `threshold` answered.
     """
     import numpy as np
 
     out = counts.copy()
     answered = out["answered"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        percent = np.round(out["count"].to_numpy() * 100.0 / answered, 1)
+    percent = percent_half_up(out["count"].to_numpy(), answered)
     hide = ~out["is_option"].to_numpy(dtype=bool) | (answered == 0)
     if threshold is not None:
         hide |= answered < threshold
-    if "suppressed" in out.columns:
-        hide |= out["suppressed"].to_numpy(dtype=bool)
+    for column in ("suppressed", "answered_suppressed"):
+        if column in out.columns:
+            hide |= out[column].to_numpy(dtype=bool)
     out["percent"] = np.where(hide, np.nan, percent)
     return out
 
@@ -200,23 +267,42 @@ def count_responses(
 ) -> CountsResult:
     """Count, suppress and add percentages: everything the outputs need.
 
-    With `suppression` false nothing is hidden, and `CountsResult.for_publication` is false.
+    Everything published together is protected together (`analysis.count_family`):
+    segments smaller than `threshold` are merged into an "Other …" group; every count,
+    "Not answered", base and number answered from 1 to `threshold` - 1 is hidden, and
+    further figures are hidden so that no hidden one can be narrowed by anyone holding all
+    the tables to a range shorter than `threshold` / 2. Zeros are published, except in a
+    segment where from 1 to `threshold` - 1 were asked (`show_zeros` publishes those too).
+    With `suppression` false nothing is hidden or merged, and
+    `CountsResult.for_publication` is false.
     """
-    import numpy as np
+    from analysis.count_family import suppress_family
 
     if threshold < 1:
         raise AnalysisError(f"the threshold must be a whole number of 1 or more (got {threshold})")
     by = tuple(dict.fromkeys(by))
-    raw = count_answers(loaded.responses, loaded.questionnaire, by)
+    raw = count_answers(
+        loaded.responses, loaded.questionnaire, by, merge_below=threshold if suppression else None
+    )
     if suppression:
-        detail = suppress_small_cells(raw, threshold=threshold, suppress_zeros=not show_zeros)
+        detail = suppress_family(raw, loaded.questionnaire, threshold=threshold, show_zeros=show_zeros)
     else:
-        detail = raw.assign(suppressed=False, suppression="")
+        detail = raw.assign(
+            suppressed=False, suppression="", asked_suppressed=False, answered_suppressed=False
+        )
+        detail.attrs["cells"] = None
     detail = add_percentages(detail, threshold=threshold if suppression else None)
+    detail["asked"] = detail["base"]
+    detail["percent_of"] = "answered"
     table = detail.loc[:, list(TIDY_COLUMNS)].copy()
     table["count"] = table["count"].astype("Int64").mask(detail["suppressed"].to_numpy(dtype=bool))
     table["percent"] = table["percent"].astype("Float64")
-    table["base"] = table["base"].astype(np.int64)
+    asked_hidden = detail["asked_suppressed"].to_numpy(dtype=bool)
+    for column in ("base", "asked"):
+        table[column] = table[column].astype("Int64").mask(asked_hidden)
+    table["answered"] = (
+        table["answered"].astype("Int64").mask(detail["answered_suppressed"].to_numpy(dtype=bool))
+    )
     return CountsResult(
         table=table,
         detail=detail,
@@ -229,4 +315,5 @@ def count_responses(
         responses=len(loaded.responses),
         source=loaded.source,
         include_drafts=loaded.include_drafts,
+        merged=raw.attrs.get("merged", {}),
     )

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import click
 
+from analysis.disclosure import DEFAULT_THRESHOLD  # a constant: no heavy import
+
 __all__ = ["counts_command"]
 
 _FORMATS = ("csv", "xlsx", "html", "json", "png", "svg")
@@ -41,11 +43,15 @@ def _progress(quiet: bool) -> Callable[[str], None]:
 @click.option(
     "--threshold",
     type=click.IntRange(1),
-    default=10,
+    default=DEFAULT_THRESHOLD,
     show_default=True,
-    help="Suppress counts below this; no percentage where fewer answered.",
+    help="Hide figures from 1 to this less one, protected over all tables together.",
 )
-@click.option("--show-zeros", is_flag=True, help="Publish zero counts instead of suppressing them.")
+@click.option(
+    "--show-zeros",
+    is_flag=True,
+    help="Publish zeros also where fewer than the threshold were asked (elsewhere they always are).",
+)
 @click.option(
     "--no-suppression",
     is_flag=True,

@@ -1,249 +1,347 @@
-"""Statistical disclosure control for count tables: primary and secondary cell suppression.
+"""Statistical disclosure control: cell suppression over a whole family of linked figures.
 
-The published figures for one question are an overall row (a count per option, with the
-number who answered as its total) and, for each `--by`, a cross-tabulation of segments by
-options whose row totals (each segment's number who answered) and column totals (the
-overall row) are published too. Bases are always published.
+Everything one run publishes is treated as one set of *cells* (whole, non-negative numbers)
+tied together by linear equations that a reader knows hold: a row of options adds up to
+the number who answered, segments add up to the overall figure, a follow-up question's
+base equals its parent's count for the triggering answer, and so on. The caller states
+those equations; this module decides which cells to hide.
 
-*Primary* suppression hides every count below the threshold (zeros too, unless the analyst
-opts in to showing them). *Secondary* suppression then hides more cells until no hidden
-count below the threshold can be worked out exactly from the published ones, counts being
-whole and never negative: each must be able to go up or down while every published figure
-stays the same. (Complements, at or above the threshold, need no protection of their own.)
+*Primary* cells are the sensitive ones: never published. *Secondary* cells are hidden as
+well so that a reader holding every published figure and every equation, and solving the
+linear programmes min/max of a hidden cell, cannot narrow any hidden cell to a range
+shorter than `threshold / 2` (its *protection*). They are chosen by a mixed-integer
+programme (SciPy's `milp`, i.e. HiGHS) in the classic form of cell suppression: for a cell
+that is not yet protected, find the cheapest set of extra cells to hide such that a change
+of `threshold / 2` to that cell can be balanced by changes to hidden cells alone, keeping
+every equation and every cell non-negative. Then the published figures are audited again by
+the attacker's LP; hiding more never narrows a range, so a cell once protected stays so,
+and the loop ends when every hidden cell passes the audit. The cost of hiding a cell grows
+with the log of its value, so small cells and zeros are preferred as complements and large
+figures are hidden only when nothing cheaper works.
 
-That test is exact and cheap because the tables are networks. Take a cross-tab's rows and
-columns as nodes and each hidden cell (i, j) as two arcs: row i → column j (the cell may
-rise) and, if its count is positive, column j → row i (it may fall). A cell can rise exactly
-when an arc path leads from its column back to its row, and fall when one leads from its
-row to its column, not using the cell itself: going round such a cycle raises and lowers
-cells alternately and leaves every row and column total as published. Interior cells are
-checked with the overall row held fixed, as if an attacker knew it even where it is hidden.
-A hidden overall cell j can rise only if some other hidden overall cell k is positive and
-*every* cross-tab has a path from column k to column j to carry the change; to fall, the
-same with j and k swapped. Complementary cells are the smallest positive published counts
-that can close such a cycle; the loop ends when every small hidden cell can move (or
-no published cell is left that could help: a table in which only one row has any answers
-cannot hide them).
+Cells marked `fixed` are always published (they must not be primary); the equations split
+into independent blocks where only fixed cells join them, and each block is solved alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import numpy as np
-    import pandas as pd
+    from scipy import sparse
 
-__all__ = ["DEFAULT_THRESHOLD", "primary_mask", "protect_question", "suppress_small_cells"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "Protection",
+    "is_small",
+    "primary_mask",
+    "protect_cells",
+    "protection_ranges",
+]
 
+#: The disclosure threshold used everywhere unless configured: figures from 1 to 9 are not shown.
 DEFAULT_THRESHOLD = 10
 
-Node = tuple[str, int]
+_TOLERANCE = 1e-6
+# Bounds on each programme's search: the best pattern found by then is used (and still
+# audited), so a hard block costs some extra hiding, never a leak. The node limit binds
+# first on ordinary exports and, unlike a time limit, gives the same pattern on a busy
+# machine as on an idle one; the time limit is only a backstop.
+_MIP_NODES = 5
+_MIP_SECONDS = 8.0
 
 
-def primary_mask(counts: np.ndarray, threshold: int, *, suppress_zeros: bool = True) -> np.ndarray:
-    """Cells below `threshold` (zeros only if `suppress_zeros`)."""
+def is_small(value: int, threshold: int = DEFAULT_THRESHOLD, *, zeros: bool = False) -> bool:
+    """Whether one published count would disclose too few people: 1 ≤ value < threshold.
+
+    With `zeros`, 0 counts as small too: for figures published with no secondary
+    suppression (a live dashboard), where a zero shown beside a hidden count and a total
+    would give the hidden count away."""
+    return (0 <= value if zeros else 0 < value) and value < threshold
+
+
+def primary_mask(counts: np.ndarray, threshold: int, *, suppress_zeros: bool = False) -> np.ndarray:
+    """Cells below `threshold` and above zero (zeros too if `suppress_zeros`)."""
+    import numpy as np
+
+    counts = np.asarray(counts)
     small = counts < threshold
     return small if suppress_zeros else small & (counts > 0)
 
 
-def protect_question(
-    overall: np.ndarray,
-    crosstabs: Sequence[np.ndarray],
-    threshold: int,
-    *,
-    suppress_zeros: bool = True,
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Suppression masks for one question's overall row and its cross-tabs (segments × options).
+@dataclass(frozen=True)
+class Protection:
+    """Which cells to hide: `hidden` (all) and `primary` (the sensitive ones), boolean arrays."""
 
-    Returns (overall mask, one mask per cross-tab); True = suppressed. Each cross-tab's
-    columns must sum to `overall`.
-    """
+    hidden: np.ndarray
+    primary: np.ndarray
+
+    @property
+    def secondary(self) -> np.ndarray:
+        return self.hidden & ~self.primary
+
+
+def _blocks(equations: sparse.csr_matrix, free: np.ndarray) -> list[np.ndarray]:
+    """Groups of non-fixed cells joined by equations (through non-fixed cells only)."""
     import numpy as np
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
 
-    overall = np.asarray(overall, dtype=np.int64)
-    tables = [np.asarray(t, dtype=np.int64) for t in crosstabs]
-    for table in tables:
-        if table.shape[1] != len(overall) or (table.sum(axis=0) != overall).any():
-            raise ValueError("each cross-tab's columns must sum to the overall row")
-    top = primary_mask(overall, threshold, suppress_zeros=suppress_zeros)
-    masks = [primary_mask(t, threshold, suppress_zeros=suppress_zeros) for t in tables]
-    while _hide_one_more(overall, top, tables, masks, threshold):
-        pass
-    return top, masks
+    n = equations.shape[1]
+    incidence = equations[:, free].astype(bool).astype(np.int8)
+    m = incidence.shape[0]
+    k = int(free.sum())
+    graph = sparse.bmat([[None, incidence.T], [incidence, None]], format="csr") if m else None
+    if graph is None or k == 0:
+        return [np.array([i]) for i in np.flatnonzero(free)]
+    _, labels = connected_components(graph, directed=False)
+    index = np.flatnonzero(free)
+    cell_labels = labels[:k]
+    order = np.argsort(cell_labels, kind="stable")
+    splits = np.flatnonzero(np.diff(cell_labels[order])) + 1
+    del n
+    return [index[group] for group in np.split(order, splits)]
 
 
-def _hide_one_more(
-    overall: np.ndarray, top: np.ndarray, tables: list[np.ndarray], masks: list[np.ndarray], threshold: int
-) -> bool:
-    """Find one small hidden cell that could be worked out and hide a cell to protect it.
+@contextlib.contextmanager
+def _solver_output_to_stderr() -> Iterator[None]:
+    """Send anything the solver's C++ code prints to stderr, not stdout.
 
-    Cells at or above the threshold (complements) need no protection of their own.
+    HiGHS sometimes prints a diagnostic line straight to file descriptor 1 even with its
+    display off; `counts` writes CSV to stdout, which that line would corrupt.
     """
-    for table, mask in zip(tables, masks, strict=True):
-        arcs = _arcs(table, mask)
-        for i, j in zip(*mask.nonzero(), strict=True):
-            if table[i, j] >= threshold:
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real stdout (e.g. captured): nothing to protect
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+class _Block:
+    """One independent block: its cells, the equations touching them, and the published rest."""
+
+    def __init__(self, cells: np.ndarray, equations: sparse.csr_matrix, values: np.ndarray) -> None:
+        import numpy as np
+
+        self.cells = cells
+        rows = np.unique(equations[:, cells].nonzero()[0])
+        self.a = equations[rows][:, cells].tocsc()
+        # Everything outside the block on these rows is fixed: its contribution is known.
+        outside = equations[rows].dot(values) - self.a.dot(values[cells])
+        self.rhs = -np.asarray(outside, dtype=float)
+        self.values = values[cells].astype(float)
+
+    def ranges(self, hidden: np.ndarray, which: Sequence[int], *, enough: float | None = None) -> np.ndarray:
+        """(least, greatest) of each local cell in `which` over all values consistent with the
+        published ones; `hidden` is the local mask. Unbounded greatest is inf. With `enough`,
+        a cell that can rise by that much gets its own value as least (not worked out)."""
+        import numpy as np
+        from scipy.optimize import linprog
+
+        h = np.flatnonzero(hidden)
+        position = {int(c): p for p, c in enumerate(h)}
+        a_hidden = self.a[:, h]
+        rhs = self.rhs - self.a[:, ~hidden].dot(self.values[~hidden])
+        keep = np.asarray(abs(a_hidden).sum(axis=1)).ravel() > 0
+        a_eq, b_eq = a_hidden[keep], rhs[keep]
+        out = np.zeros((len(which), 2))
+        for r, cell in enumerate(which):
+            c = np.zeros(len(h))
+            c[position[int(cell)]] = 1.0
+            high = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+            greatest = np.inf if high.status == 3 else -high.fun
+            if enough is not None and greatest - self.values[cell] >= enough - _TOLERANCE:
+                out[r] = (self.values[cell], greatest)
                 continue
-            rise = _path(arcs, ("c", j), ("r", i), skip=(("c", j), ("r", i)))
-            fall = table[i, j] > 0 and _path(arcs, ("r", i), ("c", j), skip=(("r", i), ("c", j)))
-            if not (rise or fall) and _hide_near(table, mask, int(i), int(j)):
-                return True
-    all_arcs = [_arcs(table, mask) for table, mask in zip(tables, masks, strict=True)]
-    hidden = [int(j) for j in top.nonzero()[0]]
-    for j in hidden:
-        if overall[j] >= threshold:
-            continue
-        rise = any(overall[k] > 0 and _carried(all_arcs, k, j) for k in hidden if k != j)
-        fall = overall[j] > 0 and any(_carried(all_arcs, j, k) for k in hidden if k != j)
-        if rise or fall:
-            continue
-        partners = [k for k in hidden if k != j and overall[k] > 0]
-        if not partners:
-            index = _smallest_published(overall, top, exclude=j)
-            if index is not None:
-                top[index] = True
-                return True
-            continue
-        for k in partners:
-            for table, mask, arcs in zip(tables, masks, all_arcs, strict=True):
-                if not (_path(arcs, ("c", k), ("c", j)) and _path(arcs, ("c", j), ("c", k))):
-                    if _link_columns(table, mask, j, k):
-                        return True
-    return False
+            low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+            out[r] = (low.fun, greatest)
+        return out
 
+    def cheapest_cover(
+        self, targets: Sequence[tuple[int, float]], hidden: np.ndarray, fixed: np.ndarray, cost: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The cheapest set of local cells to hide so that each (cell, step) in `targets` can
+        move by `step` with every equation kept by moves of hidden cells alone, all cells
+        staying non-negative: one mixed-integer programme, one set of moves per target,
+        the hidden cells shared. Returns (cells to hide, how far each cell is shown to move
+        at most, over the targets), or None if there is no such set."""
+        import numpy as np
+        from scipy import sparse
+        from scipy.optimize import Bounds, LinearConstraint, milp
 
-def _arcs(table: np.ndarray, mask: np.ndarray) -> dict[Node, list[Node]]:
-    """Arcs row→column for every hidden cell, column→row for every positive one."""
-    arcs: dict[Node, list[Node]] = {}
-    for i, j in zip(*mask.nonzero(), strict=True):
-        arcs.setdefault(("r", int(i)), []).append(("c", int(j)))
-        if table[i, j] > 0:
-            arcs.setdefault(("c", int(j)), []).append(("r", int(i)))
-    return arcs
-
-
-def _path(
-    arcs: dict[Node, list[Node]], start: Node, goal: Node, skip: tuple[Node, Node] | None = None
-) -> bool:
-    """Whether arcs lead from `start` to `goal`, not using the arc `skip`."""
-    seen = {start}
-    frontier = [start]
-    while frontier:
-        node = frontier.pop()
-        for nxt in arcs.get(node, ()):
-            if (node, nxt) == skip or nxt in seen:
-                continue
-            if nxt == goal:
-                return True
-            seen.add(nxt)
-            frontier.append(nxt)
-    return False
-
-
-def _carried(all_arcs: list[dict[Node, list[Node]]], source: int, sink: int) -> bool:
-    """Whether every cross-tab can move a count from column `source` to column `sink`."""
-    return all(_path(arcs, ("c", source), ("c", sink)) for arcs in all_arcs)
-
-
-def _smallest_published(values: np.ndarray, mask: np.ndarray, exclude: int | None = None) -> int | None:
-    """Index of the smallest positive published cell (else the smallest published), or None."""
-    import numpy as np
-
-    candidates = ~mask
-    if exclude is not None:
-        candidates = candidates.copy()
-        candidates[exclude] = False
-    if not candidates.any():
+        n = len(self.cells)
+        k = len(targets)
+        m = self.a.shape[0]
+        for limit in (max(abs(s) for _, s in targets), float(self.values.sum())):
+            lows, highs = [], []
+            for cell, step in targets:
+                low = np.maximum(-self.values, -limit)
+                high = np.full(n, limit)
+                low[fixed], high[fixed] = 0.0, 0.0
+                low[cell] = high[cell] = step
+                lows.append(low)
+                highs.append(high)
+            z_low = np.where(hidden, 1.0, 0.0)
+            z_high = np.where(fixed, 0.0, 1.0)
+            for cell, _ in targets:
+                z_low[cell] = z_high[cell] = 1.0
+            eye = sparse.identity(n, format="csc")
+            moves = sparse.identity(k, format="csc")
+            stack = sparse.csc_matrix(np.ones((k, 1)))
+            constraints = [
+                LinearConstraint(
+                    sparse.hstack([sparse.kron(moves, self.a), sparse.csc_matrix((k * m, n))]), 0, 0
+                ),
+                LinearConstraint(
+                    sparse.hstack([sparse.kron(moves, eye), -limit * sparse.kron(stack, eye)]), -np.inf, 0
+                ),
+                LinearConstraint(
+                    sparse.hstack([-sparse.kron(moves, eye), -limit * sparse.kron(stack, eye)]), -np.inf, 0
+                ),
+            ]
+            objective = np.r_[np.zeros(k * n), np.where(hidden, 0.0, cost)]
+            with _solver_output_to_stderr():
+                result = milp(
+                    objective,
+                    integrality=np.r_[np.zeros(k * n), np.ones(n)],
+                    bounds=Bounds(np.r_[*lows, z_low], np.r_[*highs, z_high]),
+                    constraints=constraints,
+                    options={"time_limit": _MIP_SECONDS, "node_limit": _MIP_NODES},
+                )
+            if result.x is not None:
+                moved = np.abs(result.x[: k * n].reshape(k, n)).max(axis=0)
+                moved[[cell for cell, _ in targets]] = 0.0  # a target's own move proves only its part
+                return np.flatnonzero((result.x[k * n :] > 0.5) & ~hidden), moved
         return None
-    pool = candidates & (values > 0) if (candidates & (values > 0)).any() else candidates
-    return int(np.argmin(np.where(pool, values, np.iinfo(np.int64).max)))
 
 
-def _hide_near(table: np.ndarray, mask: np.ndarray, i: int, j: int) -> bool:
-    """Give cell (i, j) a cycle: hide the cheapest rectangle (i, j), (i, j2), (i2, j), (i2, j2).
+def protect_cells(
+    values: np.ndarray,
+    equations: sparse.spmatrix,
+    primary: np.ndarray,
+    *,
+    threshold: int,
+    fixed: np.ndarray | None = None,
+) -> Protection:
+    """Choose the cells to hide among `values` so that every hidden cell is protected.
 
-    Round the rectangle (i, j) rises, (i2, j) falls, (i2, j2) rises and (i, j2) falls, so the
-    two falling cells must be positive. The cost is the sum of the cells newly hidden. With
-    no such rectangle, hide the smallest published cell in the row, else the column.
+    `values`: the true cells (non-negative integers). `equations`: a sparse matrix E with
+    E @ values == 0, every linear relation a reader knows between the cells. `primary`:
+    cells that must not be published. `fixed`: cells that must be published (none of them
+    primary). Returns a `Protection`; after it, for every hidden cell the least and
+    greatest values consistent with the published cells, the equations and non-negativity
+    differ by at least `threshold / 2`. A primary cell that cannot be so protected (too
+    few other cells to move) leaves its whole block hidden.
     """
-    best: tuple[int, int, int] | None = None
-    for i2 in range(table.shape[0]):
-        if i2 == i or table[i2, j] <= 0:
+    import numpy as np
+    from scipy import sparse
+
+    values = np.asarray(values, dtype=np.int64)
+    primary = np.asarray(primary, dtype=bool)
+    fixed = np.zeros(len(values), dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
+    if (primary & fixed).any():
+        raise ValueError("a fixed (always published) cell cannot be primary")
+    matrix = sparse.csr_matrix(equations, dtype=float)
+    if matrix.shape[1] != len(values) or (abs(matrix @ values) > _TOLERANCE).any():
+        raise ValueError("the cells do not satisfy the equations given for them")
+    hidden = primary.copy()
+    step = threshold / 2
+    # Hiding a large figure loses more than hiding a zero or small one, and large ones are
+    # what readers need: their cost is an order of magnitude above.
+    cost = np.where(values < threshold, 1.0, 10.0 + np.log1p(values.astype(float)))
+    for cells in _blocks(matrix, ~fixed):
+        if not hidden[cells].any():
             continue
-        for j2 in range(table.shape[1]):
-            if j2 == j or table[i, j2] <= 0:
-                continue
-            cells = ((i, j2), (i2, j), (i2, j2))
-            if all(mask[c] for c in cells):
-                continue
-            cost = sum(int(table[c]) for c in cells if not mask[c])
-            if best is None or cost < best[0]:
-                best = (cost, i2, j2)
-    if best is not None:
-        _, i2, j2 = best
-        mask[i, j2] = mask[i2, j] = mask[i2, j2] = True
-        return True
-    for values, hidden in ((table[i], mask[i]), (table[:, j], mask[:, j])):
-        index = _smallest_published(values, hidden)
-        if index is not None:
-            hidden[index] = True
-            return True
-    return False
+        block = _Block(cells, matrix, values)
+        local = hidden[cells].copy()
+        local_fixed = fixed[cells]
+        local_cost = cost[cells]
+        _protect_block(block, local, local_fixed, local_cost, step)
+        hidden[cells] = local
+    return Protection(hidden=hidden, primary=primary)
 
 
-def _link_columns(table: np.ndarray, mask: np.ndarray, j: int, k: int) -> bool:
-    """Hide cells (r, j) and (r, k) of the row that best links columns j and k both ways."""
-    import numpy as np
+def _protect_block(
+    block: _Block, hidden: np.ndarray, fixed: np.ndarray, cost: np.ndarray, step: float
+) -> None:
+    """Hide cells of one block (in place in `hidden`) until every hidden cell is protected.
 
-    both = (table[:, j] > 0) & (table[:, k] > 0)
-    either = (table[:, j] > 0) | (table[:, k] > 0)
-    cost = np.where(~mask[:, j], table[:, j], 0) + np.where(~mask[:, k], table[:, k], 0)
-    for pool in (both, either):
-        pool = pool & ~(mask[:, j] & mask[:, k])
-        if pool.any():
-            r = int(np.argmin(np.where(pool, cost, np.iinfo(np.int64).max)))
-            mask[r, j] = mask[r, k] = True
-            return True
-    return False
-
-
-def suppress_small_cells(
-    counts: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD, suppress_zeros: bool = True
-) -> pd.DataFrame:
-    """Mark cells to suppress in a tidy count table; return it with `suppressed` and `suppression`.
-
-    `counts` has columns `question_id, segment_by, segment, option, count, is_option`
-    (`is_option` false for "not answered" rows, which are not cells of the table: they are
-    the difference of two published bases). Overall rows have `segment_by` = "all". Rows of
-    one question and one `segment_by` must be in segment-major order with every option for
-    every segment. Returns a copy with `suppressed` (bool) and `suppression` ("primary",
-    "secondary" or "").
+    First one programme for all the block's primary cells together; then each hidden cell
+    not yet shown to move far enough is audited by LP and, if it cannot, covered alone.
     """
     import numpy as np
 
-    out = counts.copy()
-    suppressed = np.zeros(len(out), dtype=bool)
-    primary = np.zeros(len(out), dtype=bool)
-    is_option = out["is_option"].to_numpy(dtype=bool)
-    for _, rows in out.groupby("question_id", sort=False).indices.items():
-        rows = rows[is_option[rows]]
-        by = out["segment_by"].to_numpy()[rows]
-        overall_rows = rows[by == "all"]
-        n_options = len(overall_rows)
-        overall = out["count"].to_numpy()[overall_rows]
-        tables, table_rows = [], []
-        for name in dict.fromkeys(by[by != "all"]):
-            idx = rows[by == name]
-            tables.append(out["count"].to_numpy()[idx].reshape(-1, n_options))
-            table_rows.append(idx)
-        top, masks = protect_question(overall, tables, threshold, suppress_zeros=suppress_zeros)
-        suppressed[overall_rows] = top
-        primary[overall_rows] = primary_mask(overall, threshold, suppress_zeros=suppress_zeros)
-        for idx, table, mask in zip(table_rows, tables, masks, strict=True):
-            suppressed[idx] = mask.ravel()
-            primary[idx] = primary_mask(table, threshold, suppress_zeros=suppress_zeros).ravel()
-    out["suppressed"] = suppressed
-    out["suppression"] = np.where(primary, "primary", np.where(suppressed, "secondary", ""))
-    return out
+    # A cell of value v is protected by falling min(v, step) and rising the rest: falling
+    # can be balanced by zeros and small cells rising, which costs less than large ones.
+    targets = []
+    for cell in np.flatnonzero(hidden):
+        down = min(float(block.values[cell]), step)
+        targets += [(int(cell), move) for move in (-down, step - down) if move]
+    found = block.cheapest_cover(targets, hidden, fixed, cost)
+    proven = np.zeros(len(hidden), dtype=bool)
+    if found is not None:
+        extra, moved = found
+        hidden[extra] = True
+        proven[[cell for cell, _ in targets]] = True
+        proven[extra] = moved[extra] >= step - _TOLERANCE
+    while True:
+        todo = np.flatnonzero(hidden & ~proven)
+        if not len(todo):
+            return
+        spans = block.ranges(hidden, todo, enough=step)
+        weak = [int(c) for c, (lo, hi) in zip(todo, spans, strict=True) if hi - lo < step - _TOLERANCE]
+        proven[todo] = True
+        for cell in weak:
+            lo, hi = block.ranges(hidden, [cell])[0]
+            if hi - lo >= step - _TOLERANCE:
+                continue
+            found = None
+            if block.values[cell] >= step:
+                found = block.cheapest_cover([(cell, -step)], hidden, fixed, cost)
+            if found is None:
+                found = block.cheapest_cover([(cell, step)], hidden, fixed, cost)
+            if found is None:
+                hidden[~fixed] = True
+                return
+            extra, moved = found
+            hidden[extra] = True
+            proven[extra] = moved[extra] >= step - _TOLERANCE
+            proven[cell] = True
+
+
+def protection_ranges(
+    values: np.ndarray, equations: sparse.spmatrix, hidden: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(least, greatest) of every hidden cell, given the published ones and the equations.
+
+    Arrays aligned with `np.flatnonzero(hidden)`; a greatest of inf means unbounded. This is
+    the attacker's view, for audits and methods notes.
+    """
+    import numpy as np
+    from scipy import sparse
+
+    values = np.asarray(values, dtype=np.int64)
+    hidden = np.asarray(hidden, dtype=bool)
+    matrix = sparse.csr_matrix(equations, dtype=float)
+    least = np.zeros(int(hidden.sum()))
+    greatest = np.zeros(int(hidden.sum()))
+    position = {int(c): p for p, c in enumerate(np.flatnonzero(hidden))}
+    for cells in _blocks(matrix, hidden):
+        block = _Block(cells, matrix, values)
+        spans = block.ranges(np.ones(len(cells), dtype=bool), range(len(cells)))
+        for cell, (lo, hi) in zip(cells, spans, strict=True):
+            least[position[int(cell)]], greatest[position[int(cell)]] = lo, hi
+    return least, greatest

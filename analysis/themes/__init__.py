@@ -49,7 +49,8 @@ def write_report(
 
     The HTML report, the one meant for publishing, suppresses theme counts and campaign
     sizes below `threshold` (None: no suppression, marked not for publication). The XLSX
-    and JSON files are working files with one row per answer and exact counts.
+    and JSON files are working files with one row per answer and exact counts; none of the
+    three quotes a theme whose count is hidden at `threshold`.
     """
     from analysis.themes.model import ThemesError
 
@@ -58,7 +59,7 @@ def write_report(
 
         if not isinstance(out, str | Path):
             raise ThemesError("an XLSX report needs a file path")
-        write_xlsx(report, out)
+        write_xlsx(report, out, threshold)
         return
     if fmt == "html":
         from analysis.themes.html_report import to_html
@@ -67,7 +68,7 @@ def write_report(
     elif fmt == "json":
         from analysis.themes.json_report import to_json
 
-        text = to_json(report)
+        text = to_json(report, threshold)
     else:
         raise ThemesError(f"format must be html, xlsx or json, not {fmt!r}")
     if isinstance(out, str | Path):

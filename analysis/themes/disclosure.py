@@ -10,7 +10,9 @@ counts too until at least two are hidden and their sum is positive: then each ca
 down, the other going the opposite way, with every published figure unchanged.
 
 The HTML report applies this; the JSON and XLSX files are working files with one row per
-answer (from which any count can be worked out) and are not for publication.
+answer (from which any count can be worked out) and are not for publication, but they too
+carry no quote from a theme whose count is hidden: `publishable_themes` says which themes
+may be shown and quoted, for every report.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from analysis.disclosure import DEFAULT_THRESHOLD
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DEFAULT_THRESHOLD", "protect_counts", "protect_theme_counts"]
+__all__ = ["DEFAULT_THRESHOLD", "protect_counts", "protect_theme_counts", "publishable_themes"]
 
 
 def protect_counts(counts: np.ndarray, threshold: int) -> tuple[np.ndarray, np.ndarray]:
@@ -62,4 +64,22 @@ def protect_theme_counts(themes: pd.DataFrame, threshold: int = DEFAULT_THRESHOL
         suppressed[rows], primary[rows] = protect_counts(counts[rows], threshold)
     out["suppressed"] = suppressed
     out["suppression"] = np.where(primary, "primary", np.where(suppressed, "secondary", ""))
+    return out
+
+
+def publishable_themes(themes: pd.DataFrame, threshold: int | None = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """`themes` with `suppressed`, `suppression` and `quotable`, and no quotes where hidden.
+
+    A theme may be shown (count, share, sentiment) and quoted only if `quotable` is true:
+    its count is published. A hidden theme's `quotes` are emptied, so no report can print
+    an answer from a group that small. `threshold` None turns suppression off (for
+    working files not for publication): everything is quotable.
+    """
+    if threshold is None:
+        out = themes.assign(suppressed=False, suppression="")
+    else:
+        out = protect_theme_counts(themes, threshold)
+    out["quotable"] = ~out["suppressed"].to_numpy(dtype=bool)
+    if "quotes" in out.columns:
+        out["quotes"] = [list(q) if ok else [] for q, ok in zip(out["quotes"], out["quotable"], strict=True)]
     return out

@@ -8,8 +8,9 @@ from typing import Any
 import pandas as pd
 
 from analysis.count_tables import SUPPRESSED_MARK
-from analysis.themes.disclosure import DEFAULT_THRESHOLD, protect_counts, protect_theme_counts
+from analysis.themes.disclosure import DEFAULT_THRESHOLD, protect_counts, publishable_themes
 from analysis.themes.model import ThemeReport
+from analysis.themes.public_names import needs_name_check
 
 __all__ = ["to_html"]
 
@@ -70,20 +71,31 @@ def _chart(question_id: str, themes: pd.DataFrame) -> str:
     return "".join(parts)
 
 
-def _summary(report: ThemeReport) -> str:
+def _summary(report: ThemeReport, threshold: int | None) -> str:
+    """Answers by question. Figures from 1 to `threshold` - 1 are shown as "[c]"; where one of
+    a question's "blank" and "base" is hidden, so is the other (they add up with drafts and
+    the published answers), and the "All questions" row is left out if any figure is hidden."""
+    columns = ["answers", "no_answer", "base", "campaigns", "campaign_answers"]
     rows = []
+    any_hidden = False
     for q in report.questions.itertuples():
+        values = {c: int(getattr(q, c)) for c in columns}
+        hidden = {c: threshold is not None and 0 < v < threshold for c, v in values.items()}
+        if hidden["no_answer"] or hidden["base"]:
+            hidden["no_answer"] = hidden["base"] = True
+        if hidden["campaigns"] or hidden["campaign_answers"]:
+            hidden["campaigns"] = hidden["campaign_answers"] = True
+        any_hidden |= any(hidden.values())
+        cells = "".join(f'<td class="n">{SUPPRESSED_MARK if hidden[c] else values[c]}</td>' for c in columns)
+        qid = escape(q.question_id)
+        rows.append(f'<tr><th scope="row"><a href="#{qid}">{qid}</a></th>{cells}</tr>')
+    if not any_hidden:
+        totals = report.questions[columns].sum()
         rows.append(
-            f'<tr><th scope="row"><a href="#{escape(q.question_id)}">{escape(q.question_id)}</a></th>'
-            f'<td class="n">{q.answers}</td><td class="n">{q.no_answer}</td><td class="n">{q.base}</td>'
-            f'<td class="n">{q.campaigns}</td><td class="n">{q.campaign_answers}</td></tr>'
+            '<tr><th scope="row">All questions</th>'
+            + "".join(f'<td class="n">{int(v)}</td>' for v in totals)
+            + "</tr>"
         )
-    totals = report.questions[["answers", "no_answer", "base", "campaigns", "campaign_answers"]].sum()
-    rows.append(
-        '<tr><th scope="row">All questions</th>'
-        + "".join(f'<td class="n">{int(v)}</td>' for v in totals)
-        + "</tr>"
-    )
     return (
         '<table><caption>Answers by question</caption><thead><tr><th scope="col">Question</th>'
         '<th scope="col" class="n">Answers</th><th scope="col" class="n">Blank or no comment</th>'
@@ -92,6 +104,10 @@ def _summary(report: ThemeReport) -> str:
         + "".join(rows)
         + "</tbody></table>"
     )
+
+
+def _small(value: int, threshold: int | None) -> str:
+    return SUPPRESSED_MARK if threshold is not None and 0 < value < threshold else str(value)
 
 
 def _figures(t: Any) -> str:
@@ -107,7 +123,9 @@ def _campaign_list(campaigns: pd.DataFrame, threshold: int | None) -> str:
     sizes = campaigns["size"].to_numpy()
     hidden = protect_counts(sizes, threshold)[0] if threshold is not None else [False] * len(sizes)
     items = "".join(
-        f"<li>{SUPPRESSED_MARK if hide else c.size} answers like: “{escape(c.text)}”</li>"
+        f"<li>{SUPPRESSED_MARK} answers (too few to quote)</li>"
+        if hide
+        else f"<li>{c.size} answers like: “{escape(c.text)}”</li>"
         for c, hide in zip(campaigns.itertuples(), hidden, strict=True)
     )
     return f"<h3>Campaigns and near-identical answers</h3><ul>{items}</ul>"
@@ -116,19 +134,19 @@ def _campaign_list(campaigns: pd.DataFrame, threshold: int | None) -> str:
 def _question(report: ThemeReport, q: object, threshold: int | None) -> str:
     qid = str(getattr(q, "question_id", ""))
     themes = report.themes[report.themes["question_id"] == qid]
-    if threshold is not None:
-        themes = protect_theme_counts(themes, threshold)
-    else:
-        themes = themes.assign(suppressed=False)
+    themes = publishable_themes(themes, threshold)
     out = [
         f'<section aria-labelledby="{escape(qid)}">'
         f'<h2 id="{escape(qid)}">Question {escape(qid[1:] or qid)}</h2>'
     ]
     if text := getattr(q, "question_text", ""):
         out.append(f"<p>{escape(str(text))}</p>")
-    base = int(getattr(q, "base", 0))
+    base = _small(int(getattr(q, "base", 0)), threshold)
+    blank = _small(int(getattr(q, "no_answer", 0)), threshold)
+    if SUPPRESSED_MARK in (base, blank):
+        base = blank = SUPPRESSED_MARK
     out.append(
-        f'<p class="note">Base: {base} answers themed. {int(getattr(q, "no_answer", 0))} blank, "no comment" '
+        f'<p class="note">Base: {base} answers themed. {blank} blank, "no comment" '
         f'or "n/a" answers are counted apart. An answer may raise more than one theme, so shares can add up '
         f"to more than 100%.</p>"
     )
@@ -148,9 +166,11 @@ def _question(report: ThemeReport, q: object, threshold: int | None) -> str:
         f"<tbody>{rows}</tbody></table>"
     )
     for t in themes.itertuples():
-        if t.quotes:
+        # Quotes that may still name someone wait for an analyst: they are not published here.
+        quotes = [q for q in t.quotes if threshold is None or not needs_name_check(q)]
+        if quotes:
             out.append(f"<h3>{escape(t.label)}</h3>")
-            out.extend(f"<blockquote><p>{escape(quote)}</p></blockquote>" for quote in t.quotes)
+            out.extend(f"<blockquote><p>{escape(quote)}</p></blockquote>" for quote in quotes)
     campaigns = report.campaigns[report.campaigns["question_id"] == qid] if not report.campaigns.empty else []
     if len(campaigns):
         out.append(_campaign_list(campaigns, threshold))
@@ -168,7 +188,8 @@ def _disclosure_note(threshold: int | None) -> str:
         f'<p class="note">Theme counts and campaign sizes below {threshold} are suppressed and shown as '
         f"{SUPPRESSED_MARK}, with the next smallest hidden too where one could otherwise be worked out "
         "from the base; no share or sentiment is given for a suppressed theme, and it has no bar in the "
-        "chart.</p>"
+        "chart, and no quote is given from it. Quotes have names of councils, other public bodies and people "
+        "taken out; a quote that may still name someone is left out for an analyst to check.</p>"
     )
 
 
@@ -187,9 +208,10 @@ def to_html(report: ThemeReport, threshold: int | None = DEFAULT_THRESHOLD) -> s
     body = [
         f"<h1>{escape(report.title)}</h1>",
         f'<p class="note">Engine: {escape(report.options.engine)}; {mode}. Quotes come only from submitted '
-        "responses; email addresses, phone numbers, postcodes and web addresses are redacted.</p>",
+        "responses; email addresses, phone numbers, postcodes, web addresses and names of councils, public "
+        "bodies and people are redacted.</p>",
         _disclosure_note(threshold),
-        _summary(report),
+        _summary(report, threshold),
         *(_question(report, q, threshold) for q in report.questions.itertuples()),
     ]
     return (

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.themes.disclosure import DEFAULT_THRESHOLD, publishable_themes
 from analysis.themes.model import THEME_COLUMNS, ThemeReport
 
 __all__ = ["report_dict", "to_json"]
@@ -30,8 +31,12 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def report_dict(report: ThemeReport) -> dict[str, Any]:
-    """The report as plain data: questions, themes, assignments, campaigns, excluded counts."""
+def report_dict(report: ThemeReport, threshold: int | None = DEFAULT_THRESHOLD) -> dict[str, Any]:
+    """The report as plain data: questions, themes, assignments, campaigns, excluded counts.
+
+    Themes carry `suppressed` and `quotable`; a theme whose count is hidden at `threshold`
+    has no quotes (see `publishable_themes`)."""
+    themes = publishable_themes(report.themes, threshold) if not report.themes.empty else report.themes
     excluded = (
         report.excluded.groupby(["question_id", "reason"]).size().reset_index(name="answers")
         if not report.excluded.empty
@@ -57,8 +62,8 @@ def report_dict(report: ThemeReport) -> dict[str, Any]:
             ],
         ),
         "themes": _records(
-            report.themes,
-            THEME_COLUMNS,
+            themes,
+            [*THEME_COLUMNS, *(["suppressed", "quotable"] if "quotable" in themes.columns else [])],
         ),
         "assignments": _records(
             report.assignments, ["response_id", "question_id", "theme_id", "primary", "sentiment"]
@@ -69,9 +74,9 @@ def report_dict(report: ThemeReport) -> dict[str, Any]:
     }
 
 
-def to_json(report: ThemeReport) -> str:
+def to_json(report: ThemeReport, threshold: int | None = DEFAULT_THRESHOLD) -> str:
     """JSON text of `report_dict`, keys in a fixed order, UTF-8 characters kept."""
-    data = report_dict(report)
+    data = report_dict(report, threshold)
     for theme in data["themes"]:
         theme["sentiment"] = {k: theme.pop(k) for k in ("positive", "neutral", "negative")}
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"

@@ -15,6 +15,7 @@ from analysis.themes.clustering import OTHER, cluster
 from analysis.themes.describe import key_terms, phrase_labels, pick_quotes, surface_forms, word_casing
 from analysis.themes.grouping import Grouping
 from analysis.themes.model import THEME_COLUMNS, ThemeOptions, ThemeReport, ThemesError
+from analysis.themes.public_names import redact_label, redact_names
 from analysis.themes.redaction import redact
 from analysis.themes.sentiment import sentiment, sentiment_shares
 from analysis.themes.text import STOP_WORDS, clean_text, is_non_answer, normalised_key, stem, words
@@ -186,6 +187,7 @@ def _one_question(
         .reset_index()
         .assign(question_id=question_id)[["question_id", "campaign_id", "size", "text"]]
     )
+    campaign_table["text"] = campaign_table["text"].map(redact_names)
     questions = pd.DataFrame(
         [
             {
@@ -275,7 +277,7 @@ def _describe(
     found.sort(key=lambda r: (-r["count"], r["_j"]))
     used: set[str] = set()
     for n, row in enumerate(found, start=1):
-        options = row.pop("_labels")
+        options = [redact_label(lab) for lab in row.pop("_labels")]
         label = next((lab for lab in options if lab not in used), options[0])
         if label in used:
             label = f"{label} ({', '.join(row['terms'][:2])})"
@@ -324,10 +326,12 @@ def _theme_row(
     )
     return {
         "theme_id": "",
-        "label": label,
-        "terms": terms,
+        # Labels and key terms are published too: no council, public body or person in them.
+        "label": redact_label(label),
+        "terms": [term for term in terms if redact_label(term) == term],
         "count": count,
         "share": round(count / base, 4) if base else 0.0,
-        "quotes": quotes,
+        # Quotes are published: names of councils, public bodies and people are taken out.
+        "quotes": [redact_names(q) for q in quotes],
         **sentiment_shares(work["sentiment"][answer_mask]),
     }

@@ -76,7 +76,23 @@ def load_free_text(
     long = responses.melt(
         id_vars=["response_id", "status"], value_vars=chosen, var_name="question_id", value_name="text"
     )
-    long = long[long["text"].notna()].copy()
+    # A blank answer from someone shown the question is kept (as "") so that the report
+    # counts it as "blank or no comment"; those not shown it are not counted at all.
+    from analysis.counts import asked_mask
+
+    shown = (
+        pd.DataFrame(
+            {
+                q: asked_mask(responses, loaded.questionnaire, loaded.questionnaire.question(q))
+                for q in chosen
+            },
+            index=responses.index,
+        )
+        .melt(value_vars=chosen, value_name="shown")["shown"]
+        .to_numpy(dtype=bool)
+    )
+    long = long[long["text"].notna().to_numpy() | shown].copy()
+    long["text"] = long["text"].fillna("").astype(str)
     long["status"] = long["status"].astype(str)
     order = {q: i for i, q in enumerate(chosen)}
     long = long.sort_values(

@@ -9,7 +9,9 @@ from typing import Any
 import pandas as pd
 
 from analysis.spreadsheet_safety import neutralise_formula
+from analysis.themes.disclosure import DEFAULT_THRESHOLD, publishable_themes
 from analysis.themes.model import ThemeReport
+from analysis.themes.public_names import needs_name_check
 
 __all__ = ["write_xlsx"]
 
@@ -42,16 +44,26 @@ def _sheet(workbook: Any, name: str, frame: pd.DataFrame, widths: dict[str, int]
     sheet.freeze_panes(1, 0)
 
 
-def write_xlsx(report: ThemeReport, path: Path | str) -> None:
-    """Write sheets Questions, Themes, Quotes, Assignments and Campaigns to `path`."""
+def write_xlsx(report: ThemeReport, path: Path | str, threshold: int | None = DEFAULT_THRESHOLD) -> None:
+    """Write sheets Questions, Themes, Quotes, Assignments and Campaigns to `path`.
+
+    No quote from a theme whose count is hidden at `threshold`; each quote says whether it
+    may still name someone (`check_for_names`), for an analyst to read first."""
     import xlsxwriter
 
+    shown = publishable_themes(report.themes, threshold) if not report.themes.empty else report.themes
     quotes = [
-        {"question_id": t.question_id, "theme_id": t.theme_id, "label": t.label, "quote": q}
-        for t in report.themes.itertuples()
+        {
+            "question_id": t.question_id,
+            "theme_id": t.theme_id,
+            "label": t.label,
+            "quote": q,
+            "check_for_names": needs_name_check(q),
+        }
+        for t in shown.itertuples()
         for q in t.quotes
     ]
-    themes = report.themes.drop(columns=["quotes"])
+    themes = shown.drop(columns=["quotes"])
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     workbook.set_properties({"title": report.title, "created": _FIXED_DATE})
     bold = workbook.add_format({"bold": True})
@@ -60,7 +72,7 @@ def write_xlsx(report: ThemeReport, path: Path | str) -> None:
     _sheet(
         workbook,
         "Quotes",
-        pd.DataFrame(quotes, columns=["question_id", "theme_id", "label", "quote"]),
+        pd.DataFrame(quotes, columns=["question_id", "theme_id", "label", "quote", "check_for_names"]),
         {"label": 40, "quote": 100},
         bold,
     )

@@ -5,8 +5,11 @@ counts come from the responses' own role, organisation type and region. A respon
 never joined to an invitation: there is no link between them, by design, so
 the dashboard cannot tell who has answered what.
 
-While the consultation is open, every count below its disclosure threshold is published
-as "fewer than N" (a `Cell` with `suppressed` set) and no rate is worked out from it.
+While the consultation is open, every count below its disclosure threshold (zeros too: no
+secondary suppression protects these live counts) is published as "fewer than N" (a `Cell`
+with `suppressed` set) and no rate is worked out from it. Which counts are small is the
+analysis package's rule (`analysis.disclosure.is_small`), and the default threshold is
+`analysis.disclosure.DEFAULT_THRESHOLD`.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from analysis.disclosure import DEFAULT_THRESHOLD, is_small
 from consult.data import consultations
 from consult.data.consultations import ConsultationState
 from consult.extensions import db
@@ -73,13 +77,13 @@ class Cell:
 
 @dataclass(frozen=True)
 class Disclosure:
-    """The rule for publishing counts: suppress below `threshold` while `active`."""
+    """The rule for publishing counts: suppress small ones (1 to `threshold` - 1) while `active`."""
 
     threshold: int
     active: bool
 
     def cell(self, value: int) -> Cell:
-        return Cell(value, self.threshold, self.active and value < self.threshold)
+        return Cell(value, self.threshold, self.active and is_small(value, self.threshold, zeros=True))
 
     def rate(self, numerator: Cell, denominator: Cell) -> str | None:
         """A percentage to one decimal place, or None if either count is hidden or the base is 0."""
@@ -90,7 +94,7 @@ class Disclosure:
 
 def disclosure_for(consultation: Consultation, on: dt.date | None = None) -> Disclosure:
     """Counts are suppressed while the consultation is not yet closed."""
-    threshold = consultation.disclosure_threshold or 10
+    threshold = consultation.disclosure_threshold or DEFAULT_THRESHOLD
     return Disclosure(threshold, consultations.state(consultation, on) is not ConsultationState.CLOSED)
 
 

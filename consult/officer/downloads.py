@@ -31,6 +31,7 @@ def counts_result(consultation: Consultation):  # noqa: ANN201 - analysis.counts
     import pandas as pd
 
     from analysis.counts import count_responses
+    from analysis.disclosure import DEFAULT_THRESHOLD
     from analysis.loading import prepare_responses
 
     questionnaire = consultations.questionnaire_of(consultation)
@@ -38,7 +39,8 @@ def counts_result(consultation: Consultation):  # noqa: ANN201 - analysis.counts
     frame = pd.DataFrame(response_rows(consultation, questionnaire), columns=export_columns(questionnaire))
     frame = frame[wanted].replace("", None)
     loaded = prepare_responses(frame, questionnaire, source=f"{consultation.slug} (database)")
-    return count_responses(loaded, by=BREAKDOWNS, threshold=consultation.disclosure_threshold or 10)
+    threshold = consultation.disclosure_threshold or DEFAULT_THRESHOLD
+    return count_responses(loaded, by=BREAKDOWNS, threshold=threshold)
 
 
 def attachment(body: bytes | str, mimetype: str, filename: str) -> Response:

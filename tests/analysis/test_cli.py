@@ -55,7 +55,11 @@ def test_counts_csv_to_stdout(export):
     result = run("counts", export, "--threshold", "1", "--show-zeros", "-q")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "question_id,question,segment_by,segment,option,count,percent,base,suppressed"
+    assert (
+        lines[0]
+        == "question_id,question,segment_by,segment,option,count,percent,base,suppressed,"
+        "asked,answered,percent_of"
+    )
     assert any(
         line.startswith("q8,") and ",all,All respondents,Yes,8,72.7,12,False" in line for line in lines
     )

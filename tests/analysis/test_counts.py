@@ -26,7 +26,7 @@ def rows_for(result, question_id, segment_by="all", segment=None):
         r.option: (
             None if r.count is None or str(r.count) == "<NA>" else int(r.count),
             None if str(r.percent) == "<NA>" else float(r.percent),
-            int(r.base),
+            None if str(r.base) == "<NA>" else int(r.base),
             bool(r.suppressed),
         )
         for r in chosen.itertuples(index=False)
@@ -120,16 +120,24 @@ def test_drafts_included_on_request(export):
 
 def test_default_threshold_suppresses_everything_small(export):
     result = count_responses(load_export(export, QUESTIONNAIRE))
-    options = result.table[result.table["option"] != NOT_ANSWERED]
-    assert options["suppressed"].all()  # every count here is below 10, zeros included
-    assert options["count"].isna().all() and options["percent"].isna().all()
+    table = result.table
+    for column in ("count", "base", "answered"):
+        shown = table[column].dropna()
+        assert ((shown == 0) | (shown >= 10)).all(), column  # nothing from 1 to 9
+    q14 = rows_for(result, "q14")  # 8 asked: its zeros say something about 8 people, so hidden too
+    assert all(count is None and base is None for count, _, base, _ in q14.values())
+    q1 = rows_for(result, "q1")  # 12 asked, nobody answered: zeros of 12 people are published
+    assert {o: v[0] for o, v in q1.items()} == {
+        **{o: 0 for o in QUESTIONNAIRE.question("q1").options},
+        NOT_ANSWERED: 12,
+    }
     assert result.for_publication
 
 
 def test_show_zeros_publishes_zero_counts(export):
     result = count_responses(load_export(export, QUESTIONNAIRE), show_zeros=True)
     q14 = rows_for(result, "q14")
-    assert q14["Don't know"] == (0, None, 8, False)  # zero shown; no % as fewer than 10 answered
+    assert q14["Don't know"] == (0, None, None, False)  # zero shown; base 8 hidden, so no %
     assert q14["Yes"][3] and q14["No"][3]
 
 

@@ -71,7 +71,11 @@ def test_xlsx_has_no_formula_cells(result, tmp_path):
     header = [c.value for c in tidy[1]]
     assert header == list(result.table.columns)
     q8_yes = next(r for r in tidy.iter_rows(min_row=2, values_only=True) if r[0] == "q8" and r[4] == "Yes")
-    assert q8_yes[5] == 8 and q8_yes[6] == pytest.approx(72.7) and q8_yes[7] == 12
+    # "Not answered" is 1, so the number answered (12 - 1) is hidden and no percentage of it shown
+    assert q8_yes[5] == 8 and q8_yes[6] is None and q8_yes[7] == 12
+    q8 = book["Q8"]
+    numbers = [c.value for row in q8.iter_rows(min_row=6, max_row=6) for c in row]
+    assert numbers[:2] == ["All respondents", 12] and isinstance(numbers[3], int)
 
 
 def test_xlsx_marks_suppressed_cells(result, tmp_path):
@@ -94,7 +98,8 @@ def test_json_has_nulls_for_suppressed_and_methods(result, tmp_path):
         for r in data["rows"]
         if r["question_id"] == "q8" and r["segment_by"] == "all" and r["option"] == "Yes"
     )
-    assert q8_yes == {**q8_yes, "count": 8, "percent": 72.7, "base": 12}
+    assert q8_yes == {**q8_yes, "count": 8, "percent": None, "base": 12, "asked": 12, "answered": None}
+    assert data["methods"]["percent_of"] == "answered" and "cells_10_or_more_hidden" in data["methods"]
 
 
 def test_no_suppression_is_labelled_everywhere(tmp_path):
@@ -113,7 +118,7 @@ def test_charts_png_and_svg_with_alt_text(result):
     assert question_chart(result, "q8", "png").startswith(b"\x89PNG")
     assert b"<svg" in question_chart(result, "q8", "svg")
     alt = chart_alt_text(result, "q8")
-    assert "Yes: 72.7 per cent" in alt and "Don't know: suppressed" in alt
+    assert "Yes: no percentage" in alt and "Don't know: suppressed" in alt
 
 
 def test_report_headlines_in_lga_style(tmp_path):
@@ -124,4 +129,4 @@ def test_report_headlines_in_lga_style(tmp_path):
     assert "100 per cent of leaders who answered said “Yes” (base: 5 who answered)." in html
     assert "Asked only of those who answered “Yes” to Q13." in html
     assert '<html lang="en-GB">' in html and "<caption>" in html
-    assert "Counts below 1 are suppressed" in html
+    assert "cannot narrow any hidden figure" in html

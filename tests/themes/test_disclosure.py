@@ -119,7 +119,7 @@ def test_html_report_suppresses_small_theme_counts(loaded: object) -> None:
             assert cells[0] == str(theme.count)
     assert checked >= 2  # at least one primary and its complement
     assert (report.campaigns["size"] < 10).any()
-    assert "<li>[c] answers like" in html and not re.search(r"<li>[1-9] answers like", html)
+    assert "<li>[c] answers (too few to quote)" in html and not re.search(r"<li>[1-9] answers like", html)
     for title in re.findall(r"<title id=[^>]*>(.*?)</title>", html):
         assert "suppressed" in title or "%" in title
 
@@ -147,3 +147,96 @@ def test_cli_threshold_and_no_suppression(export_csv: Path, tmp_path: Path) -> N
     assert "[c]" not in out["off"] and "Not for publication" in out["off"]
     bad = runner.invoke(_cli(), [*base, "--threshold", "0"])
     assert bad.exit_code == 2 and "--threshold" in bad.output
+
+
+def _quoting_report():
+    """Answers where a small "other" group would be quoted, and quotes naming councils and people."""
+    rows = []
+    for i in range(60):
+        text = (
+            "As Leader of Hartlepool Borough Council I want more peer support and peer challenge"
+            if i % 3 == 0
+            else "Cllr Jane Smith of Kent County Council says funding cuts hurt services"
+            if i % 3 == 1
+            else "Funding cuts hurt services and peer support helps, said Mrs Patel at Cornwall Council"
+        )
+        rows.append({"response_id": f"r{i}", "question_id": "q3", "text": text})
+    for i, text in enumerate(
+        ["Purple elephants dance", "Quantum teapots whistle", "Zebra crossings glow"]
+    ):  # a small group of odd answers: its theme count is below 10
+        rows.append({"response_id": f"s{i}", "question_id": "q3", "text": text})
+    return theme_answers(pd.DataFrame(rows), ThemeOptions(min_themes=2, max_themes=4))
+
+
+def test_no_quote_from_a_hidden_theme_and_no_council_name_in_any_report(tmp_path: Path) -> None:
+    import json
+
+    import openpyxl
+
+    from analysis.themes import write_report
+    from analysis.themes.disclosure import publishable_themes
+
+    report = _quoting_report()
+    shown = publishable_themes(report.themes)
+    assert (~shown["quotable"]).any(), "the small group must be hidden"
+    shown_quotes = {q for qs in report.themes.loc[shown["quotable"].to_numpy(), "quotes"] for q in qs}
+    hidden_quotes = [
+        q
+        for qs in report.themes.loc[~shown["quotable"].to_numpy(), "quotes"]
+        for q in qs
+        if q not in shown_quotes
+    ]
+    assert hidden_quotes, "the hidden theme has quotes of its own that must not be published"
+    html = to_html(report)
+    write_report(report, "xlsx", tmp_path / "t.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "t.xlsx")
+    xlsx_quotes = [r[3] for r in book["Quotes"].iter_rows(min_row=2, values_only=True)]
+    data = json.loads(write_json(report, tmp_path / "t.json"))
+    json_quotes = [q for t in data["themes"] for q in t["quotes"]]
+    html_quotes = re.findall(r"<blockquote><p>(.*?)</p></blockquote>", html)
+    for quote in hidden_quotes:
+        assert quote not in [*html_quotes, *xlsx_quotes, *json_quotes], quote
+    everything = [html, *xlsx_quotes, *json_quotes]
+    assert xlsx_quotes and json_quotes
+    for text in everything:
+        for name in ("Hartlepool", "Kent County Council", "Cornwall", "Jane Smith", "Patel"):
+            assert name not in text, (name, text[:200])
+
+
+def write_json(report, path: Path) -> str:
+    from analysis.themes import write_report
+
+    write_report(report, "json", path)
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("As Leader of Hartlepool Borough Council I resigned", "As Leader of [public body] I resigned"),
+        ("Hartlepool Council and Hartlepool", "[public body] and [public body]"),
+        ("the London Borough of Camden", "[public body]"),
+        ("Stoke on Trent City Council", "[public body]"),
+        ("Reading Borough Council; reading is fine", "[public body]; reading is fine"),
+        ("Cllr Smith and Mrs Jones", "Cllr [name] and Mrs [name]"),
+        ("My name is John Smith", "My name is [name]"),
+        ("I spoke to Sarah Brown", "I spoke to [name]"),
+    ],
+)
+def test_public_bodies_and_people_are_redacted(text: str, expected: str) -> None:
+    from analysis.themes.public_names import redact_names
+
+    assert redact_names(text) == expected
+
+
+def test_blank_answers_of_those_shown_are_counted(tmp_path: Path) -> None:
+    from analysis.themes.sources import load_free_text
+    from tests.analysis.builders import response, write_export
+
+    rows = [response(n, q3=f"Answer number {n} about peer support") for n in range(1, 6)]
+    rows += [response(n) for n in range(6, 9)]  # shown q3, left it blank; q2 not shown (q1 blank)
+    rows += [response(9, q1="No, none of them are relevant now")]  # shown q2, left it blank
+    loaded = load_free_text(write_export(tmp_path / "e.csv", rows), questions=("q2", "q3"))
+    report = theme_answers(loaded.answers, ThemeOptions(min_themes=1, max_themes=2))
+    blanks = report.questions.set_index("question_id")["no_answer"].to_dict()
+    assert blanks == {"q2": 1, "q3": 4}
