@@ -13,6 +13,8 @@ from pathlib import Path
 
 import click
 
+from analysis.disclosure import DEFAULT_THRESHOLD
+
 __all__ = ["counts_command"]
 
 _FORMATS = ("csv", "xlsx", "html", "json", "png", "svg")
@@ -41,7 +43,7 @@ def _progress(quiet: bool) -> Callable[[str], None]:
 @click.option(
     "--threshold",
     type=click.IntRange(1),
-    default=10,
+    default=DEFAULT_THRESHOLD,
     show_default=True,
     help="Suppress counts below this; no percentage where fewer answered.",
 )

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from analysis.disclosure import DEFAULT_THRESHOLD
 from consult.extensions import db
 
 
@@ -79,7 +80,7 @@ class Consultation(db.Model):
     created_on: Mapped[dt.date] = mapped_column(Date)
     # Set when the contact list and response key were destroyed (`consult purge-contacts`).
     purged_on: Mapped[dt.date | None] = mapped_column(Date)
-    disclosure_threshold: Mapped[int] = mapped_column(Integer, default=10)
+    disclosure_threshold: Mapped[int] = mapped_column(Integer, default=DEFAULT_THRESHOLD)
 
     __table_args__ = (CheckConstraint("closes_on >= opens_on", name="dates_in_order"),)
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from analysis.disclosure import DEFAULT_THRESHOLD
 from analysis.themes.grouping import ENGINE_GROUPING
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ def _engine_options(f: click.decorators.FC) -> click.decorators.FC:
 @click.option(
     "--threshold",
     type=click.IntRange(1),
-    default=10,
+    default=DEFAULT_THRESHOLD,
     show_default=True,
     help="HTML report: suppress theme counts and campaign sizes below this.",
 )

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 from flask import Response, abort, current_app, render_template
 from flask_login import current_user
 
-from analysis.disclosure import DEFAULT_THRESHOLD
 from analysis.themes.grouping import ENGINE_GROUPING
 from consult.data import audit, consultations
 from consult.data import themes as themes_data
@@ -56,7 +55,7 @@ def themes_engine() -> str:
 
 def _threshold(consultation: Consultation) -> int:
     """The consultation's disclosure threshold: HTML theme counts below it are suppressed."""
-    return consultation.disclosure_threshold or DEFAULT_THRESHOLD
+    return consultations.disclosure_threshold(consultation)
 
 
 def _page(
