@@ -59,7 +59,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
-GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 POSTGRES_ADMIN_URL = os.environ.get(
     "CONSULT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -146,34 +145,39 @@ def prepare_database(url: str, links: int) -> list[str]:
     return tokens
 
 
-def server_environment(url: str, folder: Path) -> dict[str, str]:
+def server_environment(url: str, folder: Path, tree: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CONSULT_", "GUNICORN_"))}
     env.update(
         {
             "CONSULT_SECRET_KEY": SECRET,
             "CONSULT_DATABASE_URL": url,
             "CONSULT_INSTANCE_PATH": str(folder / "instance"),
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": str(tree),
         }
     )
     return env
 
 
 @contextlib.contextmanager
-def gunicorn(url: str, folder: Path, workers: int | None) -> Iterator[tuple[int, Path, int]]:
-    """gunicorn on a free loopback port: (port, access log, process group of master and workers)."""
+def gunicorn(url: str, folder: Path, workers: int | None, tree: Path) -> Iterator[tuple[int, Path, int]]:
+    """gunicorn serving the checkout `tree` on a free loopback port.
+
+    Yields (port, access log, process group of master and workers).
+    """
     port = free_port()
     access_log = folder / "access.log"
     command = [
         str(VENV_BIN / "gunicorn"),
-        "-c", str(GUNICORN_CONF),
+        "-c", str(tree / "deploy" / "gunicorn.conf.py"),
         "--bind", f"127.0.0.1:{port}",
         *(["--workers", str(workers)] if workers else []),
         "--access-logfile", str(access_log),
         "--error-logfile", str(folder / "error.log"),
         "consult:create_app()",
     ]  # fmt: skip
-    process = subprocess.Popen(command, env=server_environment(url, folder), start_new_session=True)
+    process = subprocess.Popen(
+        command, env=server_environment(url, folder, tree), cwd=tree, start_new_session=True
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -409,6 +413,7 @@ def measured(run: object, server_group: int) -> dict:
         "p99_ms": sample.percentile(99),
         "cores_busy": busy / wall,
         "server_cores": server / wall,
+        "server_cpu_ms": 1000 * server / max(len(sample.latencies), 1),
         "client_cores": own / wall,
         # Neither gunicorn nor this client: the kernel, PostgreSQL's server processes and
         # the other engineers' work on this shared machine.
@@ -417,53 +422,52 @@ def measured(run: object, server_group: int) -> dict:
     }
 
 
-def bench_backend(backend: str, args: argparse.Namespace) -> dict:
+def bench_backend(backend: str, trees: dict[str, Path], args: argparse.Namespace) -> list[dict]:
+    """Every run of every tree on one fresh database; runs of the trees alternate."""
     folder = Path(tempfile.mkdtemp(prefix=f"consult-bench-{backend}-"))
+    results = {name: {"backend": backend, "tree": name, "runs": [], "tokens_in_access_log": 0,
+                      "server_errors": 0} for name in trees}  # fmt: skip
     try:
         with database(backend, folder) as url:
             tokens = prepare_database(url, args.links)
-            with gunicorn(url, folder, args.workers) as (port, access_log, server_group):
-                sessions = prepare_sessions(port, tokens)
-                requests = {mode: raw_requests(mode, sessions) for mode in CLOSED_LOOP_MODES}
-                runs = []
-                for number in range(1, args.runs + 1):
-                    run: dict = {"open": {}, "closed": {}}
-                    for mode in OPEN_LOOP_MODES:
-                        coroutine = open_loop(
-                            port, requests[mode], EXPECTED_STATUS[mode], args.rate, args.duration
-                        )
-                        run["open"][mode] = measured(coroutine, server_group)
-                    for mode in CLOSED_LOOP_MODES:
-                        coroutine = closed_loop(
-                            port,
-                            requests[mode],
-                            EXPECTED_STATUS[mode],
-                            args.clients,
-                            args.saturation_duration,
-                        )
-                        run["closed"][mode] = measured(coroutine, server_group)
-                    runs.append(run)
-                    print_run(backend, number, run, args)
-                log = access_log.read_text(encoding="utf-8", errors="replace")
-                leaked = sum(token in log for token in tokens)
-                server_errors = len(re.findall(r'" 5\d\d ', log))
-        return {
-            "backend": backend,
-            "runs": runs,
-            "tokens_in_access_log": leaked,
-            "server_errors": server_errors,
-        }
+            for number in range(1, args.runs + 1):
+                for name, tree in trees.items():
+                    with gunicorn(url, folder, args.workers, tree) as (port, access_log, server_group):
+                        run = one_run(port, server_group, prepare_sessions(port, tokens), args)
+                        log = access_log.read_text(encoding="utf-8", errors="replace")
+                    access_log.unlink()
+                    results[name]["runs"].append(run)
+                    results[name]["tokens_in_access_log"] += sum(token in log for token in tokens)
+                    results[name]["server_errors"] += len(re.findall(r'" 5\d\d ', log))
+                    print_run(f"{backend}, {name}", number, run, args)
+        return list(results.values())
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def print_run(backend: str, number: int, run: dict, args: argparse.Namespace) -> None:
+def one_run(port: int, server_group: int, sessions: list[Session], args: argparse.Namespace) -> dict:
+    """The open-loop runs (save, page), then the closed-loop ones (health, page, save)."""
+    requests = {mode: raw_requests(mode, sessions) for mode in CLOSED_LOOP_MODES}
+    run: dict = {"open": {}, "closed": {}}
+    for mode in OPEN_LOOP_MODES:
+        coroutine = open_loop(port, requests[mode], EXPECTED_STATUS[mode], args.rate, args.duration)
+        run["open"][mode] = measured(coroutine, server_group)
+    for mode in CLOSED_LOOP_MODES:
+        coroutine = closed_loop(
+            port, requests[mode], EXPECTED_STATUS[mode], args.clients, args.saturation_duration
+        )
+        run["closed"][mode] = measured(coroutine, server_group)
+    return run
+
+
+def print_run(label: str, number: int, run: dict, args: argparse.Namespace) -> None:
     parts = []
     for mode in OPEN_LOOP_MODES:
         r = run["open"][mode]
         parts.append(
             f"{mode} at {args.rate:.0f}/s: p50 {r['p50_ms']:.1f} p95 {r['p95_ms']:.1f}"
-            f" p99 {r['p99_ms']:.1f} ms ({r['cores_busy']:.2f} cores busy,"
+            f" p99 {r['p99_ms']:.1f} ms (server CPU {r['server_cpu_ms']:.1f} ms/request,"
+            f" {r['cores_busy']:.2f} cores busy,"
             f" {r['other_cores']:.2f} by others, load {r['loadavg_1min']:.2f})"
             f"{' ERRORS ' + str(r['errors']) if r['errors'] else ''}"
         )
@@ -474,19 +478,19 @@ def print_run(backend: str, number: int, run: dict, args: argparse.Namespace) ->
             f"{mode} x{args.clients}: {r['rps']:.0f}/s ({r['rps'] / health:.0%} of /healthz)"
             f"{' ERRORS ' + str(r['errors']) if r['errors'] else ''}"
         )
-    print(f"[{backend} run {number}] " + " | ".join(parts), flush=True)
+    print(f"[{label} run {number}] " + " | ".join(parts), flush=True)
 
 
 def summarise(result: dict, args: argparse.Namespace) -> list[str]:
     runs = result["runs"]
-    lines = [f"## {result['backend']}: medians of {len(runs)} runs", ""]
+    lines = [f"## {result['backend']}, {result['tree']}: medians of {len(runs)} runs", ""]
     lines.append(f"Open loop, {args.rate:.0f} requests/s offered for {args.duration:.0f} s per run:")
     lines.append("")
     lines.append(
-        "| endpoint | p50 ms | p95 ms | p99 ms | target | errors | cores busy | of which others' "
-        "| load average |"
+        "| endpoint | p50 ms | p95 ms | p99 ms | target | errors | server CPU ms/request | cores busy "
+        "| of which others' | load average |"
     )
-    lines.append("|---|---:|---:|---:|---|---:|---:|---:|---:|")
+    lines.append("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|")
     names = {"health": "GET /healthz", "page": "GET section page", "save": "POST section (save)"}
     for mode in OPEN_LOOP_MODES:
         figures = [r["open"][mode] for r in runs]
@@ -496,7 +500,8 @@ def summarise(result: dict, args: argparse.Namespace) -> list[str]:
         lines.append(
             f"| {names[mode]} | {p50:.1f} | {p95:.1f} | {p99:.1f} "
             f"| p95 < {P95_TARGET_MS[mode]:.0f} ms — {verdict} "
-            f"| {errors} | {statistics.median(f['cores_busy'] for f in figures):.2f} "
+            f"| {errors} | {statistics.median(f['server_cpu_ms'] for f in figures):.1f} "
+            f"| {statistics.median(f['cores_busy'] for f in figures):.2f} "
             f"| {statistics.median(f['other_cores'] for f in figures):.2f} "
             f"| {statistics.median(f['loadavg_1min'] for f in figures):.2f} |"
         )
@@ -505,8 +510,11 @@ def summarise(result: dict, args: argparse.Namespace) -> list[str]:
         f"Closed loop, {args.clients} clients, {args.saturation_duration:.0f} s per run (for the record):"
     )
     lines.append("")
-    lines.append("| endpoint | requests/s | ratio to /healthz | p50 ms | p99 ms | errors | others' cores |")
-    lines.append("|---|---:|---:|---:|---:|---:|---:|")
+    lines.append(
+        "| endpoint | requests/s | ratio to /healthz | p50 ms | p99 ms | errors | server CPU ms/request "
+        "| others' cores |"
+    )
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
     for mode in CLOSED_LOOP_MODES:
         figures = [r["closed"][mode] for r in runs]
         rps = statistics.median(f["rps"] for f in figures)
@@ -515,6 +523,7 @@ def summarise(result: dict, args: argparse.Namespace) -> list[str]:
             f"| {names[mode]} | {rps:,.0f} | {ratio:.0%} "
             f"| {statistics.median(f['p50_ms'] for f in figures):.1f} "
             f"| {statistics.median(f['p99_ms'] for f in figures):.1f} | {sum(f['errors'] for f in figures)} "
+            f"| {statistics.median(f['server_cpu_ms'] for f in figures):.1f} "
             f"| {statistics.median(f['other_cores'] for f in figures):.2f} |"
         )
     lines.append("")
@@ -536,10 +545,24 @@ def main() -> int:
     parser.add_argument("--saturation-duration", type=float, default=8.0, help="seconds per closed-loop run")
     parser.add_argument("--links", type=int, default=200)
     parser.add_argument("--json", type=Path, help="write the raw figures here")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="CHECKOUT",
+        help="also serve this other checkout of consult (e.g. the code before a change), its runs "
+        "alternating with this one's on the same database, so both meet the same machine load",
+    )
     args = parser.parse_args()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # a stall leaves many requests open
-    results = [bench_backend(backend, args) for backend in args.backend or ["sqlite", "postgresql"]]
+    trees = {"this checkout": ROOT}
+    if args.compare:
+        trees = {f"compared ({args.compare})": args.compare.resolve(), **trees}
+    results = [
+        result
+        for backend in args.backend or ["sqlite", "postgresql"]
+        for result in bench_backend(backend, trees, args)
+    ]
     print()
     print(
         f"gunicorn -c deploy/gunicorn.conf.py{f' --workers {args.workers}' if args.workers else ''}, "

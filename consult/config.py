@@ -21,6 +21,11 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_NAME": "consult_session",
     # A respondent may take weeks over their answers; the link reopens the session anyway.
     "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
+    # The cookie is re-signed only when the session changes, not on every response: that
+    # cost a save about a fifth of its CPU (benchmarks/bench_load.py). The session then
+    # lasts PERMANENT_SESSION_LIFETIME from when the link was opened; opening it again
+    # starts a new one.
+    "SESSION_REFRESH_EACH_REQUEST": False,
     # A page's CSRF token expires after this long. Free-text answers can take a long sitting:
     # a page posted later still loses nothing, as it comes back with everything typed kept
     # and a fresh token, asking the respondent to save again.

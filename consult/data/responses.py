@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -34,34 +34,61 @@ class Profile:
     organisation_name: str | None = None
 
 
+# A respondent's save runs these every time: Core statements built once, so that each
+# save only binds its values.
+_answers, _responses = Answer.__table__, Response.__table__
+# SELECT … FOR UPDATE on PostgreSQL; on SQLite every write transaction already holds the
+# write lock from its first statement (BEGIN IMMEDIATE, see consult.database).
+_LOCK = select(_responses.c.id).where(_responses.c.key_hash == bindparam("holder_key_hash")).with_for_update()
+_STAGE_ANSWERS = select(_answers.c.question_id, _answers.c.value).where(
+    _answers.c.response_id == bindparam("response_id"), _answers.c.stage == bindparam("stage")
+)
+# Deletes a stage's answers and hands back what they were: a replacement's read and delete
+# in one statement.
+_TAKE_STAGE = (
+    delete(_answers)
+    .where(_answers.c.response_id == bindparam("response_id"), _answers.c.stage == bindparam("stage"))
+    .returning(_answers.c.question_id, _answers.c.value)
+)
+_INSERT_ANSWER = insert(_answers)
+# Every change moves the version on; a change to a submitted response waits for the next submission.
+_TOUCH = (
+    update(_responses)
+    .where(_responses.c.id == bindparam("response_id"))
+    .values(
+        version=_responses.c.version + 1,
+        updated_on=bindparam("updated_on"),
+        has_unsubmitted_changes=_responses.c.status == Status.SUBMITTED.value,
+    )
+)
+
+
 def find(key_hash: str) -> Response | None:
     return db.session.scalar(select(Response).where(Response.key_hash == key_hash))
 
 
-def _lock(key_hash: str) -> Response | None:
-    # SELECT … FOR UPDATE on PostgreSQL; on SQLite every transaction already holds the
-    # write lock from its first statement (BEGIN IMMEDIATE, see consult.database).
-    return db.session.scalar(
-        select(Response)
-        .where(Response.key_hash == key_hash)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+def lock_id_or_create(
+    consultation: Consultation | Record, key_hash: str, invitation: Invitation | Record
+) -> int:
+    """The id of the link's response, its row locked for this transaction; created on first use.
+
+    Two first saves racing through one link both insert with ON CONFLICT DO NOTHING, so
+    exactly one row is made and both then lock it.
+    """
+    response_id = db.session.execute(_LOCK, {"holder_key_hash": key_hash}).scalar()
+    if response_id is None:
+        _create(consultation, key_hash, invitation)
+        response_id = db.session.execute(_LOCK, {"holder_key_hash": key_hash}).scalar()
+    assert response_id is not None
+    return response_id
 
 
 def lock_or_create(
     consultation: Consultation | Record, key_hash: str, invitation: Invitation | Record
 ) -> Response:
-    """The link's response, locked for this transaction, created on first use.
-
-    Two first saves racing through one link both insert with ON CONFLICT DO NOTHING, so
-    exactly one row is made and both then lock it.
-    """
-    response = _lock(key_hash)
-    if response is not None:
-        return response
-    _create(consultation, key_hash, invitation)
-    response = _lock(key_hash)
+    """`lock_id_or_create`, as the ORM object (read afresh under the lock)."""
+    response_id = lock_id_or_create(consultation, key_hash, invitation)
+    response = db.session.get(Response, response_id, populate_existing=True)
     assert response is not None
     return response
 
@@ -101,49 +128,55 @@ def answers(response: Response | Record | None, stage: Stage = Stage.DRAFT) -> d
     """{question_id: value} of one stage of a response (empty for no response)."""
     if response is None or response.id is None:
         return {}
-    rows = db.session.execute(
-        select(Answer.question_id, Answer.value).where(
-            Answer.response_id == response.id, Answer.stage == stage
-        )
-    )
+    db.session.flush()  # Core statements do not autoflush: pending ORM changes first
+    rows = db.session.execute(_STAGE_ANSWERS, {"response_id": response.id, "stage": stage.value})
     return {question_id: value for question_id, value in rows}
 
 
-def _replace_stage(response: Response, stage: Stage, values: Mapping[str, str]) -> None:
-    db.session.execute(delete(Answer).where(Answer.response_id == response.id, Answer.stage == stage))
+def _insert_stage(response_id: int, stage: Stage, values: Mapping[str, str]) -> None:
     if values:
         db.session.execute(
-            insert(Answer),
+            _INSERT_ANSWER,
             [
-                {"response_id": response.id, "stage": stage.value, "question_id": q, "value": v}
+                {"response_id": response_id, "stage": stage.value, "question_id": q, "value": v}
                 for q, v in values.items()
             ],
         )
 
 
-def _touch(response: Response) -> None:
-    response.version += 1
-    response.updated_on = today()
-    response.has_unsubmitted_changes = response.status == Status.SUBMITTED
+def _take_stage(response_id: int, stage: Stage) -> dict[str, str]:
+    """Delete one stage of a response's answers; return what they were."""
+    rows = db.session.execute(_TAKE_STAGE, {"response_id": response_id, "stage": stage.value})
+    return {question_id: value for question_id, value in rows}
+
+
+def _touch(response_id: int) -> None:
+    db.session.execute(_TOUCH, {"response_id": response_id, "updated_on": today()})
+    # An ORM copy of the row loaded in this session is now out of date: read it again on use.
+    loaded = db.session.identity_map.get(db.session.identity_key(Response, response_id))
+    if loaded is not None:
+        db.session.expire(loaded)
 
 
 def save_section(
-    response: Response, questionnaire: Questionnaire, section: Section, posted: Mapping[str, str]
+    response_id: int, questionnaire: Questionnaire, section: Section, posted: Mapping[str, str]
 ) -> dict[str, str]:
     """Replace the answers to `section` with `posted`; return the stored working answers.
 
-    `posted` holds this section's answers, already validated; a question of the section
-    missing from it (or empty) has no answer afterwards. Answers anywhere in the
-    questionnaire that are hidden by the result are removed.
+    The response's row must be locked in this transaction (`lock_id_or_create`, or a row
+    just made). `posted` holds this section's answers, already validated; a question of the
+    section missing from it (or empty) has no answer afterwards. Answers anywhere in the
+    questionnaire that are hidden by the result are removed, and the response's version
+    moves on.
     """
+    db.session.flush()  # Core statements do not autoflush: pending ORM changes first
     section_ids = {q.id for q in section.questions}
-    current = answers(response)
+    current = _take_stage(response_id, Stage.DRAFT)
     merged = {q: v for q, v in current.items() if q not in section_ids}
     merged.update({q: v for q, v in posted.items() if q in section_ids and v != ""})
     stored = questionnaire.visible_answers(merged)
-    _replace_stage(response, Stage.DRAFT, stored)
-    _touch(response)
-    db.session.flush()
+    _insert_stage(response_id, Stage.DRAFT, stored)
+    _touch(response_id)
     return stored
 
 
@@ -173,8 +206,8 @@ def save_profile(response: Response, profile: Profile) -> None:
         response.draft_profile = values
     else:
         _apply_profile(response, values)
-    _touch(response)
     db.session.flush()
+    _touch(response.id)
 
 
 def _apply_profile(response: Response, values: Mapping[str, object]) -> None:
@@ -192,7 +225,9 @@ def submit(response: Response, questionnaire: Questionnaire) -> bool:
     """
     if response.status == Status.SUBMITTED and not response.has_unsubmitted_changes:
         return False
-    _replace_stage(response, Stage.SUBMITTED, questionnaire.visible_answers(answers(response)))
+    working = answers(response)
+    _take_stage(response.id, Stage.SUBMITTED)
+    _insert_stage(response.id, Stage.SUBMITTED, questionnaire.visible_answers(working))
     if response.draft_profile:
         _apply_profile(response, response.draft_profile)
     response.status = Status.SUBMITTED

@@ -234,11 +234,11 @@ def section(section_id: str) -> Page:
             message=_csrf_message(form),
         )
     database.begin_writing()
-    response = responses.lock_or_create(
+    response_id = responses.lock_id_or_create(
         respondent.consultation, respondent.holder.response_key_hash, respondent.invitation
     )
     # Answers to the candidates alone: the questions shown or revealed.
-    stored = responses.save_section(response, questionnaire, page_section, form.answers())
+    stored = responses.save_section(response_id, questionnaire, page_section, form.answers())
     db.session.commit()
     newly_shown = [q for q in questionnaire.iter_shown(page_section, stored) if q.id not in rendered]
     if newly_shown:
