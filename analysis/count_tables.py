@@ -22,6 +22,7 @@ __all__ = [
     "NOT_FOR_PUBLICATION",
     "SUPPRESSED_MARK",
     "crosstab_for_people",
+    "csv_header_and_rows",
     "methods_summary",
     "to_json",
     "write_csv",
@@ -42,9 +43,23 @@ def _safe_table(result: CountsResult) -> pd.DataFrame:
     return table
 
 
+def csv_header_and_rows(result: CountsResult) -> tuple[list[str], list[list[object]]]:
+    """The tidy table as a header and rows of cells for `analysis.csv_output` (missing = None)."""
+    table = _safe_table(result)
+    cells = table.astype(object).where(table.notna(), None)
+    return [str(c) for c in table.columns], cells.to_numpy().tolist()
+
+
 def write_csv(result: CountsResult, out: str | Path | IO[str]) -> None:
     """The tidy table as UTF-8 CSV (suppressed counts empty, `suppressed` true)."""
-    _safe_table(result).to_csv(out, index=False, lineterminator="\n")
+    from analysis.csv_output import write_csv_rows
+
+    header, rows = csv_header_and_rows(result)
+    if isinstance(out, str | Path):
+        with open(out, "w", encoding="utf-8", newline="") as fh:
+            write_csv_rows(fh, header, rows)
+    else:
+        write_csv_rows(out, header, rows)
 
 
 def methods_summary(result: CountsResult) -> dict[str, Any]:

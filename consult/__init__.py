@@ -10,7 +10,7 @@ from flask import Flask
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Application factory: configuration, extensions, blueprints, security headers."""
-    from consult import csrf_token, database, ratelimit, security, web
+    from consult import database, ratelimit, security, web
     from consult.auth import access
     from consult.auth.routes import bp as auth_bp
     from consult.config import configure, instance_folder, proxy_fix_hops
@@ -18,11 +18,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from consult.officer.routes import bp as officer_bp
     from consult.respond.routes import bp as respond_bp
     from consult.respond.self_service import bp as self_service_bp
-    from consult.session_cookie import RefreshingSessionInterface
 
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_folder())
     configure(app, test_config)
-    app.session_interface = RefreshingSessionInterface()
     if hops := proxy_fix_hops(app):
         # Trust X-Forwarded-* from exactly the configured number of proxies, no more.
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -36,7 +34,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     csrf.init_app(app)
     jobs.init_app(app)
-    csrf_token.init_app(app)
     database.configure_engine(app)
     access.init_app(app)
     ratelimit.init_app(app)

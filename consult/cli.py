@@ -491,11 +491,11 @@ def mail_send(what: str | None, new_link: bool, base_url: str | None, questionna
     An interrupted run resumes where it stopped and sends no email twice.
     """
     app = _app()
-    from consult.data import audit
+    from consult.data import audit, smtp
     from consult.data import mail as mail_data
     from consult.extensions import db
 
-    settings = mail_data.settings_from(app.config)
+    settings = smtp.settings_from(app.config)
     if settings is None:
         raise click.ClickException("Email is not set up: set MAIL_SERVER and MAIL_FROM")
     with app.app_context():
@@ -506,7 +506,7 @@ def mail_send(what: str | None, new_link: bool, base_url: str | None, questionna
                 db.session.commit()
                 click.echo(f"Queued {queued} {what}s", err=True)
             report = mail_data.send_pending(consultation, settings, _root(app, base_url))
-        except mail_data.MailError as exc:
+        except smtp.MailError as exc:
             raise click.ClickException(str(exc)) from None
         audit.record(
             "sent emails",

@@ -28,15 +28,18 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_NAME": "consult_session",
     # A respondent may take weeks over their answers; the link reopens the session anyway.
     "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
-    # CSRF tokens live as long as the session, so a long sitting never loses a page.
-    "WTF_CSRF_TIME_LIMIT": None,
+    # The cookie is re-signed only when the session changes, not on every response: that
+    # cost a save about a fifth of its CPU (benchmarks/bench_load.py). The session then
+    # lasts PERMANENT_SESSION_LIFETIME from when the link was opened; opening it again
+    # starts a new one.
+    "SESSION_REFRESH_EACH_REQUEST": False,
+    # A page's CSRF token expires after this long. Free-text answers can take a long sitting:
+    # a page posted later still loses nothing, as it comes back with everything typed kept
+    # and a fresh token, asking the respondent to save again.
+    "WTF_CSRF_TIME_LIMIT": 4 * 60 * 60,
     "WTF_CSRF_SSL_STRICT": True,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "SQLITE_BUSY_TIMEOUT_MS": 15000,
-    # SQLite: saves arriving together in one process share a transaction and its fsync
-    # (consult.group_commit); at most this many in one group.
-    "GROUP_COMMIT": True,
-    "GROUP_COMMIT_LARGEST": 64,
     "RATE_LIMIT_STORAGE_URL": None,  # redis://… to share limits between processes
     "RATE_LIMIT_KEY_PREFIX": "consult:rl:",  # Redis key prefix (one per deployment sharing a Redis)
     # Proxies in front of the app that set X-Forwarded-For/-Proto/-Host: 0 trusts none.
@@ -92,7 +95,6 @@ ENVIRONMENT_SETTINGS = {
     "SESSION_COOKIE_SECURE",
     "PERMANENT_SESSION_LIFETIME",
     "SQLITE_BUSY_TIMEOUT_MS",
-    "GROUP_COMMIT",
     "RATE_LIMIT_STORAGE_URL",
     "RATE_LIMIT_KEY_PREFIX",
     "PROXY_FIX_HOPS",

@@ -11,9 +11,9 @@ under load the write lock sat idle while waiters slept; a waiter on the file loc
 woken the moment the previous writer commits. The busy timeout stays as the backstop for
 writers outside the queue (the sqlite3 shell, a read transaction that writes anyway).
 
-Saves that queue together in one process go through the lock as one transaction with
-one commit (`consult.group_commit`, `GROUP_COMMIT`), so a threaded worker pays one fsync
-for several saves.
+BEGIN is issued the way SQLAlchemy's documentation describes for pysqlite ("Serializable
+isolation / Savepoints / Transactional DDL"): the driver's own transaction handling is
+switched off on connect, and the engine's "begin" event emits BEGIN itself.
 """
 
 from __future__ import annotations
@@ -25,11 +25,10 @@ import threading
 from typing import Any
 
 from flask import Flask, g, has_request_context
-from sqlalchemy import event, exc
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from consult.extensions import db
-from consult.group_commit import CommitGroup
 
 # Threads of this process that hold the writer queue, so that a thread never waits for
 # itself (a second connection opened while its first holds the queue goes straight to
@@ -115,29 +114,21 @@ def _sqlite_settings(busy_timeout_ms: int) -> tuple[Any, Any]:
         cursor.close()
 
     def on_begin(connection: Connection) -> None:
-        dbapi_connection = connection.connection.dbapi_connection
         if read_only_request():
             # A page that only reads: a deferred transaction reads a WAL snapshot, and
-            # neither waits for nor blocks the writers. It takes no lock, so it cannot
-            # fail as a write's BEGIN can, and goes straight to the driver: through
-            # SQLAlchemy's execution machinery it cost as much as the page's query.
-            dbapi_connection.execute("BEGIN")
-        else:
-            queued = isinstance(dbapi_connection, QueuedWriterConnection)
+            # neither waits for nor blocks the writers.
+            connection.exec_driver_sql("BEGIN")
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        queued = isinstance(dbapi_connection, QueuedWriterConnection)
+        if queued:
+            dbapi_connection.acquire_writer_queue()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
             if queued:
-                dbapi_connection.acquire_writer_queue()
-            try:
-                # Straight to the driver too (through SQLAlchemy's execution path it cost
-                # as much as a save's statements), its error wrapped as SQLAlchemy would.
-                dbapi_connection.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as error:
-                if queued:
-                    dbapi_connection.release_writer_queue()
-                raise exc.DBAPIError.instance("BEGIN IMMEDIATE", (), error, sqlite3.Error) from error
-            except BaseException:
-                if queued:
-                    dbapi_connection.release_writer_queue()
-                raise
+                dbapi_connection.release_writer_queue()
+            raise
 
     return on_connect, on_begin
 
@@ -181,5 +172,3 @@ def configure_engine(app: Flask) -> None:
         event.listen(engine, "do_connect", _queued_writer_connection)
         event.listen(engine, "connect", on_connect)
         event.listen(engine, "begin", on_begin)
-        if app.config["GROUP_COMMIT"]:
-            app.extensions["consult_commit_group"] = CommitGroup(engine, app.config["GROUP_COMMIT_LARGEST"])

@@ -57,7 +57,7 @@ def add_response(
         db.session.flush()
         responses.save_profile(response, responses.Profile(consent_to_be_named=False, **profile))
         for section in questionnaire.sections:
-            responses.save_section(response, questionnaire, section, answers)
+            responses.save_section(response.id, questionnaire, section, answers)
         if submitted:
             responses.submit(response, questionnaire)
         response.started_on = started_on or response.started_on

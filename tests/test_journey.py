@@ -204,10 +204,62 @@ def test_missing_or_stale_csrf_keeps_typed_answers_and_saves_nothing(
         data["csrf_token"] = token
     page = leader.post("/respond/section/principles", data=data)
     assert page.status_code == 400
-    assert b"have not been saved yet because the page had expired" in page.data
+    assert b"have not been saved yet because the page was open for a long time" in page.data
     assert b"typed but not saved" in page.data and b"more typing" in page.data
     assert csrf_token(page.data)  # a fresh token to save with
     assert stored(app) == {"q3": "saved before"}
+
+
+def _hours_later(monkeypatch: pytest.MonkeyPatch, hours: float) -> None:
+    """Move the clock of every signed token and cookie on by `hours` (the CSRF token's age)."""
+    from itsdangerous.timed import TimestampSigner
+
+    now = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: now(self) + int(hours * 3600))
+
+
+def test_a_page_open_for_two_hours_saves_as_it_is(
+    app: Flask, leader: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = leader.get("/respond/section/principles")
+    _hours_later(monkeypatch, 2)
+    long_answer = "Written slowly over a long afternoon. " * 40
+    data = {"csrf_token": csrf_token(page.data), "shown": shown_questions(page.data), "q3": long_answer}
+    assert leader.post("/respond/section/principles", data=data).status_code == 303
+    assert stored(app) == {"q3": long_answer}
+
+
+def test_a_page_whose_token_expired_comes_back_with_every_word_and_saves_next_time(
+    app: Flask, leader: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save_section(leader, "principles", {"q1": Q1_YES, "q3": "saved before"})
+    page = leader.get("/respond/section/principles")
+    assert app.config["WTF_CSRF_TIME_LIMIT"] is not None  # tokens do expire
+    _hours_later(monkeypatch, app.config["WTF_CSRF_TIME_LIMIT"] / 3600 + 1)
+    typed = {
+        "q1": Q1_NO,  # reveals question 2, which must be offered, not lose the rest
+        "q3": "A long answer, <b>typed</b> & considered,\r\nover two paragraphs.",
+        "q4": "Another answer",
+    }
+    data = {"csrf_token": csrf_token(page.data), "shown": shown_questions(page.data), **typed}
+    back = leader.post("/respond/section/principles", data=data)
+    assert back.status_code == 400
+    text = back.data.decode()
+    assert "Your answers have not been saved yet because the page was open for a long time" in text
+    assert "A long answer, &lt;b&gt;typed&lt;/b&gt; &amp; considered,\nover two paragraphs." in text
+    assert "Another answer" in text
+    assert re.search(r'value="No, none of them are relevant now" id="q1-\d+" checked', text)
+    assert "There is a problem" not in text  # nothing the respondent did wrong
+    assert stored(app) == {"q1": Q1_YES, "q3": "saved before"}
+    # Saving the page as it came back (its fresh token, the same answers) stores every word.
+    again = {"csrf_token": csrf_token(back.data), "shown": shown_questions(back.data), **typed}
+    assert "q2" in again["shown"]
+    assert leader.post("/respond/section/principles", data=again).status_code == 303
+    assert stored(app) == {
+        "q1": Q1_NO,
+        "q3": "A long answer, <b>typed</b> & considered,\nover two paragraphs.",
+        "q4": "Another answer",
+    }
 
 
 def test_post_without_a_session_shows_what_was_typed(app: Flask, client: FlaskClient) -> None:

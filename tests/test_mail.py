@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from consult.cli import main
-from consult.data import consultations, mail
+from consult.data import consultations, mail, smtp
 from consult.extensions import db
 from consult.models import AuditEvent, Invitation, OutboxMessage
 from tests.conftest import csrf_token, invitee, save_about, submit
@@ -197,7 +197,7 @@ def test_a_stopped_server_leaves_the_batch_pending_and_resumes_it(
     upload(officer_client, csv_bytes(rows))
     with app.app_context():
         consultation = consultations.get_by_slug("taking-stock")
-        settings = mail.settings_from(app.config)
+        settings = smtp.settings_from(app.config)
         assert settings is not None
         _batch, queued = mail.queue(consultation, mail.INVITATION)
         db.session.commit()

@@ -75,7 +75,7 @@ def test_security_headers_on_every_page(app: Flask, client: FlaskClient) -> None
             assert headers["Referrer-Policy"] == "no-referrer", rule
 
 
-def test_session_cookie_is_http_only_and_same_site(app: Flask, client: FlaskClient) -> None:
+def test_the_cookie_is_http_only_and_same_site(app: Flask, client: FlaskClient) -> None:
     response = client.get(f"/r/{issue_token(app)}")
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

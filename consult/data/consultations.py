@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from sqlalchemy import select
 
+from analysis.disclosure import DEFAULT_THRESHOLD
 from consult.data.clock import today
 from consult.data.links import Record
 from consult.extensions import db
@@ -37,6 +38,11 @@ def get(consultation_id: int) -> Consultation | None:
 
 def questionnaire_of(consultation: Consultation | Record) -> Questionnaire:
     return load_questionnaire(consultation.questionnaire)
+
+
+def disclosure_threshold(consultation: Consultation) -> int:
+    """Counts below this are not published for `consultation` (the analysis default if unset)."""
+    return consultation.disclosure_threshold or DEFAULT_THRESHOLD
 
 
 def ensure_consultation(

@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from analysis.disclosure import DEFAULT_THRESHOLD, is_small
+from analysis.disclosure import is_small
+from analysis.stored_answers import counted_answers
 from consult.data import consultations
 from consult.data.consultations import ConsultationState
 from consult.extensions import db
-from consult.models import Answer, Channel, Consultation, Invitation, Origin, Response, Stage, Status
+from consult.models import Channel, Consultation, Invitation, Origin, Response, Status
 from questions import Questionnaire
 
 DIMENSIONS = (
@@ -94,7 +95,7 @@ class Disclosure:
 
 def disclosure_for(consultation: Consultation, on: dt.date | None = None) -> Disclosure:
     """Counts are suppressed while the consultation is not yet closed."""
-    threshold = consultation.disclosure_threshold or DEFAULT_THRESHOLD
+    threshold = consultations.disclosure_threshold(consultation)
     return Disclosure(threshold, consultations.state(consultation, on) is not ConsultationState.CLOSED)
 
 
@@ -280,16 +281,8 @@ def question_counts(
     """
     choice_ids = [q.id for q in questionnaire.questions if q.is_single_choice]
     answers: dict[int, dict[str, str]] = defaultdict(dict)
-    for response_id, question_id, value in db.session.execute(
-        select(Answer.response_id, Answer.question_id, Answer.value)
-        .join(Response, Response.id == Answer.response_id)
-        .where(
-            Response.consultation_id == consultation.id,
-            Response.status == Status.SUBMITTED,
-            Answer.stage == Stage.SUBMITTED,
-            Answer.question_id.in_(choice_ids),
-        )
-    ):
+    counted = counted_answers(consultation.id, submitted_only=True, question_ids=choice_ids)
+    for response_id, question_id, value in db.session.execute(counted):
         answers[response_id][question_id] = value
     submitted = (
         db.session.scalar(

@@ -8,20 +8,21 @@ row position says nothing about when or in what order people responded.
 
 from __future__ import annotations
 
-import csv
 import random
 from collections import defaultdict
-from collections.abc import Iterator
 from typing import IO
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
-from analysis.spreadsheet_safety import neutralise_formula
+from analysis.csv_output import write_csv_rows
+from analysis.response_frame import EXPORT_META_COLUMNS
+from analysis.stored_answers import counted_answers
 from consult.extensions import db
-from consult.models import Answer, Consultation, Response, Stage, Status
+from consult.models import Consultation, Response
 from questions import Questionnaire
 
-RESPONSE_COLUMNS = ("response_id", "status", "channel", "role", "organisation_type", "region", "updated_on")
+# The analysis package reads the export back: the columns are its own.
+RESPONSE_COLUMNS = EXPORT_META_COLUMNS
 
 
 def export_columns(questionnaire: Questionnaire) -> list[str]:
@@ -30,16 +31,8 @@ def export_columns(questionnaire: Questionnaire) -> list[str]:
 
 def response_rows(consultation: Consultation, questionnaire: Questionnaire) -> list[dict[str, str]]:
     """Every response of `consultation` as an export row, in random order."""
-    counted = or_(
-        and_(Response.status == Status.SUBMITTED, Answer.stage == Stage.SUBMITTED),
-        and_(Response.status == Status.DRAFT, Answer.stage == Stage.DRAFT),
-    )
     answers: dict[int, dict[str, str]] = defaultdict(dict)
-    for response_id, question_id, value in db.session.execute(
-        select(Answer.response_id, Answer.question_id, Answer.value)
-        .join(Response, Response.id == Answer.response_id)
-        .where(Response.consultation_id == consultation.id, counted)
-    ):
+    for response_id, question_id, value in db.session.execute(counted_answers(consultation.id)):
         answers[response_id][question_id] = value
     rows = []
     for response in db.session.scalars(select(Response).where(Response.consultation_id == consultation.id)):
@@ -59,14 +52,7 @@ def response_rows(consultation: Consultation, questionnaire: Questionnaire) -> l
     return rows
 
 
-def _safe(rows: list[dict[str, str]]) -> Iterator[dict[str, object]]:
-    for row in rows:
-        yield {k: neutralise_formula(v) for k, v in row.items()}
-
-
 def write_csv(rows: list[dict[str, str]], questionnaire: Questionnaire, out: IO[str]) -> int:
     """Write the export as CSV, safe to open in Excel; return the number of rows."""
-    writer = csv.DictWriter(out, fieldnames=export_columns(questionnaire), lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(_safe(rows))
-    return len(rows)
+    columns = export_columns(questionnaire)
+    return write_csv_rows(out, columns, ([row[c] for c in columns] for row in rows))

@@ -59,7 +59,7 @@ def key_in(
     db.session.flush()
     responses.save_profile(response, profile)
     for section in questionnaire.sections:
-        responses.save_section(response, questionnaire, section, answers)
+        responses.save_section(response.id, questionnaire, section, answers)
     responses.submit(response, questionnaire)
     audit.record("keyed in a response", who, f"{consultation.slug}: received by {channel}")
     return response

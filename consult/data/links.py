@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import and_, bindparam, select, update
 
 from consult.data.clock import today
-from consult.data.driver import DriverStatement
 from consult.extensions import db
 from consult.models import Consultation, Invitation, Origin, Response
 
@@ -196,7 +195,7 @@ _invitations, _consultations, _responses = (
 )
 _PARTS = [(table, [c.name for c in table.c]) for table in (_invitations, _consultations, _responses)]
 # Every respondent request runs this: built once, each request binds its two values.
-_INVITATION_AND_RESPONSE = DriverStatement(
+_INVITATION_AND_RESPONSE = (
     select(*(column for table, _ in _PARTS for column in table.c))
     .select_from(
         _invitations.join(_consultations, _consultations.c.id == _invitations.c.consultation_id).outerjoin(
@@ -226,12 +225,12 @@ def live_invitation_and_response(holder: LinkHolder) -> tuple[Record, Record, Re
 
     Read-only records (see `Record`); a write loads what it changes under its lock.
     """
-    rows = _INVITATION_AND_RESPONSE.rows(
-        db.session.connection(), {"key_hash": holder.response_key_hash, "invitation_id": holder.invitation_id}
-    )
-    if not rows:
+    row = db.session.execute(
+        _INVITATION_AND_RESPONSE,
+        {"key_hash": holder.response_key_hash, "invitation_id": holder.invitation_id},
+    ).first()
+    if row is None:
         return None
-    row = rows[0]
     invitation, consultation, response = _split(row)
     assert invitation is not None and consultation is not None
     if not is_current_link(invitation, holder) or invitation.consultation_id != holder.consultation_id:

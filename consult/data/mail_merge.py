@@ -6,12 +6,9 @@ making the file mints new links, and any earlier link of the same person stops w
 
 from __future__ import annotations
 
-import csv
-import io
-
 from sqlalchemy import select
 
-from analysis.spreadsheet_safety import neutralise_formula
+from analysis.csv_output import csv_text
 from consult.data import links
 from consult.data.mail import INVITATION, REMINDER, check_open, in_flight, link_url, listed
 from consult.extensions import db
@@ -45,9 +42,4 @@ def mail_merge(consultation: Consultation, scope: str, base_url: str) -> list[tu
 
 def mail_merge_csv(rows: list[tuple[str, str, str]]) -> str:
     """The mail-merge rows as CSV, every cell made safe to open in a spreadsheet."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["name", "email", "link"])
-    for row in rows:
-        writer.writerow([neutralise_formula(cell) for cell in row])
-    return out.getvalue()
+    return csv_text(["name", "email", "link"], rows)

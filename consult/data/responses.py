@@ -15,10 +15,8 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection
 
 from consult.data.clock import today
-from consult.data.driver import DriverStatement
 from consult.data.links import Record
 from consult.extensions import db
 from consult.models import Answer, Channel, Consultation, Invitation, Response, Stage, Status
@@ -36,50 +34,31 @@ class Profile:
     organisation_name: str | None = None
 
 
-@dataclass(frozen=True)
-class LockedResponse:
-    """A response row locked for this transaction: what a section save needs of it."""
-
-    id: int
-    status: str
-
-
-# The respondent's save runs these on every save: built once, so each save only binds its
-# values (Core statements, no ORM objects: the save is a fixed set of row operations), and
-# run on the driver's cursor (`consult.data.driver`: most of their cost was SQLAlchemy's).
-_answers_table = Answer.__table__
-_response_table = Response.__table__
-# Locks the row (an UPDATE takes the row lock on PostgreSQL; SQLite's write lock is already
-# held) and moves the version on in the same statement, returning what the save needs.
-_LOCK_FOR_SAVE = DriverStatement(
-    update(_response_table)
-    .where(_response_table.c.key_hash == bindparam("holder_key_hash"))
+# A respondent's save runs these every time: Core statements built once, so that each
+# save only binds its values.
+_answers, _responses = Answer.__table__, Response.__table__
+# SELECT … FOR UPDATE on PostgreSQL; on SQLite every write transaction already holds the
+# write lock from its first statement (BEGIN IMMEDIATE, see consult.database).
+_LOCK = select(_responses.c.id).where(_responses.c.key_hash == bindparam("holder_key_hash")).with_for_update()
+_STAGE_ANSWERS = select(_answers.c.question_id, _answers.c.value).where(
+    _answers.c.response_id == bindparam("response_id"), _answers.c.stage == bindparam("stage")
+)
+# Deletes a stage's answers and hands back what they were: a replacement's read and delete
+# in one statement.
+_TAKE_STAGE = (
+    delete(_answers)
+    .where(_answers.c.response_id == bindparam("response_id"), _answers.c.stage == bindparam("stage"))
+    .returning(_answers.c.question_id, _answers.c.value)
+)
+_INSERT_ANSWER = insert(_answers)
+# Every change moves the version on; a change to a submitted response waits for the next submission.
+_TOUCH = (
+    update(_responses)
+    .where(_responses.c.id == bindparam("response_id"))
     .values(
-        version=_response_table.c.version + 1,
+        version=_responses.c.version + 1,
         updated_on=bindparam("updated_on"),
-        has_unsubmitted_changes=_response_table.c.status == Status.SUBMITTED.value,
-    )
-    .returning(_response_table.c.id, _response_table.c.status)
-)
-_STAGE_ANSWERS = DriverStatement(
-    select(_answers_table.c.question_id, _answers_table.c.value).where(
-        _answers_table.c.response_id == bindparam("response_id"),
-        _answers_table.c.stage == bindparam("stage"),
-    )
-)
-# Deletes a stage's answers and hands back what they were: the read and the delete of a
-# replacement in one statement.
-_TAKE_STAGE = DriverStatement(
-    delete(_answers_table)
-    .where(
-        _answers_table.c.response_id == bindparam("response_id"),
-        _answers_table.c.stage == bindparam("stage"),
-    )
-    .returning(_answers_table.c.question_id, _answers_table.c.value)
-)
-_INSERT_ANSWER = DriverStatement(
-    insert(_answers_table).values(
-        {name: bindparam(name) for name in ("response_id", "stage", "question_id", "value")}
+        has_unsubmitted_changes=_responses.c.status == Status.SUBMITTED.value,
     )
 )
 
@@ -88,61 +67,36 @@ def find(key_hash: str) -> Response | None:
     return db.session.scalar(select(Response).where(Response.key_hash == key_hash))
 
 
-def _lock(key_hash: str) -> Response | None:
-    # SELECT … FOR UPDATE on PostgreSQL; on SQLite every transaction already holds the
-    # write lock from its first statement (BEGIN IMMEDIATE, see consult.database).
-    return db.session.scalar(
-        select(Response)
-        .where(Response.key_hash == key_hash)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+def lock_id_or_create(
+    consultation: Consultation | Record, key_hash: str, invitation: Invitation | Record
+) -> int:
+    """The id of the link's response, its row locked for this transaction; created on first use.
+
+    Two first saves racing through one link both insert with ON CONFLICT DO NOTHING, so
+    exactly one row is made and both then lock it.
+    """
+    response_id = db.session.execute(_LOCK, {"holder_key_hash": key_hash}).scalar()
+    if response_id is None:
+        _create(consultation, key_hash, invitation)
+        response_id = db.session.execute(_LOCK, {"holder_key_hash": key_hash}).scalar()
+    assert response_id is not None
+    return response_id
 
 
 def lock_or_create(
     consultation: Consultation | Record, key_hash: str, invitation: Invitation | Record
 ) -> Response:
-    """The link's response, locked for this transaction, created on first use.
-
-    Two first saves racing through one link both insert with ON CONFLICT DO NOTHING, so
-    exactly one row is made and both then lock it.
-    """
-    response = _lock(key_hash)
-    if response is not None:
-        return response
-    _create(consultation, key_hash, invitation, db.session.connection())
-    response = _lock(key_hash)
+    """`lock_id_or_create`, as the ORM object (read afresh under the lock)."""
+    response_id = lock_id_or_create(consultation, key_hash, invitation)
+    response = db.session.get(Response, response_id, populate_existing=True)
     assert response is not None
     return response
-
-
-def lock_row(
-    connection: Connection,
-    consultation: Consultation | Record,
-    key_hash: str,
-    invitation: Invitation | Record,
-) -> LockedResponse:
-    """`lock_or_create` for a section save, on `connection`: the row's id and status, locked.
-
-    The row's version moves on by one and it is marked changed since submission where it
-    was submitted, as `replace_section` (which follows in the same transaction) requires.
-    No ORM object and no session: the save runs in a commit group (`consult.group_commit`).
-    """
-    values = {"holder_key_hash": key_hash, "updated_on": today()}
-    rows = _LOCK_FOR_SAVE.rows(connection, values)
-    if not rows:
-        _create(consultation, key_hash, invitation, connection)
-        rows = _LOCK_FOR_SAVE.rows(connection, values)
-        assert rows
-    ((response_id, status),) = rows
-    return LockedResponse(response_id, status)
 
 
 def _create(
     consultation: Consultation | Record,
     key_hash: str,
     invitation: Invitation | Record,
-    connection: Connection,
 ) -> None:
     on = today()
     values = {
@@ -160,91 +114,69 @@ def _create(
         "updated_on": on,
         "has_unsubmitted_changes": False,
     }
-    dialect = connection.dialect.name
+    dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         statement = pg_insert(Response).values(values).on_conflict_do_nothing(index_elements=["key_hash"])
     elif dialect == "sqlite":
         statement = sqlite_insert(Response).values(values).on_conflict_do_nothing(index_elements=["key_hash"])
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         statement = insert(Response).values(values)
-    connection.execute(statement)
+    db.session.execute(statement)
 
 
-def answers(
-    response: Response | Record | LockedResponse | None, stage: Stage = Stage.DRAFT
-) -> dict[str, str]:
+def answers(response: Response | Record | None, stage: Stage = Stage.DRAFT) -> dict[str, str]:
     """{question_id: value} of one stage of a response (empty for no response)."""
     if response is None or response.id is None:
         return {}
-    db.session.flush()  # what the ORM's autoflush did; a plain connection does not
-    rows = _STAGE_ANSWERS.rows(db.session.connection(), {"response_id": response.id, "stage": stage.value})
-    return dict(rows)
+    db.session.flush()  # Core statements do not autoflush: pending ORM changes first
+    rows = db.session.execute(_STAGE_ANSWERS, {"response_id": response.id, "stage": stage.value})
+    return {question_id: value for question_id, value in rows}
 
 
-def _replace_stage(response: Response, stage: Stage, values: Mapping[str, str]) -> None:
-    db.session.execute(delete(Answer).where(Answer.response_id == response.id, Answer.stage == stage))
+def _insert_stage(response_id: int, stage: Stage, values: Mapping[str, str]) -> None:
     if values:
         db.session.execute(
-            insert(Answer),
+            _INSERT_ANSWER,
             [
-                {"response_id": response.id, "stage": stage.value, "question_id": q, "value": v}
+                {"response_id": response_id, "stage": stage.value, "question_id": q, "value": v}
                 for q, v in values.items()
             ],
         )
 
 
-def replace_section(
-    connection: Connection,
-    locked: LockedResponse,
-    questionnaire: Questionnaire,
-    section: Section,
-    posted: Mapping[str, str],
-) -> dict[str, str]:
-    """`save_section` for a response locked with `lock_row`, in Core statements on `connection`.
-
-    The same replacement: the stage's answers are taken (read and deleted) under the lock
-    and the visible result inserted; `lock_row` has already moved the version on.
-    """
-    stage = {"response_id": locked.id, "stage": Stage.DRAFT.value}
-    current = dict(_TAKE_STAGE.rows(connection, stage))
-    section_ids = {q.id for q in section.questions}
-    merged = {q: v for q, v in current.items() if q not in section_ids}
-    merged.update({q: v for q, v in posted.items() if q in section_ids and v != ""})
-    stored = questionnaire.visible_answers(merged)
-    if stored:
-        _INSERT_ANSWER.run_many(
-            connection,
-            [
-                {"response_id": locked.id, "stage": Stage.DRAFT.value, "question_id": q, "value": v}
-                for q, v in stored.items()
-            ],
-        )
-    return stored
+def _take_stage(response_id: int, stage: Stage) -> dict[str, str]:
+    """Delete one stage of a response's answers; return what they were."""
+    rows = db.session.execute(_TAKE_STAGE, {"response_id": response_id, "stage": stage.value})
+    return {question_id: value for question_id, value in rows}
 
 
-def _touch(response: Response) -> None:
-    response.version += 1
-    response.updated_on = today()
-    response.has_unsubmitted_changes = response.status == Status.SUBMITTED
+def _touch(response_id: int) -> None:
+    db.session.execute(_TOUCH, {"response_id": response_id, "updated_on": today()})
+    # An ORM copy of the row loaded in this session is now out of date: read it again on use.
+    loaded = db.session.identity_map.get(db.session.identity_key(Response, response_id))
+    if loaded is not None:
+        db.session.expire(loaded)
 
 
 def save_section(
-    response: Response, questionnaire: Questionnaire, section: Section, posted: Mapping[str, str]
+    response_id: int, questionnaire: Questionnaire, section: Section, posted: Mapping[str, str]
 ) -> dict[str, str]:
     """Replace the answers to `section` with `posted`; return the stored working answers.
 
-    `posted` holds this section's answers, already validated; a question of the section
-    missing from it (or empty) has no answer afterwards. Answers anywhere in the
-    questionnaire that are hidden by the result are removed.
+    The response's row must be locked in this transaction (`lock_id_or_create`, or a row
+    just made). `posted` holds this section's answers, already validated; a question of the
+    section missing from it (or empty) has no answer afterwards. Answers anywhere in the
+    questionnaire that are hidden by the result are removed, and the response's version
+    moves on.
     """
+    db.session.flush()  # Core statements do not autoflush: pending ORM changes first
     section_ids = {q.id for q in section.questions}
-    current = answers(response)
+    current = _take_stage(response_id, Stage.DRAFT)
     merged = {q: v for q, v in current.items() if q not in section_ids}
     merged.update({q: v for q, v in posted.items() if q in section_ids and v != ""})
     stored = questionnaire.visible_answers(merged)
-    _replace_stage(response, Stage.DRAFT, stored)
-    _touch(response)
-    db.session.flush()
+    _insert_stage(response_id, Stage.DRAFT, stored)
+    _touch(response_id)
     return stored
 
 
@@ -274,8 +206,8 @@ def save_profile(response: Response, profile: Profile) -> None:
         response.draft_profile = values
     else:
         _apply_profile(response, values)
-    _touch(response)
     db.session.flush()
+    _touch(response.id)
 
 
 def _apply_profile(response: Response, values: Mapping[str, object]) -> None:
@@ -293,7 +225,9 @@ def submit(response: Response, questionnaire: Questionnaire) -> bool:
     """
     if response.status == Status.SUBMITTED and not response.has_unsubmitted_changes:
         return False
-    _replace_stage(response, Stage.SUBMITTED, questionnaire.visible_answers(answers(response)))
+    working = answers(response)
+    _take_stage(response.id, Stage.SUBMITTED)
+    _insert_stage(response.id, Stage.SUBMITTED, questionnaire.visible_answers(working))
     if response.draft_profile:
         _apply_profile(response, response.draft_profile)
     response.status = Status.SUBMITTED
@@ -303,9 +237,3 @@ def submit(response: Response, questionnaire: Questionnaire) -> bool:
     response.has_unsubmitted_changes = False
     db.session.flush()
     return True
-
-
-def counted_answers(response: Response, questionnaire: Questionnaire) -> dict[str, str]:
-    """The answers that count: the submitted copy of a submitted response, else the draft."""
-    stage = Stage.SUBMITTED if response.status == Status.SUBMITTED else Stage.DRAFT
-    return questionnaire.visible_answers(answers(response, stage))

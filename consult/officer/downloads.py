@@ -1,7 +1,7 @@
 """Downloads from the dashboard: counts as CSV, XLSX and an HTML report; the response export.
 
-The counts come from the analysis package (the same code as its CLI), run in-process on the rows of the
-anonymised export, with disclosure control at the consultation's threshold. An analyst
+The counts come from the analysis package, run in-process on the database through the
+analysis package's own reader, with disclosure control at the consultation's threshold. An analyst
 may download all of these: none carries a contact detail. Every download is audited.
 """
 
@@ -12,8 +12,9 @@ import io
 from flask import Response, abort
 from flask_login import current_user
 
+from analysis.csv_output import BYTE_ORDER_MARK, csv_text
 from consult.data import audit, consultations
-from consult.data.export import RESPONSE_COLUMNS, export_columns, response_rows, write_csv
+from consult.data.export import response_rows, write_csv
 from consult.extensions import db
 from consult.models import Consultation
 from consult.officer.blueprint import bp, current_consultation
@@ -28,19 +29,11 @@ COUNT_FORMATS = {
 
 def counts_result(consultation: Consultation):  # noqa: ANN201 - analysis.counts.CountsResult
     """Counts of every single-choice question, overall and by each breakdown, suppressed."""
-    import pandas as pd
-
     from analysis.counts import count_responses
-    from analysis.disclosure import DEFAULT_THRESHOLD
-    from analysis.loading import prepare_responses
+    from analysis.database_source import read_responses
 
-    questionnaire = consultations.questionnaire_of(consultation)
-    wanted = [*RESPONSE_COLUMNS, *(q.id for q in questionnaire.questions if q.is_single_choice)]
-    frame = pd.DataFrame(response_rows(consultation, questionnaire), columns=export_columns(questionnaire))
-    frame = frame[wanted].replace("", None)
-    loaded = prepare_responses(frame, questionnaire, source=f"{consultation.slug} (database)")
-    threshold = consultation.disclosure_threshold or DEFAULT_THRESHOLD
-    return count_responses(loaded, by=BREAKDOWNS, threshold=threshold)
+    loaded = read_responses(db.session.connection(), consultation=consultation.slug, source="database")
+    return count_responses(loaded, by=BREAKDOWNS, threshold=consultations.disclosure_threshold(consultation))
 
 
 def attachment(body: bytes | str, mimetype: str, filename: str) -> Response:
@@ -58,11 +51,9 @@ def download_counts(fmt: str) -> Response:
     consultation = current_consultation()
     result = counts_result(consultation)
     if fmt == "csv":
-        from analysis.count_tables import write_csv as write_counts_csv
+        from analysis.count_tables import csv_header_and_rows
 
-        text = io.StringIO()
-        write_counts_csv(result, text)
-        body: bytes | str = "\ufeff" + text.getvalue()
+        body: bytes | str = csv_text(*csv_header_and_rows(result))
     elif fmt == "xlsx":
         from analysis.count_tables import write_xlsx
 
@@ -83,8 +74,9 @@ def download_responses() -> Response:
     """The anonymised response-level export (no contact details), safe to open in Excel."""
     consultation = current_consultation()
     questionnaire = consultations.questionnaire_of(consultation)
-    text = io.StringIO()
+    text = io.StringIO(newline="")
+    text.write(BYTE_ORDER_MARK)
     count = write_csv(response_rows(consultation, questionnaire), questionnaire, text)
     audit.record("exported", current_user.email, f"{consultation.slug}: {count} responses (CSV)")
     db.session.commit()
-    return attachment("\ufeff" + text.getvalue(), COUNT_FORMATS["csv"], f"{consultation.slug}-responses.csv")
+    return attachment(text.getvalue(), COUNT_FORMATS["csv"], f"{consultation.slug}-responses.csv")

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from consult import public_url
 from consult.auth.access import officer_required
-from consult.data import audit, consultations, invitations, mail, mail_merge
+from consult.data import audit, consultations, invitations, mail, mail_merge, smtp
 from consult.extensions import db
 from consult.officer.blueprint import bp, current_consultation
 from consult.officer.forms import ConfirmForm, MailMergeForm, ReminderForm, UploadListForm
@@ -32,8 +32,8 @@ def _base_url() -> str:
     return public_url.base_url()
 
 
-def _mail_settings() -> mail.MailSettings | None:
-    return mail.settings_from(current_app.config)
+def _mail_settings() -> smtp.MailSettings | None:
+    return smtp.settings_from(current_app.config)
 
 
 def _too_large_message() -> str:
@@ -164,12 +164,12 @@ def _send(kind: str, new_link: bool = False) -> WerkzeugResponse | tuple[str, in
     return _run_outbox(consultation, settings, f"queued {queued} {kind}s")
 
 
-def _run_outbox(consultation: Any, settings: mail.MailSettings, what: str) -> WerkzeugResponse:
+def _run_outbox(consultation: Any, settings: smtp.MailSettings, what: str) -> WerkzeugResponse:
     try:
         report = mail.send_pending(
             consultation, settings, _base_url(), time_budget=current_app.config.get("MAIL_SEND_SECONDS")
         )
-    except mail.MailError as exc:
+    except smtp.MailError as exc:
         db.session.rollback()
         audit.record("sent emails", current_user.email, f"{what}; none sent: {exc}")
         db.session.commit()
@@ -200,7 +200,7 @@ def send_invitations() -> Page:
     if request.method == "POST" and form.validate():
         try:
             sent = _send(mail.INVITATION)
-        except mail.MailError as exc:
+        except smtp.MailError as exc:
             db.session.rollback()
             return _send_page(mail.INVITATION, form, problem=str(exc), status=400)
         if sent is not None:
@@ -216,7 +216,7 @@ def send_reminders() -> Page:
     if request.method == "POST" and form.validate():
         try:
             sent = _send(mail.REMINDER, new_link=form.content.data == "new_link")
-        except mail.MailError as exc:
+        except smtp.MailError as exc:
             db.session.rollback()
             return _send_page(mail.REMINDER, form, problem=str(exc), status=400)
         if sent is not None:
@@ -236,7 +236,7 @@ def continue_sending() -> Page:
         return redirect(url_for("officer.invitations_list"), 303)
     try:
         return _run_outbox(consultation, settings, "continued sending")
-    except mail.MailError as exc:
+    except smtp.MailError as exc:
         db.session.rollback()
         flash(str(exc), "important")
         return redirect(url_for("officer.invitations_list"), 303)
@@ -267,7 +267,7 @@ def mail_merge_download() -> Page:
     if request.method == "POST" and form.validate():
         try:
             rows = mail_merge.mail_merge(consultation, form.scope.data or "new", _base_url())
-        except mail.MailError as exc:
+        except smtp.MailError as exc:
             problem = str(exc)
         else:
             audit.record(

@@ -19,7 +19,6 @@ from flask import abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from analysis.disclosure import DEFAULT_THRESHOLD
 from analysis.themes.grouping import ENGINE_GROUPING
 from consult.data import audit, consultations, theme_runs, theme_sets
 from consult.data import themes as themes_data
@@ -50,7 +49,7 @@ def themes_engine() -> str:
 
 def _threshold(consultation: Consultation) -> int:
     """The consultation's disclosure threshold: HTML theme counts below it are suppressed."""
-    return consultation.disclosure_threshold or DEFAULT_THRESHOLD
+    return consultations.disclosure_threshold(consultation)
 
 
 def _page(

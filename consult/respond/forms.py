@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
-from markupsafe import Markup
 from wtforms import Field, Form, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, StopValidation, ValidationError
 
-from consult import csrf_token
-from consult.csrf_token import ReusedSignatureCSRF
-from consult.respond.question_markup import questions_html
 from questions import Question, QuestionKind, Questionnaire
 
 # Characters a person cannot type and a database may refuse (PostgreSQL rejects NUL).
@@ -30,8 +25,8 @@ def normalise_line_breaks(value: str | None) -> str | None:
 def check_answer(question: Question, posted: str | None, free_text_limit: int) -> tuple[str, list[str]]:
     """One question's posted answer as stored ("" for none) and what is wrong with it.
 
-    The questionnaire's rules for an answer, in one place: the respondent's section save
-    checks with it directly, and the officer's keyed-in form through `FollowsQuestionRules`.
+    The questionnaire's rules for an answer, in one place: the respondent's section page
+    and the officer's keyed-in form both check with it, through `FollowsQuestionRules`.
     A blank or whitespace-only answer is no answer; messages name the question (GOV.UK style).
     """
     if posted is None or not posted.strip():
@@ -55,44 +50,8 @@ def check_answer(question: Question, posted: str | None, free_text_limit: int) -
     raise AssertionError(f"no rules for question kind {question.kind}")  # pragma: no cover
 
 
-@dataclass(frozen=True)
-class PostedSection:
-    """A section page as posted: the answers to store, and the page to show again if wrong.
-
-    `answers` holds every question's answer as it would be stored ("" for none), and is
-    what the page shows again; `errors` is keyed as a WTForms form's (question id, or
-    "csrf_token" for an expired or forged page), so the shared error summary reads it.
-    """
-
-    questions: tuple[Question, ...]
-    answers: dict[str, str]
-    errors: dict[str, list[str]]
-
-    def questions_html(self, free_text_limit: int) -> Markup:
-        """The questions as posted, with their error messages (`question_markup.questions_html`)."""
-        return questions_html(self.questions, free_text_limit, self.answers, self.errors)
-
-
-def read_section(questions: Sequence[Question], formdata: Any, free_text_limit: int) -> PostedSection:
-    """Check a posted section page: its CSRF token and each of `questions` (`check_answer`).
-
-    No WTForms form: the section save is the request respondents make most, and its
-    questions' rules are few and fixed (the questionnaire's), so they are applied directly.
-    """
-    answers: dict[str, str] = {}
-    errors: dict[str, list[str]] = {}
-    token_error = csrf_token.posted_token_error(formdata.get("csrf_token"))
-    if token_error is not None:
-        errors["csrf_token"] = [token_error]
-    for question in questions:
-        answers[question.id], problems = check_answer(question, formdata.get(question.id), free_text_limit)
-        if problems:
-            errors[question.id] = problems
-    return PostedSection(tuple(questions), answers, errors)
-
-
 class FollowsQuestionRules:
-    """WTForms validator applying `check_answer`: the officer's keyed-in form checks as respondents' do."""
+    """WTForms validator applying `check_answer` to one question's field."""
 
     def __init__(self, question: Question, free_text_limit: int) -> None:
         self.question, self.free_text_limit = question, free_text_limit
@@ -104,7 +63,7 @@ class FollowsQuestionRules:
 
 
 def question_field(question: Question, free_text_limit: int) -> Field:
-    """The form field for one question in the officer's keyed-in form."""
+    """The form field for one question (respondent's section page, officer's keyed-in form)."""
     rules = FollowsQuestionRules(question, free_text_limit)
     match question.kind:
         case QuestionKind.SINGLE_CHOICE:
@@ -115,15 +74,8 @@ def question_field(question: Question, free_text_limit: int) -> Field:
     raise AssertionError(f"no field for question kind {question.kind}")  # pragma: no cover
 
 
-class RespondentForm(FlaskForm):
-    """A form of the respondent's journey: its CSRF token signed once per session (`csrf_token`)."""
-
-    class Meta:
-        csrf_class = ReusedSignatureCSRF
-
-
-class SectionForm(RespondentForm):
-    """Base of the keyed-in question forms; `build_section_form` adds one field per question."""
+class SectionForm(FlaskForm):
+    """Base of the question forms; `build_section_form` adds one field per question."""
 
     questions: tuple[Question, ...] = ()
     free_text_limit: int = 0
@@ -142,14 +94,20 @@ def _section_form_class(questions: tuple[Question, ...], free_text_limit: int) -
 
 
 def build_section_form(
-    questionnaire: Questionnaire, questions: tuple[Question, ...], formdata: Any = None
+    questionnaire: Questionnaire,
+    questions: tuple[Question, ...],
+    formdata: Any = None,
+    data: Mapping[str, str] | None = None,
 ) -> SectionForm:
-    """The officer's keyed-in form for `questions` (respondents' pages use `read_section`)."""
+    """A form asking `questions`: filled from `formdata` (a post) or else from `data` (stored answers).
+
+    Used for a respondent's section page and for the officer's keyed-in form.
+    """
     form_class = _section_form_class(tuple(questions), questionnaire.free_text_limit)
-    return form_class(formdata=formdata)
+    return form_class(formdata=formdata, data=dict(data or {}))
 
 
-class AboutYouForm(RespondentForm):
+class AboutYouForm(FlaskForm):
     role = RadioField(
         "Which best describes your role?",
         validate_choice=False,
@@ -210,5 +168,5 @@ class AboutYouForm(RespondentForm):
             raise ValidationError("Enter the name of your organisation, or select no")
 
 
-class SubmitForm(RespondentForm):
+class SubmitForm(FlaskForm):
     """The "Check your answers" page's submit button (CSRF only)."""

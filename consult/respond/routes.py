@@ -5,17 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
-from sqlalchemy.engine import Connection
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from consult import database, group_commit, ratelimit
+from consult import database, ratelimit
 from consult.data import consultations, links, responses
 from consult.data.consultations import ConsultationState
 from consult.extensions import csrf, db, limiter
 from consult.models import Stage, Status
-from consult.respond.forms import AboutYouForm, SubmitForm, read_section
+from consult.respond.forms import AboutYouForm, SubmitForm, build_section_form
 from consult.respond.journey import ABOUT_STEP, Respondent, current_respondent, link_replaced, remember
-from consult.respond.question_markup import questions_html
 from questions import Section
 
 bp = Blueprint("respond", __name__)
@@ -24,8 +22,10 @@ bp = Blueprint("respond", __name__)
 csrf.exempt(bp)
 
 Page = str | WerkzeugResponse | tuple[str, int]
+# Shown when a page comes back because its CSRF token was refused, most often because it
+# was open longer than WTF_CSRF_TIME_LIMIT: everything typed is on the page again.
 CSRF_MESSAGE = (
-    "Your answers on this page have not been saved yet because the page had expired. "
+    "Your answers have not been saved yet because the page was open for a long time. "
     "Check them and save again."
 )
 
@@ -235,27 +235,24 @@ def section(section_id: str) -> Page:
     candidates = tuple(
         q for q in page_section.questions if q.id in rendered or questionnaire.is_shown(q, posted_view)
     )
-    form = read_section(candidates, request.form, questionnaire.free_text_limit)
-    if form.errors:
+    form = build_section_form(questionnaire, candidates, formdata=request.form)
+    if not form.validate():
         return _render_page(
             "respond/section.html",
             respondent,
             400,
             form=form,
-            questions=form.questions_html(questionnaire.free_text_limit),
             section=page_section,
+            revealed=None,
             message=_csrf_message(form),
         )
-    posted = form.answers  # answers to the candidates alone: the questions shown or revealed
     database.begin_writing()
-
-    def save(connection: Connection) -> dict[str, str]:
-        locked = responses.lock_row(
-            connection, respondent.consultation, respondent.holder.response_key_hash, respondent.invitation
-        )
-        return responses.replace_section(connection, locked, questionnaire, page_section, posted)
-
-    stored = group_commit.write(save)
+    response_id = responses.lock_id_or_create(
+        respondent.consultation, respondent.holder.response_key_hash, respondent.invitation
+    )
+    # Answers to the candidates alone: the questions shown or revealed.
+    stored = responses.save_section(response_id, questionnaire, page_section, form.answers())
+    db.session.commit()
     newly_shown = [q for q in questionnaire.iter_shown(page_section, stored) if q.id not in rendered]
     if newly_shown:
         numbers = " and ".join(str(q.number) for q in newly_shown)
@@ -269,14 +266,13 @@ def section(section_id: str) -> Page:
 def _section_page(
     respondent: Respondent, section: Section, stored: dict[str, str], revealed: str | None = None
 ) -> Page:
-    """The section page showing the stored answers: no form object, as nothing posted is re-shown."""
+    """The section page showing the stored answers to the questions that apply."""
     questionnaire = respondent.questionnaire
     shown = tuple(questionnaire.iter_shown(section, stored))
     return _render_page(
         "respond/section.html",
         respondent,
-        form=None,
-        questions=questions_html(shown, questionnaire.free_text_limit, stored),
+        form=build_section_form(questionnaire, shown, data=stored),
         section=section,
         revealed=revealed,
         message=None,

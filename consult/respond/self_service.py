@@ -17,7 +17,7 @@ from wtforms import EmailField
 from wtforms.validators import InputRequired, Length
 
 from consult import public_url, ratelimit
-from consult.data import consultations, invitations, links, mail, mail_text
+from consult.data import consultations, invitations, links, mail, mail_text, smtp
 from consult.data.consultations import ConsultationState
 from consult.extensions import csrf, db, limiter
 from consult.models import Consultation, Invitation, Origin
@@ -63,7 +63,7 @@ def _page(
             consultation=consultation,
             questionnaire=questionnaire,
             state=consultations.state(consultation),
-            mail_ready=mail.settings_from(current_app.config) is not None,
+            mail_ready=smtp.settings_from(current_app.config) is not None,
         ),
         status,
     )
@@ -117,7 +117,7 @@ def request_link() -> Page:
     form = RequestLinkForm()
     if request.method == "GET":
         return _page(consultation, form)
-    settings = mail.settings_from(current_app.config)
+    settings = smtp.settings_from(current_app.config)
     if consultations.state(consultation) is not ConsultationState.OPEN or settings is None:
         return _page(consultation, form, status=403)
     if not form.validate():
@@ -132,8 +132,8 @@ def request_link() -> Page:
         # Commit before talking to the mail server, so no transaction is held meanwhile.
         db.session.commit()
         try:
-            mail.send_one(settings, mail_text.to_message(letter, sender=settings.sender, to=email))
-        except mail.MailError:
+            smtp.send_one(settings, mail_text.to_message(letter, sender=settings.sender, to=email))
+        except smtp.MailError:
             if invitation_id is not None:
                 _withdraw(invitation_id)
             return _page(consultation, form, problem=SEND_FAILED, status=503)
