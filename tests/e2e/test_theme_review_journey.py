@@ -28,6 +28,8 @@ ANSWERS = 1_000
 
 
 def sign_in(page: Any, root: str, email: str) -> None:
+    # The machine may be busy (a theme run in the background, other tests): be patient.
+    page.set_default_timeout(30_000)
     page.goto(f"{root}/sign-in")
     page.fill("#email", email)
     page.fill("#password", OFFICER_PASSWORD)
