@@ -1,6 +1,6 @@
 """`consult-analysis`: the analysis command line (a click group).
 
-Each subcommand lives in its own module. `counts` (analysis/counts_cli.py) is registered
+Each subcommand lives in its own module. `counts` (analysis/counts/cli.py) is registered
 directly; the free-text commands `themes` and `evaluate-themes` (analysis/themes/cli.py)
 are loaded only when used, because importing the themes package loads scikit-learn. Heavy
 libraries are imported inside the commands, so `consult-analysis --help` answers
@@ -14,7 +14,7 @@ import importlib
 
 import click
 
-from analysis.counts_cli import counts_command
+from analysis.counts.cli import counts_command
 
 __all__ = ["main"]
 

@@ -91,13 +91,13 @@ def run_once(path: Path, by: tuple[str, ...] = BY) -> dict[str, float]:
     began = time.perf_counter()
     import pandas  # noqa: F401 - imported before timing: the interpreter's start-up is not the work
 
-    from analysis.counts import count_responses
+    from analysis.counts.counting import count_responses
     from analysis.loading import load_export, questionnaire_by_slug
 
     start = time.perf_counter()
     loaded = load_export(path, questionnaire_by_slug("taking-stock"))
     loaded_at = time.perf_counter()
-    import analysis.count_family as family
+    import analysis.counts.family as family
 
     protect = family.protect_cells
     spent = [0.0]

@@ -10,7 +10,7 @@ from flask import Flask
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Application factory: configuration, extensions, blueprints, security headers."""
-    from consult import database, ratelimit, security, web
+    from consult import database
     from consult.auth import access
     from consult.auth.routes import bp as auth_bp
     from consult.config import configure, instance_folder, proxy_fix_hops
@@ -18,6 +18,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from consult.officer.routes import bp as officer_bp
     from consult.respond.routes import bp as respond_bp
     from consult.respond.self_service import bp as self_service_bp
+    from consult.web import pages as web
+    from consult.web import ratelimit, security
 
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_folder())
     configure(app, test_config)

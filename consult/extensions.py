@@ -30,6 +30,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 # Limits are per client address (the proxy's X-Forwarded-For once PROXY_FIX_HOPS trusts it);
-# the store is chosen in `consult.ratelimit.init_app`.
+# the store is chosen in `consult.web.ratelimit.init_app`.
 limiter = Limiter(key_func=get_remote_address)
 jobs = JobQueue()

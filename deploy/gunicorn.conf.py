@@ -6,7 +6,7 @@ takes precedence over this file. Secrets never live here: the app reads CONSULT_
 CONSULT_DATABASE_URL and the rest from the environment.
 
 The access log never carries a link token or a query string: the format logs the path
-without its query (`%(U)s`), and the token-redacting filter (consult.security, the one
+without its query (`%(U)s`), and the token-redacting filter (consult.web.security, the one
 used by every log) rewrites /r/<token> and /sign-in/link/<token> before any handler sees
 the line.
 
@@ -20,8 +20,8 @@ import multiprocessing
 import os
 from typing import Any
 
-from consult.ratelimit import PROCESSES_ENVIRONMENT
-from consult.security import redact_logs
+from consult.web.ratelimit import PROCESSES_ENVIRONMENT
+from consult.web.security import redact_logs
 
 
 def _int(name: str, default: int) -> int:

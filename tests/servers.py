@@ -120,7 +120,7 @@ def serving_in_thread(app: Flask) -> Iterator[str]:
     from werkzeug.serving import make_server
 
     from consult.extensions import db
-    from consult.serving import TokenRedactingHandler
+    from consult.web.serving import TokenRedactingHandler
 
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=TokenRedactingHandler)
     thread = threading.Thread(target=server.serve_forever, name="test-server", daemon=True)

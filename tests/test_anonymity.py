@@ -12,7 +12,7 @@ from consult.data import consultations, links
 from consult.data.export import response_rows
 from consult.extensions import db
 from consult.models import Invitation, Response
-from consult.security import RedactTokens, redact_tokens
+from consult.web.security import RedactTokens, redact_tokens
 from tests.conftest import LEADER, database_text, issue_token, save_about, save_section, submit
 
 CONTACT = {

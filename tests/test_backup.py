@@ -14,9 +14,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, text
 
-from consult import backup as backups
 from consult import create_app
 from consult.cli import main
+from consult.data import backup as backups
 from consult.data import consultations, links, responses
 from consult.extensions import db
 from consult.models import Response
@@ -111,7 +111,7 @@ def test_a_backup_under_concurrent_saves_restores_every_acknowledged_save(
         before = {w.number: w.acknowledged[-1] for w in writers}
         saves_before = sum(len(w.acknowledged) for w in writers)
         with app.app_context():
-            report = backups.back_up(db.engine, tmp_path / "consult.backup")
+            report = backups.back_up(db.engine, tmp_path / "consult.data.backup")
         time.sleep(0.3)  # saves go on after the backup too
     finally:
         stop.set()

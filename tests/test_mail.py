@@ -9,8 +9,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from consult.cli import main
-from consult.data import consultations, mail, smtp
+from consult.data import consultations
 from consult.extensions import db
+from consult.mail import sending as mail
+from consult.mail import smtp
 from consult.models import AuditEvent, Invitation, OutboxMessage
 from tests.conftest import csrf_token, invitee, save_about, submit
 from tests.mailserver import MailServer, links_in, mail_server, plain_text

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from analysis.disclosure import DEFAULT_THRESHOLD
+from analysis.counts.disclosure import DEFAULT_THRESHOLD
 from analysis.errors import AnalysisError
 
 if TYPE_CHECKING:

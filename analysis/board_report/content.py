@@ -5,7 +5,7 @@ Action; Contact officer; Background; the results; Financial implications; then a
 methods. Paragraphs from Background on are numbered, running on through the paper.
 
 Every count published comes through a disclosure rule that already exists: the answers to
-single-choice questions are `analysis.counts.count_responses`' published table, overall
+single-choice questions are `analysis.counts.counting.count_responses`' published table, overall
 and by role, from one call (the same cells as `consult-analysis counts --by role`), and the
 other counts (responses by segment, invitations,
 theme counts) go through `analysis.themes.disclosure.protect_counts` against their total.
@@ -28,9 +28,9 @@ from analysis.board_report.question_themes import (
 )
 from analysis.board_report.sources import RATE_DIMENSIONS, ReportSource
 from analysis.board_report.words import CONTACT_FIELDS, MISSING, BoardWords, paragraphs
-from analysis.count_tables import SUPPRESSED_MARK
-from analysis.counts import NOT_ANSWERED, NOT_STATED, CountsResult, count_responses
-from analysis.disclosure import DEFAULT_THRESHOLD
+from analysis.counts.counting import NOT_ANSWERED, NOT_STATED, CountsResult, count_responses
+from analysis.counts.disclosure import DEFAULT_THRESHOLD
+from analysis.counts.tables import SUPPRESSED_MARK
 from analysis.themes.disclosure import protect_counts
 
 if TYPE_CHECKING:
@@ -238,7 +238,7 @@ def _condition(question: Question) -> Paragraph | None:
 
 def _role_headline(counts: CountsResult, question: Question) -> str | None:
     """ "By role: 84 per cent of chief executives who answered said “Yes” (base: …); …", or None."""
-    from analysis.count_report import segment_phrase
+    from analysis.counts.html_report import segment_phrase
 
     table = counts.table
     rows = table[
@@ -261,7 +261,7 @@ def _role_headline(counts: CountsResult, question: Question) -> str | None:
 
 
 def _single_choice(counts: CountsResult, question: Question, number: Numbering) -> list:
-    from analysis.charts import chart_alt_text, question_chart
+    from analysis.counts.charts import chart_alt_text, question_chart
 
     rows = counts.table[(counts.table["question_id"] == question.id) & (counts.table["segment_by"] == "all")]
     base = int(rows["base"].iloc[0])

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from analysis.board_report.model import Paragraph, Part, Table
 from analysis.board_report.question_themes import REVIEWED, STORED_DRAFT, QuestionThemes
-from analysis.count_tables import SUPPRESSED_MARK
+from analysis.counts.tables import SUPPRESSED_MARK
 
 if TYPE_CHECKING:
     from analysis.board_report.sources import ReportSource
-    from analysis.counts import CountsResult
+    from analysis.counts.counting import CountsResult
 
 __all__ = ["ENGINE_AGREEMENT", "methods_part"]
 

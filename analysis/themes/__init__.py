@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from analysis.disclosure import DEFAULT_THRESHOLD
+from analysis.counts.disclosure import DEFAULT_THRESHOLD
 
 if TYPE_CHECKING:
     from analysis.themes.model import ThemeOptions, ThemeReport, ThemesError

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from analysis.disclosure import DEFAULT_THRESHOLD  # a constant: no heavy import
+from analysis.counts.disclosure import DEFAULT_THRESHOLD  # a constant: no heavy import
 from analysis.themes.grouping import ENGINE_GROUPING
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.count_tables import SUPPRESSED_MARK
+from analysis.counts.tables import SUPPRESSED_MARK
 from analysis.themes.disclosure import DEFAULT_THRESHOLD, protect_counts, publishable_themes
 from analysis.themes.model import ThemeReport
 from analysis.themes.public_names import needs_name_check

@@ -78,7 +78,7 @@ def load_free_text(
     )
     # A blank answer from someone shown the question is kept (as "") so that the report
     # counts it as "blank or no comment"; those not shown it are not counted at all.
-    from analysis.counts import asked_mask
+    from analysis.counts.counting import asked_mask
 
     shown = (
         pd.DataFrame(

@@ -16,12 +16,14 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from consult import public_url, ratelimit
 from consult.auth.access import SignedInOfficer, signed_in_session_secret
 from consult.auth.forms import EmailLinkForm, PasswordForm, SignInForm
-from consult.data import audit, mail, mail_text, officers
+from consult.data import audit, officers
 from consult.extensions import db, limiter
+from consult.mail import sending as mail
+from consult.mail import text as mail_text
 from consult.models import Officer
+from consult.web import public_url, ratelimit
 
 bp = Blueprint("auth", __name__)
 

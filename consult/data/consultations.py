@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from sqlalchemy import select
 
-from analysis.disclosure import DEFAULT_THRESHOLD
+from analysis.counts.disclosure import DEFAULT_THRESHOLD
 from consult.data.clock import today
 from consult.data.links import Record
 from consult.extensions import db

@@ -4,7 +4,7 @@ A file is checked whole before anything is stored: any bad row rejects the file,
 list of (row, column, reason) for the person who uploaded it, so a list is never half
 imported. Importing adds only people not already on the list (matched by email address,
 ignoring case), so uploading a corrected or longer list again never invites anyone twice.
-People on the list get no link until one is sent to them (`consult.data.mail`).
+People on the list get no link until one is sent to them (`consult.mail.sending`).
 """
 
 from __future__ import annotations

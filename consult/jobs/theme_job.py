@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 from flask import has_app_context
 
-from analysis.disclosure import DEFAULT_THRESHOLD
+from analysis.counts.disclosure import DEFAULT_THRESHOLD
 from consult.data import audit, consultations, theme_runs, theme_sets
-from consult.data import themes as themes_data
-from consult.data.themes import MIN_ANSWERS
+from consult.data import theme_answers as themes_data
+from consult.data.theme_answers import MIN_ANSWERS
 from consult.extensions import db
 from consult.models import Consultation, ThemeRun
 

@@ -16,9 +16,9 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from analysis.board_report.words import WordsError
 from consult.data import audit, consultations
-from consult.data import board_report as words_data
 from consult.extensions import db
 from consult.models import Consultation
+from consult.officer import board_report_words as words_data
 from consult.officer.blueprint import bp, current_consultation
 from consult.officer.downloads import attachment
 from consult.officer.forms import BoardWordsForm

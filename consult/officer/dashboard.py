@@ -8,9 +8,9 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from consult.auth.access import officer_required
 from consult.data import closing, consultations
-from consult.data import dashboard as dashboard_data
 from consult.data.consultations import DateError
 from consult.extensions import db
+from consult.officer import dashboard_figures as dashboard_data
 from consult.officer.blueprint import bp, current_consultation
 from consult.officer.chart import day_chart
 from consult.officer.forms import DatesForm
@@ -79,6 +79,6 @@ def dates() -> str | WerkzeugResponse | tuple[str, int]:
 
 
 def _long(value: object) -> str:
-    from consult.web import long_date
+    from consult.web.pages import long_date
 
     return long_date(value)

@@ -27,9 +27,9 @@ COUNT_FORMATS = {
 }
 
 
-def counts_result(consultation: Consultation):  # noqa: ANN201 - analysis.counts.CountsResult
+def counts_result(consultation: Consultation):  # noqa: ANN201 - analysis.counts.counting.CountsResult
     """Counts of every single-choice question, overall and by each breakdown, suppressed."""
-    from analysis.counts import count_responses
+    from analysis.counts.counting import count_responses
     from analysis.database_source import read_responses
 
     loaded = read_responses(db.session.connection(), consultation=consultation.slug, source="database")
@@ -51,17 +51,17 @@ def download_counts(fmt: str) -> Response:
     consultation = current_consultation()
     result = counts_result(consultation)
     if fmt == "csv":
-        from analysis.count_tables import csv_header_and_rows
+        from analysis.counts.tables import csv_header_and_rows
 
         body: bytes | str = csv_text(*csv_header_and_rows(result))
     elif fmt == "xlsx":
-        from analysis.count_tables import write_xlsx
+        from analysis.counts.tables import write_xlsx
 
         binary = io.BytesIO()
         write_xlsx(result, binary)
         body = binary.getvalue()
     else:
-        from analysis.count_report import render_report
+        from analysis.counts.html_report import render_report
 
         body = render_report(result)
     audit.record("exported", current_user.email, f"{consultation.slug}: counts ({fmt.upper()})")

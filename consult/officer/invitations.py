@@ -3,7 +3,7 @@
 Every page here shows or changes contact details, so every route is for officers only
 (`officer_required`); analysts get 403. Each route calls the data layer and commits once,
 except sending, which commits after each email so that an interrupted run can resume
-(`consult.data.mail`).
+(`consult.mail.sending`).
 """
 
 from __future__ import annotations
@@ -16,12 +16,15 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from consult import public_url
 from consult.auth.access import officer_required
-from consult.data import audit, consultations, invitations, mail, mail_merge, smtp
+from consult.data import audit, consultations, invitations
 from consult.extensions import db
+from consult.mail import merge as mail_merge
+from consult.mail import sending as mail
+from consult.mail import smtp
 from consult.officer.blueprint import bp, current_consultation
 from consult.officer.forms import ConfirmForm, MailMergeForm, ReminderForm, UploadListForm
+from consult.web import public_url
 
 Page = str | WerkzeugResponse | tuple[str, int]
 PER_PAGE = 50

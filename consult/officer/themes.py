@@ -21,8 +21,8 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from analysis.themes.grouping import ENGINE_GROUPING
 from consult.data import audit, consultations, theme_runs, theme_sets
-from consult.data import themes as themes_data
-from consult.data.themes import MIN_ANSWERS, FreeTextQuestion
+from consult.data import theme_answers as themes_data
+from consult.data.theme_answers import MIN_ANSWERS, FreeTextQuestion
 from consult.extensions import db, jobs
 from consult.jobs.theme_job import run_theme_job
 from consult.models import Consultation

@@ -7,13 +7,14 @@ from typing import Any
 from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from consult import database, ratelimit
+from consult import database
 from consult.data import consultations, links, responses
 from consult.data.consultations import ConsultationState
 from consult.extensions import csrf, db, limiter
 from consult.models import Stage, Status
 from consult.respond.forms import AboutYouForm, SubmitForm, build_section_form
 from consult.respond.journey import ABOUT_STEP, Respondent, current_respondent, link_replaced, remember
+from consult.web import ratelimit
 from questions import Section
 
 bp = Blueprint("respond", __name__)

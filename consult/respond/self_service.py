@@ -16,12 +16,15 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import EmailField
 from wtforms.validators import InputRequired, Length
 
-from consult import public_url, ratelimit
-from consult.data import consultations, invitations, links, mail, mail_text, smtp
+from consult.data import consultations, invitations, links
 from consult.data.consultations import ConsultationState
 from consult.extensions import csrf, db, limiter
+from consult.mail import sending as mail
+from consult.mail import smtp
+from consult.mail import text as mail_text
 from consult.models import Consultation, Invitation, Origin
 from consult.respond.routes import from_another_site
+from consult.web import public_url, ratelimit
 
 bp = Blueprint("self_service", __name__)
 # The form checks its own CSRF token, so an expired page is shown again with a message.

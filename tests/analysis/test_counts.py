@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from analysis.counts import NOT_ANSWERED, NOT_STATED, TIDY_COLUMNS, count_responses
+from analysis.counts.counting import NOT_ANSWERED, NOT_STATED, TIDY_COLUMNS, count_responses
 from analysis.errors import AnalysisError
 from analysis.loading import load_export
 from tests.analysis.builders import QUESTIONNAIRE, hand_counted_rows, write_export

@@ -8,8 +8,8 @@ import io
 from pathlib import Path
 
 import analysis
-from analysis.count_tables import write_csv
-from analysis.counts import count_responses
+from analysis.counts.counting import count_responses
+from analysis.counts.tables import write_csv
 from analysis.csv_output import BYTE_ORDER_MARK, csv_text, write_csv_rows
 from analysis.loading import load_export
 from tests.analysis.builders import QUESTIONNAIRE, hand_counted_rows, write_export

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import analysis.count_family
-from analysis.counts import NOT_ANSWERED, count_responses, percent_half_up
-from analysis.disclosure import Protection
+import analysis.counts.family
+from analysis.counts.counting import NOT_ANSWERED, count_responses, percent_half_up
+from analysis.counts.disclosure import Protection
 from analysis.loading import load_database, load_export
 from tests.analysis.builders import QUESTIONNAIRE, response, write_export
 from tests.analysis.disclosure_audit import feasible_ranges, narrowed_cells
@@ -69,7 +69,7 @@ def test_the_audit_finds_the_cross_question_leak_of_per_table_suppression(tmp_pa
     def primary_only(values, equations, primary, *, threshold, fixed=None):
         return Protection(hidden=np.asarray(primary).copy(), primary=np.asarray(primary))
 
-    monkeypatch.setattr(analysis.count_family, "protect_cells", primary_only)
+    monkeypatch.setattr(analysis.counts.family, "protect_cells", primary_only)
     result = count_responses(loaded, by=("role",))
     leaked = {name for name, low, high, _ in narrowed_cells(result)}
     assert "('count', 'q15', 'role', 'National stakeholder', 'Yes')" in leaked

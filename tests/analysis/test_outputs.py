@@ -9,10 +9,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis.charts import chart_alt_text, question_chart
-from analysis.count_report import render_report
-from analysis.count_tables import write_csv, write_json, write_xlsx
-from analysis.counts import count_responses
+from analysis.counts.charts import chart_alt_text, question_chart
+from analysis.counts.counting import count_responses
+from analysis.counts.html_report import render_report
+from analysis.counts.tables import write_csv, write_json, write_xlsx
 from analysis.loading import load_export
 from tests.analysis.builders import QUESTIONNAIRE, hand_counted_rows, write_export
 

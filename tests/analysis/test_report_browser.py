@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.count_report import render_report
-from analysis.counts import count_responses
+from analysis.counts.counting import count_responses
+from analysis.counts.html_report import render_report
 from analysis.loading import load_export
 from tests.analysis.builders import QUESTIONNAIRE, hand_counted_rows, response, write_export
 from tests.browser import assert_accessible, chromium

@@ -172,7 +172,7 @@ def test_role_headlines_quote_only_published_percentages(
     headlines = [p for p in read_docx(word_report).numbered if p.startswith("By role: ")]
     assert with_roles or not every_role, "the export should give some published percentages by role"
     assert len(headlines) == len(with_roles)
-    from analysis.count_report import segment_phrase
+    from analysis.counts.html_report import segment_phrase
 
     plural = {segment_phrase("role", role): role for role in QUESTIONNAIRE.profile.roles}
     for headline in headlines:

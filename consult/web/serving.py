@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
-from consult.security import redact_logs
+from consult.web.security import redact_logs
 
 
 class TokenRedactingHandler(WSGIRequestHandler):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from analysis.disclosure import DEFAULT_THRESHOLD
+from analysis.counts.disclosure import DEFAULT_THRESHOLD
 from analysis.errors import AnalysisError
 from analysis.loading import SEGMENT_COLUMNS, LoadedResponses
 from questions import Question, Questionnaire
@@ -267,7 +267,7 @@ def count_responses(
 ) -> CountsResult:
     """Count, suppress and add percentages: everything the outputs need.
 
-    Everything published together is protected together (`analysis.count_family`):
+    Everything published together is protected together (`analysis.counts.family`):
     segments smaller than `threshold` are merged into an "Other …" group; every count,
     "Not answered", base and number answered from 1 to `threshold` - 1 is hidden, and
     further figures are hidden so that no hidden one can be narrowed by anyone holding all
@@ -276,7 +276,7 @@ def count_responses(
     With `suppression` false nothing is hidden or merged, and
     `CountsResult.for_publication` is false.
     """
-    from analysis.count_family import suppress_family
+    from analysis.counts.family import suppress_family
 
     if threshold < 1:
         raise AnalysisError(f"the threshold must be a whole number of 1 or more (got {threshold})")

@@ -1,6 +1,6 @@
 """Sending one email over SMTP: the settings from the app's config and a connection.
 
-Only the transport: what is sent, to whom and when is `consult.data.mail`'s job.
+Only the transport: what is sent, to whom and when is `consult.mail.sending`'s job.
 """
 
 from __future__ import annotations

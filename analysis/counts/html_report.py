@@ -11,9 +11,9 @@ import base64
 from datetime import date
 from html import escape
 
-from analysis.charts import chart_alt_text, question_chart
-from analysis.count_tables import SUPPRESSED_MARK, crosstab_for_people, methods_summary
-from analysis.counts import NOT_ANSWERED, CountsResult
+from analysis.counts.charts import chart_alt_text, question_chart
+from analysis.counts.counting import NOT_ANSWERED, CountsResult
+from analysis.counts.tables import SUPPRESSED_MARK, crosstab_for_people, methods_summary
 from questions import Question
 
 __all__ = ["render_report", "segment_phrase"]

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from analysis.csv_output import csv_text
 from consult.data import links
-from consult.data.mail import INVITATION, REMINDER, check_open, in_flight, link_url, listed
 from consult.extensions import db
+from consult.mail.sending import INVITATION, REMINDER, check_open, in_flight, link_url, listed
 from consult.models import Consultation, Invitation
 
 MAIL_MERGE_NEW = "new"

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from analysis.counts import NOT_ANSWERED, OTHER_SEGMENT, TIDY_COLUMNS, CountsResult
+from analysis.counts.counting import NOT_ANSWERED, OTHER_SEGMENT, TIDY_COLUMNS, CountsResult
 from analysis.spreadsheet_safety import neutralise_formula
 
 if TYPE_CHECKING:

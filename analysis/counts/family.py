@@ -14,7 +14,7 @@ reader knows that
   every such question (these sizes are always published: small segments are merged until
   they are not small).
 
-`suppress_family` states all of that for `analysis.disclosure.protect_cells` and writes
+`suppress_family` states all of that for `analysis.counts.disclosure.protect_cells` and writes
 which figures are hidden back onto the count table.
 """
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from analysis.disclosure import protect_cells
+from analysis.counts.disclosure import protect_cells
 
 if TYPE_CHECKING:
     import numpy as np

@@ -8,8 +8,8 @@ the dashboard cannot tell who has answered what.
 While the consultation is open, every count below its disclosure threshold (zeros too: no
 secondary suppression protects these live counts) is published as "fewer than N" (a `Cell`
 with `suppressed` set) and no rate is worked out from it. Which counts are small is the
-analysis package's rule (`analysis.disclosure.is_small`), and the default threshold is
-`analysis.disclosure.DEFAULT_THRESHOLD`.
+analysis package's rule (`analysis.counts.disclosure.is_small`), and the default threshold is
+`analysis.counts.disclosure.DEFAULT_THRESHOLD`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from analysis.disclosure import is_small
+from analysis.counts.disclosure import is_small
 from analysis.stored_answers import counted_answers
 from consult.data import consultations
 from consult.data.consultations import ConsultationState

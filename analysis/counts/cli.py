@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from analysis.disclosure import DEFAULT_THRESHOLD  # a constant: no heavy import
+from analysis.counts.disclosure import DEFAULT_THRESHOLD  # a constant: no heavy import
 
 __all__ = ["counts_command"]
 
@@ -100,7 +100,7 @@ def counts_command(
 
     try:
         say(f"loading {source if '://' not in source else 'database'}")
-        from analysis.counts import count_responses
+        from analysis.counts.counting import count_responses
         from analysis.loading import load_responses
 
         loaded = load_responses(
@@ -125,7 +125,7 @@ def counts_command(
 
 
 def _write(result: object, fmt: str, out: Path | None) -> None:
-    from analysis import count_tables
+    from analysis.counts import tables as count_tables
 
     if fmt == "csv":
         count_tables.write_csv(result, out if out is not None else sys.stdout)  # type: ignore[arg-type]
@@ -134,7 +134,7 @@ def _write(result: object, fmt: str, out: Path | None) -> None:
     elif fmt == "xlsx":
         count_tables.write_xlsx(result, out)  # type: ignore[arg-type]
     elif fmt == "html":
-        from analysis.count_report import render_report
+        from analysis.counts.html_report import render_report
 
         html = render_report(result)  # type: ignore[arg-type]
         if out is None:
@@ -142,6 +142,6 @@ def _write(result: object, fmt: str, out: Path | None) -> None:
         else:
             out.write_text(html, encoding="utf-8")
     else:
-        from analysis.charts import write_charts
+        from analysis.counts.charts import write_charts
 
         write_charts(result, out, fmt)  # type: ignore[arg-type]

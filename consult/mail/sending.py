@@ -14,7 +14,7 @@ the connection dropped, between 1 and 3) may or may not have been delivered: it 
 reported and only sent again when an officer says so (`release_unconfirmed`). A message
 the server refuses is ``failed``; its unsent link is withdrawn so it can be queued again.
 
-The mail-merge file (`consult.data.mail_merge`) is the other way to hand out links.
+The mail-merge file (`consult.mail.merge`) is the other way to hand out links.
 Reminders go only to people on the list who were issued a link and have not submitted.
 By default a reminder points to the link already sent, because a new link would leave
 behind anything saved but not submitted through the old one; officers may choose to send
@@ -33,11 +33,12 @@ from typing import Any
 
 from sqlalchemy import exists, func, select, update
 
-from consult.data import consultations, links, mail_text
+from consult.data import consultations, links
 from consult.data.clock import today
 from consult.data.consultations import ConsultationState
-from consult.data.smtp import MailError, MailSettings, connection
 from consult.extensions import db
+from consult.mail import text as mail_text
+from consult.mail.smtp import MailError, MailSettings, connection
 from consult.models import Consultation, Invitation, Origin, OutboxMessage
 
 INVITATION = "invitation"

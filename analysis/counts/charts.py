@@ -11,8 +11,8 @@ import io
 import textwrap
 from pathlib import Path
 
-from analysis.count_tables import SUPPRESSED_MARK
-from analysis.counts import NOT_ANSWERED, CountsResult
+from analysis.counts.counting import NOT_ANSWERED, CountsResult
+from analysis.counts.tables import SUPPRESSED_MARK
 
 __all__ = ["OKABE_ITO", "chart_alt_text", "question_chart", "write_charts"]
 

@@ -1,0 +1,108 @@
+"""Running the service: the local server, the job worker, backup and restore."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from consult.cli.common import command_app
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the app for local use (for production, run gunicorn: see README)."""
+    app = command_app()
+    from consult.web.serving import run_local
+
+    if app.config.get("JOBS_REDIS_URL") is None:
+        # Runs this server was doing when it last stopped will never finish: say so.
+        from consult.data import theme_runs
+        from consult.extensions import db
+
+        with app.app_context():
+            stopped = theme_runs.abandon_unfinished(reason="Stopped: the server was stopped while it ran")
+            if stopped:
+                click.echo(f"{stopped} unfinished theme run(s) marked stopped", err=True)
+            db.session.commit()
+    click.echo(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    run_local(app, host, port)
+
+
+@click.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run background jobs (theme runs) from the Redis queue in JOBS_REDIS_URL, with RQ."""
+    app = command_app()
+    url = app.config.get("JOBS_REDIS_URL")
+    if not url:
+        raise click.ClickException(
+            "No job queue is configured: set CONSULT_JOBS_REDIS_URL (redis://…). "
+            "Without one, `consult serve` runs jobs itself."
+        )
+    from redis import Redis
+    from rq import Worker
+
+    from consult.extensions import db
+
+    with app.app_context():
+        # Each job runs in a forked child: it must open its own database connections,
+        # never share one inherited from this process.
+        db.engine.dispose()
+        connection = Redis.from_url(str(url))
+        queue_name = str(app.config["JOBS_QUEUE"])
+        click.echo(f"Working on queue {queue_name!r} (Ctrl-C to stop)", err=True)
+        Worker([queue_name], connection=connection).work(burst=burst)
+
+
+@click.command()
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write."
+)
+def backup(out_path: Path) -> None:
+    """Back up the database to one file while the app keeps serving (see docs/backup.md)."""
+    app = command_app()
+    from consult.data import backup as backups
+    from consult.extensions import db
+
+    with app.app_context():
+        try:
+            report = backups.back_up(db.engine, out_path)
+        except backups.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Backed up the {report.backend} database (schema {report.revision}) to {report.path} "
+        f"({report.size:,} bytes)",
+        err=True,
+    )
+
+
+@click.command()
+@click.argument("backup_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already holds responses.")
+def restore(backup_file: Path, force: bool) -> None:
+    """Restore the database from a backup made by `consult backup`.
+
+    Refuses a backup from a newer version of consult, and a database that holds responses
+    unless --force. A backup from an older version is brought up to date after restoring.
+    """
+    app = command_app()
+    from flask_migrate import upgrade
+
+    from consult.data import backup as backups
+    from consult.extensions import db
+
+    with app.app_context():
+        try:
+            revision = backups.restore(db.engine, backup_file, force=force)
+        except backups.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        head, _ = backups.known_revisions()
+        if revision != head:
+            upgrade()
+            click.echo(f"Upgraded the restored schema from {revision} to {head}", err=True)
+    click.echo(f"Restored {backup_file} (schema {revision})", err=True)
+
+
