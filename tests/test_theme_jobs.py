@@ -231,6 +231,7 @@ def test_worker_command_runs_queued_runs_in_its_own_process(
         **os.environ,
         "CONSULT_DATABASE_URL": rq_app.config["SQLALCHEMY_DATABASE_URI"],
         "CONSULT_SECRET_KEY": "a-worker-secret-key-long-enough",
+        "CONSULT_BASE_URL": "https://consult.example.gov.uk",
         "CONSULT_JOBS_REDIS_URL": REDIS_TEST_URL,
         "CONSULT_JOBS_QUEUE": rq_app.config["JOBS_QUEUE"],
     }

@@ -20,7 +20,7 @@ from consult.auth.access import SignedInOfficer, signed_in_session_secret
 from consult.auth.forms import EmailLinkForm, PasswordForm, SignInForm
 from consult.data import audit, officers
 from consult.extensions import db, limiter
-from consult.mail import sending as mail
+from consult.mail import smtp
 from consult.mail import text as mail_text
 from consult.models import Officer
 from consult.web import public_url, ratelimit
@@ -132,7 +132,7 @@ def _too_many_link_requests(_limit: object) -> WerkzeugResponse:
 )
 def email_link() -> Page:
     """Email a one-time sign-in link: the way in that an attacker's wrong passwords cannot slow."""
-    settings = mail.settings_from(current_app.config)
+    settings = smtp.settings_from(current_app.config)
     form = EmailLinkForm()
     if request.method == "GET" or settings is None:
         return render_template(
@@ -156,8 +156,8 @@ def email_link() -> Page:
         hours = int(officers.SIGN_IN_LINK_LIFETIME.total_seconds() // 3600)
         letter = mail_text.sign_in_link(public_url.sign_in_link_url(token), hours)
         try:
-            mail.send_one(settings, mail_text.to_message(letter, sender=settings.sender, to=officer.email))
-        except mail.MailError:
+            smtp.send_one(settings, mail_text.to_message(letter, sender=settings.sender, to=officer.email))
+        except smtp.MailError:
             current_app.logger.warning("a sign-in link could not be emailed")
     return render_template("auth/email_link_sent.html")
 

@@ -36,7 +36,7 @@ def init(questionnaire: str | None, opens_on: str | None, closes_on: str | None,
     with app.app_context():
         upgrade()
         try:
-            consultation, created = consultations.ensureconsultation_named(
+            consultation, created = consultations.ensure_consultation(
                 questionnaire or app.config["QUESTIONNAIRE"], parse_date(opens_on), parse_date(closes_on)
             )
         except (QuestionnaireError, DateError) as exc:
