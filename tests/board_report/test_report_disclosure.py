@@ -9,8 +9,6 @@ everything it publishes (`tests.board_report.report_attack`).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from click.testing import CliRunner
 
@@ -18,8 +16,8 @@ from analysis.cli import main
 from analysis.counts.counting import OTHER_SEGMENT
 from tests.analysis.builders import QUESTIONNAIRE, write_export
 from tests.analysis.realistic import realistic_rows
-from tests.board_report.report_attack import narrowed, report_ranges
 from tests.board_report.reading import read_docx
+from tests.board_report.report_attack import narrowed, report_ranges
 
 THRESHOLD = 10
 TINY_ROLES = {"National stakeholder": 1, "Other": 2}
@@ -28,7 +26,7 @@ TINY_ROLES = {"National stakeholder": 1, "Other": 2}
 def _rows(n: int = 1200) -> list[dict[str, str]]:
     rows = realistic_rows(n)
     tiny = [role for role, size in TINY_ROLES.items() for _ in range(size)]
-    for i, row in enumerate(rows):
+    for row in rows:
         if row["role"] in TINY_ROLES:
             row["role"] = "Other councillor"
     for row, role in zip(rows[10:], tiny, strict=False):
