@@ -148,7 +148,8 @@ def response_summary(
     )
     merged = [c for c in REPORT_BREAKDOWNS if (counts.merged or {}).get(c)]
     if merged:
-        names = " and ".join(DIMENSION_NAMES[c] + "s" for c in merged)
+        plural = {"role": "roles", "organisation_type": "types of organisation", "region": "regions"}
+        names = ", ".join(plural[c] for c in merged)
         blocks.append(
             Paragraph(
                 f"Groups of fewer than {threshold} respondents are not shown on their own: they are counted "
