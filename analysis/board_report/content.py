@@ -5,10 +5,13 @@ Action; Contact officer; Background; the results; Financial implications; then a
 methods. Paragraphs from Background on are numbered, running on through the paper.
 
 Every count published comes through a disclosure rule that already exists: the answers to
-single-choice questions are `analysis.counts.counting.count_responses`' published table, overall
-and by role, from one call (the same cells as `consult-analysis counts --by role`), and the
-other counts (responses by segment, invitations,
-theme counts) go through `analysis.themes.disclosure.protect_counts` against their total.
+single-choice questions and every figure by segment (responses by role, type of organisation
+and region, the role headlines) are `analysis.counts.counting.count_responses`' published
+table from one call over all those breakdowns (the same cells as `consult-analysis counts
+--by role --by organisation_type --by region`); response rates are protected as one table
+over the same segments (`analysis.board_report.response_summary`); responses by channel
+and theme counts, linked to nothing else published but their totals, go through
+`analysis.themes.disclosure.protect_counts`.
 """
 
 from __future__ import annotations
@@ -26,36 +29,17 @@ from analysis.board_report.question_themes import (
     QuestionThemes,
     themes_by_question,
 )
-from analysis.board_report.sources import RATE_DIMENSIONS, ReportSource
+from analysis.board_report.response_summary import REPORT_BREAKDOWNS, long_date, response_summary
 from analysis.board_report.words import CONTACT_FIELDS, MISSING, BoardWords, paragraphs
-from analysis.counts.counting import NOT_ANSWERED, NOT_STATED, CountsResult, count_responses
+from analysis.counts.counting import NOT_ANSWERED, CountsResult, count_responses
 from analysis.counts.disclosure import DEFAULT_THRESHOLD
 from analysis.counts.tables import SUPPRESSED_MARK
-from analysis.themes.disclosure import protect_counts
 
 if TYPE_CHECKING:
-    import pandas as pd
-
+    from analysis.board_report.sources import ReportSource
     from questions import Question
 
-__all__ = [
-    "DIMENSION_NAMES",
-    "REPORT_BREAKDOWNS",
-    "Numbering",
-    "build_report",
-    "long_date",
-    "protected_table",
-    "segment_counts",
-]
-
-# The breakdowns the report counts (and `consult-analysis counts --by role` matches).
-REPORT_BREAKDOWNS = ("role",)
-DIMENSION_NAMES = {
-    "role": "role",
-    "organisation_type": "type of organisation",
-    "region": "region",
-    "channel": "how they replied",
-}
+__all__ = ["Numbering", "build_report"]
 
 
 class Numbering:
@@ -67,10 +51,6 @@ class Numbering:
     def __call__(self, text: str) -> Paragraph:
         self.last += 1
         return Paragraph(text, number=self.last)
-
-
-def long_date(value: dt.date) -> str:
-    return f"{value.day} {value:%B %Y}"
 
 
 def _count(value: int) -> str:
@@ -93,140 +73,6 @@ def _contact_part(words: BoardWords) -> Part:
     return Part("Contact officer", [Contact(lines)])
 
 
-def protected_table(
-    caption: str, heading: str, categories: list[str], counts: list[int], threshold: int
-) -> Table:
-    """A one-column table of counts beside their total, small ones suppressed."""
-    hidden, _ = protect_counts(counts, threshold)
-    rows = [
-        (category, SUPPRESSED_MARK if hide else _count(value))
-        for category, value, hide in zip(categories, counts, hidden, strict=True)
-    ]
-    rows.append(("Total", _count(sum(counts))))
-    return Table(caption, (heading, "Responses"), tuple(rows), numeric=(1,))
-
-
-def segment_counts(frame: pd.DataFrame, column: str, listed: tuple[str, ...]) -> tuple[list[str], list[int]]:
-    """Categories of `column` in the questionnaire's order (then others seen, then "Not stated")."""
-    values = frame[column].astype(object).where(frame[column].notna(), None)
-    tally: dict[str | None, int] = {}
-    for value in values:
-        tally[value] = tally.get(value, 0) + 1
-    order = [c for c in listed if c in tally] + sorted(
-        str(k) for k in tally if k is not None and k not in listed
-    )
-    if None in tally:
-        order.append(None)  # type: ignore[arg-type]
-    return [c if c is not None else NOT_STATED for c in order], [tally[c] for c in order]
-
-
-def _response_summary(source: ReportSource, counts: CountsResult, threshold: int, number: Numbering) -> list:
-    loaded = source.loaded
-    responses = loaded.responses
-    blocks: list = [Heading("Dates and responses", 2, "responses")]
-    facts = source.consultation
-    if facts is not None and facts.opens_on and facts.closes_on:
-        blocks.append(
-            number(
-                f"The consultation was open from {long_date(facts.opens_on)} to {long_date(facts.closes_on)}."
-            )
-        )
-    else:
-        days = sorted(str(d) for d in responses["updated_on"].dropna().unique())
-        dates = f" Responses were last changed between {days[0]} and {days[-1]}." if days else ""
-        blocks.append(number(f"The anonymised export does not record the consultation's dates.{dates}"))
-    drafts = int((loaded.excluded["question_id"] == "").sum())
-    blocks.append(
-        number(
-            f"{_count(counts.responses)} responses were submitted and are counted in this report"
-            + (f"; {_count(drafts)} responses started but never submitted are not." if drafts else ".")
-        )
-    )
-    profile = loaded.questionnaire.profile
-    listed = {
-        "role": profile.roles,
-        "organisation_type": profile.organisation_types,
-        "region": profile.regions,
-    }
-    for column in RATE_DIMENSIONS:
-        categories, values = segment_counts(responses, column, listed[column])
-        name = DIMENSION_NAMES[column]
-        blocks.append(
-            protected_table(f"Responses by {name}", name.capitalize(), categories, values, threshold)
-        )
-    if source.invitations is None or source.invited_responses is None:
-        blocks.append(
-            number(
-                "The database holds no invitation list, so this report cannot give response rates against "
-                "invitations."
-                if source.from_database
-                else "The anonymised export holds no invitation list, so this report cannot give response "
-                "rates against invitations; a report made from the database can."
-            )
-        )
-        return blocks
-    invited_total = len(source.invitations)
-    if not invited_total and facts is not None and facts.purged_on is not None:
-        blocks.append(
-            number(
-                f"The contact list was deleted on {long_date(facts.purged_on)}, after the consultation "
-                "closed, so response rates against invitations can no longer be worked out; they are in "
-                "any report made before then."
-            )
-        )
-        return blocks
-    if not invited_total:
-        blocks.append(number("No invitations were recorded, so there is no response rate to report."))
-        return blocks
-    blocks.append(
-        number(
-            f"{_count(invited_total)} people were invited with their own link; "
-            f"{_count(len(source.invited_responses))} of them submitted a response"
-            f" ({100 * len(source.invited_responses) / invited_total:.1f} per cent). Others who asked for a "
-            "link or replied by email or on paper are counted above but have no response rate."
-        )
-    )
-    for column in RATE_DIMENSIONS:
-        blocks.append(_rate_table(source, column, listed[column], threshold))
-    return blocks
-
-
-def _rate_table(source: ReportSource, column: str, listed: tuple[str, ...], threshold: int) -> Table:
-    import pandas as pd
-
-    invitations, responded = source.invitations, source.invited_responses
-    assert invitations is not None and responded is not None
-    both = pd.concat([invitations[[column]], responded[[column]]], ignore_index=True)
-    categories, _ = segment_counts(both, column, listed)
-    inv_cats, inv_values = segment_counts(invitations, column, listed)
-    res_cats, res_values = segment_counts(responded, column, listed)
-    invited = [dict(zip(inv_cats, inv_values, strict=True)).get(c, 0) for c in categories]
-    answered = [dict(zip(res_cats, res_values, strict=True)).get(c, 0) for c in categories]
-    hide_invited, _ = protect_counts(invited, threshold)
-    hide_answered, _ = protect_counts(answered, threshold)
-    rows = []
-    for i, category in enumerate(categories):
-        shown = not hide_invited[i] and not hide_answered[i] and invited[i] > 0
-        rows.append(
-            (
-                category,
-                SUPPRESSED_MARK if hide_invited[i] else _count(invited[i]),
-                SUPPRESSED_MARK if hide_answered[i] else _count(answered[i]),
-                f"{100 * answered[i] / invited[i]:.1f}%" if shown else "–",
-            )
-        )
-    name = DIMENSION_NAMES[column]
-    rows.append(
-        ("Total", _count(sum(invited)), _count(sum(answered)), f"{100 * sum(answered) / sum(invited):.1f}%")
-    )
-    return Table(
-        f"Response rate of invited people by {name}",
-        (name.capitalize(), "Invited", "Responded", "Response rate"),
-        tuple(rows),
-        numeric=(1, 2, 3),
-    )
-
-
 def _condition(question: Question) -> Paragraph | None:
     if question.shown_if is None:
         return None
@@ -234,6 +80,11 @@ def _condition(question: Question) -> Paragraph | None:
     return Paragraph(
         f"Asked only of those who answered {answers} to question {question.shown_if.question[1:]}.", note=True
     )
+
+
+def _base(value: object) -> str:
+    """A number asked as published: hidden ones (empty) are shown as the suppression mark."""
+    return SUPPRESSED_MARK if value is None or str(value) == "<NA>" else _count(int(value))  # type: ignore[call-overload]
 
 
 def _role_headline(counts: CountsResult, question: Question) -> str | None:
@@ -255,7 +106,7 @@ def _role_headline(counts: CountsResult, question: Question) -> str | None:
         who = segment_phrase("role", str(segment))
         parts.append(
             f"{float(top['percent']):.0f} per cent of {who} who answered said “{top['option']}” "
-            f"(base: {_count(int(top['base']))} asked)"
+            f"(base: {_base(top['base'])} asked)"
         )
     return "By role: " + "; ".join(parts) + "." if parts else None
 
@@ -264,19 +115,19 @@ def _single_choice(counts: CountsResult, question: Question, number: Numbering) 
     from analysis.counts.charts import chart_alt_text, question_chart
 
     rows = counts.table[(counts.table["question_id"] == question.id) & (counts.table["segment_by"] == "all")]
-    base = int(rows["base"].iloc[0])
+    base = _base(rows["base"].iloc[0])
     options = rows[rows["option"] != NOT_ANSWERED]
     shown = options[options["percent"].notna()]
     if len(shown):
         top = shown.loc[shown["percent"].astype(float).idxmax()]
         headline = (
             f"{float(top['percent']):.0f} per cent of those who answered said “{top['option']}” "
-            f"(base: {_count(base)} respondents asked this question)."
+            f"(base: {base} respondents asked this question)."
         )
     else:
         headline = (
             f"Too few respondents answered this question for its figures to be published "
-            f"(base: {_count(base)} respondents asked)."
+            f"(base: {base} respondents asked)."
         )
     table_rows = []
     for row in rows.itertuples(index=False):
@@ -288,7 +139,7 @@ def _single_choice(counts: CountsResult, question: Question, number: Numbering) 
         else:
             percent = "–" if str(row.percent) == "<NA>" else f"{float(row.percent):.1f}%"
         table_rows.append((str(row.option), count, percent))
-    table_rows.append(("Base (asked)", _count(base), ""))
+    table_rows.append(("Base (asked)", base, ""))
     by_role = _role_headline(counts, question)
     return [
         number(headline),
@@ -395,8 +246,9 @@ def build_report(
     """
     words = words or BoardWords()
     questionnaire = source.loaded.questionnaire
-    # Broken down by role for the Board's usual "X per cent of leaders said …"; the tables
-    # show all respondents. Both come from one call, so one family is protected together.
+    # Every breakdown the report shows (responses by role, type and region; "X per cent of
+    # leaders said …") comes from this one call, so everything published is one protected
+    # family: a statistician holding every table can narrow no hidden figure.
     counts = count_responses(source.loaded, by=REPORT_BREAKDOWNS, threshold=threshold)
     themes = themes_by_question(source, threshold, run_engine=run_engine)
     number = Numbering()
@@ -413,7 +265,7 @@ def build_report(
         _words_part("Background", words.background, MISSING["background"], number),
     ]
     results = Part("Results of the consultation", anchor="results")
-    results.blocks += _response_summary(source, counts, threshold, number)
+    results.blocks += response_summary(source, counts, threshold, number)
     asked = set(counts.table["question_id"])
     for section in questionnaire.sections:
         results.blocks.append(Heading(section.title, 2))

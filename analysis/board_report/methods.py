@@ -31,7 +31,7 @@ _ENGINE_NAMES = {
 
 
 def _channels(source: ReportSource, threshold: int) -> Table:
-    from analysis.board_report.content import protected_table, segment_counts
+    from analysis.board_report.response_summary import protected_table, segment_counts
     from analysis.loading import CHANNELS
 
     categories, values = segment_counts(source.loaded.responses, "channel", CHANNELS)

@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ConsultationFacts", "ReportSource", "StoredThemeSet", "read_report_source"]
 
-RATE_DIMENSIONS = ("role", "organisation_type", "region")
-
 
 @dataclass(frozen=True)
 class ConsultationFacts:

@@ -18,6 +18,8 @@ from tests.browser import assert_accessible, chromium
 from tests.themes.conftest import fixture_rows
 
 THRESHOLD = 10
+# The breakdowns the report publishes, as `counts` options.
+BY_REPORT = ("--by", "role", "--by", "organisation_type", "--by", "region")
 
 
 def _export(tmp_path: Path, n: int = 240, seed: int = 7) -> Path:
@@ -71,9 +73,9 @@ def word_report(export: Path, words_file: Path, tmp_path_factory: pytest.TempPat
 
 
 def _published_counts(export: Path) -> dict[str, list[tuple[str, str]]]:
-    """`consult-analysis counts --by role` CSV (the report's breakdown), all respondents:
-    question id → [(option, count or "" if suppressed)]."""
-    result = _run("counts", str(export), "--by", "role", "--threshold", str(THRESHOLD), "-q")
+    """`consult-analysis counts` CSV with the report's breakdowns (one protected family), all
+    respondents: question id → [(option, count or "" if suppressed)]."""
+    result = _run("counts", str(export), *BY_REPORT, "--threshold", str(THRESHOLD), "-q")
     assert result.exit_code == 0, result.output
     text = result.output
     rows = list(csv.DictReader(io.StringIO(text[text.index("question_id") :])))
@@ -160,7 +162,7 @@ def test_role_headlines_quote_only_published_percentages(
         out = tmp_path / "roles.docx"
         assert _run("report", str(export), "--format", "docx", "--out", str(out), "-q").exit_code == 0
         word_report = out.read_bytes()
-    result = _run("counts", str(export), "--by", "role", "--threshold", str(THRESHOLD), "-q")
+    result = _run("counts", str(export), *BY_REPORT, "--threshold", str(THRESHOLD), "-q")
     text = result.output
     rows = list(csv.DictReader(io.StringIO(text[text.index("question_id") :])))
     published = {
