@@ -304,8 +304,9 @@ def test_officers_run_the_consultation_end_to_end(
         for r in csv.DictReader(io.StringIO(counted.lstrip("\ufeff")))
         if (r["question_id"], r["segment_by"]) == ("q1", "all")
     }
-    assert q1["Don't know"]["base"] == "4" and q1["Don't know"]["suppressed"] == "True"  # 4 < 10
-    assert q1["Not answered"]["count"] == "0"
+    # Four were asked: under 10, so every figure of the row is hidden, the base and the zero too.
+    assert q1["Don't know"]["base"] == "" and q1["Don't know"]["suppressed"] == "True"
+    assert q1["Not answered"]["count"] == "" and q1["Not answered"]["suppressed"] == "True"
     assert "@" not in counted
 
     # --- the database files hold no address from the list --------------------------------------
