@@ -66,7 +66,7 @@ def test_the_audit_finds_the_cross_question_leak_of_per_table_suppression(tmp_pa
     """Hiding only the small figures (as a per-table check would accept) leaks: the audit sees it."""
     loaded = load_export(write_export(tmp_path / "e.csv", cross_question_rows()), QUESTIONNAIRE)
 
-    def primary_only(values, equations, primary, *, threshold, fixed=None):
+    def primary_only(values, equations, primary, *, threshold, fixed=None, parts=None):
         return Protection(hidden=np.asarray(primary).copy(), primary=np.asarray(primary))
 
     monkeypatch.setattr(analysis.count_family, "protect_cells", primary_only)
