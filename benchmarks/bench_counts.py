@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_counts.py                 # 10k, 100k, 1M; 5 runs each
     .venv/bin/python benchmarks/bench_counts.py --sizes 1000000 --runs 3 --by region role
+    .venv/bin/python benchmarks/bench_counts.py --realistic --by role region organisation_type channel
 
 Synthetic exports (Taking Stock, 21 questions, ~5% drafts, conditional questions honoured,
 some free text) are generated once into a cache folder; generation is not timed. Each run is
@@ -11,6 +12,12 @@ timed work is exactly what `consult-analysis counts EXPORT --by region --by role
 breakdowns given with --by) does before writing output: counting, then disclosure control
 over the whole family of tables (its mixed-integer programmes depend on the number of
 cells, not of responses). "protect s" is the part spent choosing what to hide.
+
+With --realistic the export is instead the generated realistic one the disclosure tests use
+(2,400 responses unless --sizes says otherwise: skewed roles, organisation types and
+regions, a region of 3, blanks, follow-up questions, an option nobody chose). There almost
+all the time is disclosure control, and the information loss is printed too: the share of
+figures of 10 or more that are hidden, over all figures and over counts only.
 """
 
 from __future__ import annotations
@@ -84,6 +91,14 @@ def generate_export(n: int, path: Path, seed: int = 2015) -> None:
     frame.to_csv(path, index=False)
 
 
+def generate_realistic_export(n: int, path: Path) -> None:
+    """Write the disclosure tests' realistic export of `n` responses (not timed)."""
+    from tests.analysis.builders import write_export
+    from tests.analysis.realistic import realistic_rows
+
+    write_export(path, realistic_rows(n))
+
+
 def run_once(path: Path, by: tuple[str, ...] = BY) -> dict[str, float]:
     """Load and count in this process; return seconds and peak memory (MiB)."""
     import resource
@@ -113,7 +128,12 @@ def run_once(path: Path, by: tuple[str, ...] = BY) -> dict[str, float]:
     result = count_responses(loaded, by=by, threshold=10)
     done = time.perf_counter()
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cells = result.detail.attrs["cells"]
+    large = result.detail["count"].to_numpy() >= 10
+    counts_hidden = result.detail["suppressed"].to_numpy(dtype=bool) & large
     return {
+        "large_hidden_share": cells["large_hidden"] / max(cells["large"], 1),
+        "large_counts_hidden_share": int(counts_hidden.sum()) / max(int(large.sum()), 1),
         "seconds": done - start,
         "import_seconds": start - began,
         "load_seconds": loaded_at - start,
@@ -134,8 +154,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "consult-bench")
     parser.add_argument("--by", nargs="+", default=list(BY), help="breakdowns (default: region role)")
+    parser.add_argument(
+        "--realistic", action="store_true", help="the disclosure tests' realistic export (default 2,400)"
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.realistic and args.sizes == parser.get_default("sizes"):
+        args.sizes = [2400]
     if args.child:
         print(json.dumps(run_once(args.child, tuple(args.by))))
         return
@@ -143,13 +168,14 @@ def main() -> None:
     args.cache.mkdir(parents=True, exist_ok=True)
     print(
         f"{'responses':>10} {'median s':>9} {'min s':>7} {'max s':>7} {'load s':>7} {'count s':>8} "
-        f"{'protect s':>9} {'import s':>8} {'peak MiB':>9}   (by {', '.join(args.by)})"
+        f"{'protect s':>9} {'import s':>8} {'peak MiB':>9} {'loss all':>8} {'loss counts':>11}"
+        f"   (by {', '.join(args.by)})"
     )
     for n in args.sizes:
-        path = args.cache / f"export-{n}.csv"
+        path = args.cache / f"{'realistic' if args.realistic else 'export'}-{n}.csv"
         if not path.exists():
             print(f"generating {path} …", file=sys.stderr, flush=True)
-            generate_export(n, path)
+            (generate_realistic_export if args.realistic else generate_export)(n, path)
         runs = []
         for _ in range(args.runs):
             out = subprocess.run(
@@ -167,7 +193,8 @@ def main() -> None:
             f"{statistics.median(r['count_seconds'] for r in runs):>8.2f} "
             f"{statistics.median(r['protect_seconds'] for r in runs):>9.2f} "
             f"{statistics.median(r['import_seconds'] for r in runs):>8.2f} "
-            f"{max(r['peak_mib'] for r in runs):>9.0f}",
+            f"{max(r['peak_mib'] for r in runs):>9.0f} "
+            f"{runs[0]['large_hidden_share']:>8.1%} {runs[0]['large_counts_hidden_share']:>11.1%}",
             flush=True,
         )
 

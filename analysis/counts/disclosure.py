@@ -55,6 +55,12 @@ _TOLERANCE = 1e-6
 # machine as on an idle one; the time limit is only a backstop.
 _MIP_NODES = 5
 _MIP_SECONDS = 8.0
+# A pattern within 5% of the cheapest the search can prove is good enough: asking for the
+# last few percent roughly doubles the time and, on realistic exports, hides nothing less.
+_MIP_GAP = 0.05
+# Primary cells covered per programme: the programme grows with targets × cells, and a few
+# targets at a time, sharing what earlier programmes hid, lose little against all at once.
+_TARGETS_PER_PROGRAMME = 8
 
 
 def is_small(value: int, threshold: int = DEFAULT_THRESHOLD, *, zeros: bool = False) -> bool:
@@ -171,61 +177,95 @@ class _Block:
         return out
 
     def cheapest_cover(
-        self, targets: Sequence[tuple[int, float]], hidden: np.ndarray, fixed: np.ndarray, cost: np.ndarray
+        self,
+        targets: Sequence[tuple[int, float]],
+        hidden: np.ndarray,
+        fixed: np.ndarray,
+        cost: np.ndarray,
+        movable: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """The cheapest set of local cells to hide so that each (cell, step) in `targets` can
         move by `step` with every equation kept by moves of hidden cells alone, all cells
         staying non-negative: one mixed-integer programme, one set of moves per target,
-        the hidden cells shared. Returns (cells to hide, how far each cell is shown to move
-        at most, over the targets), or None if there is no such set."""
+        the hidden cells shared. With `movable` (local mask, the targets in it), only those
+        cells may move: a smaller programme whose answer is still a valid one. Returns
+        (cells to hide, how far each cell is shown to move at most, over the targets), or
+        None if there is no such set."""
         import numpy as np
-        from scipy import sparse
-        from scipy.optimize import Bounds, LinearConstraint, milp
 
         n = len(self.cells)
-        k = len(targets)
-        m = self.a.shape[0]
-        for limit in (max(abs(s) for _, s in targets), float(self.values.sum())):
-            lows, highs = [], []
-            for cell, step in targets:
-                low = np.maximum(-self.values, -limit)
-                high = np.full(n, limit)
-                low[fixed], high[fixed] = 0.0, 0.0
-                low[cell] = high[cell] = step
-                lows.append(low)
-                highs.append(high)
-            z_low = np.where(hidden, 1.0, 0.0)
-            z_high = np.where(fixed, 0.0, 1.0)
-            for cell, _ in targets:
-                z_low[cell] = z_high[cell] = 1.0
-            eye = sparse.identity(n, format="csc")
-            moves = sparse.identity(k, format="csc")
-            stack = sparse.csc_matrix(np.ones((k, 1)))
-            constraints = [
-                LinearConstraint(
-                    sparse.hstack([sparse.kron(moves, self.a), sparse.csc_matrix((k * m, n))]), 0, 0
-                ),
-                LinearConstraint(
-                    sparse.hstack([sparse.kron(moves, eye), -limit * sparse.kron(stack, eye)]), -np.inf, 0
-                ),
-                LinearConstraint(
-                    sparse.hstack([-sparse.kron(moves, eye), -limit * sparse.kron(stack, eye)]), -np.inf, 0
-                ),
-            ]
-            objective = np.r_[np.zeros(k * n), np.where(hidden, 0.0, cost)]
-            with _solver_output_to_stderr():
-                result = milp(
-                    objective,
-                    integrality=np.r_[np.zeros(k * n), np.ones(n)],
-                    bounds=Bounds(np.r_[*lows, z_low], np.r_[*highs, z_high]),
-                    constraints=constraints,
-                    options={"time_limit": _MIP_SECONDS, "node_limit": _MIP_NODES},
-                )
-            if result.x is not None:
-                moved = np.abs(result.x[: k * n].reshape(k, n)).max(axis=0)
-                moved[[cell for cell, _ in targets]] = 0.0  # a target's own move proves only its part
-                return np.flatnonzero((result.x[k * n :] > 0.5) & ~hidden), moved
-        return None
+        sub = np.arange(n) if movable is None else np.flatnonzero(movable)
+        where = np.full(n, -1)
+        where[sub] = np.arange(len(sub))
+        a = self.a[:, sub]
+        if movable is not None:
+            # Equations touching no movable cell hold whatever the moves: leave them out.
+            a = a[np.asarray(abs(a).sum(axis=1)).ravel() > 0]
+        local_targets = [(int(where[cell]), step) for cell, step in targets]
+        found = _cover(a, self.values[sub], local_targets, hidden[sub], fixed[sub], cost[sub])
+        if found is None:
+            return None
+        extra, moved_sub = found
+        moved = np.zeros(n)
+        moved[sub] = moved_sub
+        return sub[extra], moved
+
+
+def _cover(
+    a: sparse.csc_matrix,
+    values: np.ndarray,
+    targets: Sequence[tuple[int, float]],
+    hidden: np.ndarray,
+    fixed: np.ndarray,
+    cost: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """`_Block.cheapest_cover` over the cells of `a`'s columns (all of them may move)."""
+    import numpy as np
+    from scipy import sparse
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    n = len(values)
+    k = len(targets)
+    m = a.shape[0]
+    for limit in (max(abs(s) for _, s in targets), float(values.sum())):
+        lows, highs = [], []
+        for cell, step in targets:
+            low = np.maximum(-values, -limit)
+            high = np.full(n, limit)
+            low[fixed], high[fixed] = 0.0, 0.0
+            low[cell] = high[cell] = step
+            lows.append(low)
+            highs.append(high)
+        z_low = np.where(hidden, 1.0, 0.0)
+        z_high = np.where(fixed, 0.0, 1.0)
+        for cell, _ in targets:
+            z_low[cell] = z_high[cell] = 1.0
+        eye = sparse.identity(n, format="csc")
+        moves = sparse.identity(k, format="csc")
+        stack = sparse.csc_matrix(np.ones((k, 1)))
+        constraints = [
+            LinearConstraint(sparse.hstack([sparse.kron(moves, a), sparse.csc_matrix((k * m, n))]), 0, 0),
+            LinearConstraint(
+                sparse.hstack([sparse.kron(moves, eye), -limit * sparse.kron(stack, eye)]), -np.inf, 0
+            ),
+            LinearConstraint(
+                sparse.hstack([-sparse.kron(moves, eye), -limit * sparse.kron(stack, eye)]), -np.inf, 0
+            ),
+        ]
+        objective = np.r_[np.zeros(k * n), np.where(hidden, 0.0, cost)]
+        with _solver_output_to_stderr():
+            result = milp(
+                objective,
+                integrality=np.r_[np.zeros(k * n), np.ones(n)],
+                bounds=Bounds(np.r_[*lows, z_low], np.r_[*highs, z_high]),
+                constraints=constraints,
+                options={"time_limit": _MIP_SECONDS, "node_limit": _MIP_NODES, "mip_rel_gap": _MIP_GAP},
+            )
+        if result.x is not None:
+            moved = np.abs(result.x[: k * n].reshape(k, n)).max(axis=0)
+            moved[[cell for cell, _ in targets]] = 0.0  # a target's own move proves only its part
+            return np.flatnonzero((result.x[k * n :] > 0.5) & ~hidden), moved
+    return None
 
 
 def protect_cells(
@@ -235,6 +275,7 @@ def protect_cells(
     *,
     threshold: int,
     fixed: np.ndarray | None = None,
+    parts: np.ndarray | None = None,
 ) -> Protection:
     """Choose the cells to hide among `values` so that every hidden cell is protected.
 
@@ -245,6 +286,12 @@ def protect_cells(
     greatest values consistent with the published cells, the equations and non-negativity
     differ by at least `threshold / 2`. A primary cell that cannot be so protected (too
     few other cells to move) leaves its whole block hidden.
+
+    `parts` (optional, whole numbers) is a hint that only makes the work smaller: cells of
+    one part (say, one breakdown's table) can usually be protected by moves among
+    themselves, so they are covered by programmes over that part first, and over the whole
+    block only when that fails. A part of -1 means no such part. It does not change what
+    is guaranteed: every pattern is audited over the whole block.
     """
     import numpy as np
     from scipy import sparse
@@ -269,13 +316,14 @@ def protect_cells(
         local = hidden[cells].copy()
         local_fixed = fixed[cells]
         local_cost = cost[cells]
-        _protect_block(block, local, local_fixed, local_cost, step)
+        local_parts = np.full(len(cells), -1) if parts is None else np.asarray(parts)[cells]
+        _protect_block(block, local, local_fixed, local_cost, local_parts, step)
         hidden[cells] = local
     return Protection(hidden=hidden, primary=primary)
 
 
 def _protect_block(
-    block: _Block, hidden: np.ndarray, fixed: np.ndarray, cost: np.ndarray, step: float
+    block: _Block, hidden: np.ndarray, fixed: np.ndarray, cost: np.ndarray, parts: np.ndarray, step: float
 ) -> None:
     """Hide cells of one block (in place in `hidden`) until every hidden cell is protected.
 
@@ -286,17 +334,28 @@ def _protect_block(
 
     # A cell of value v is protected by falling min(v, step) and rising the rest: falling
     # can be balanced by zeros and small cells rising, which costs less than large ones.
-    targets = []
-    for cell in np.flatnonzero(hidden):
-        down = min(float(block.values[cell]), step)
-        targets += [(int(cell), move) for move in (-down, step - down) if move]
-    found = block.cheapest_cover(targets, hidden, fixed, cost)
     proven = np.zeros(len(hidden), dtype=bool)
-    if found is not None:
-        extra, moved = found
-        hidden[extra] = True
-        proven[[cell for cell, _ in targets]] = True
-        proven[extra] = moved[extra] >= step - _TOLERANCE
+    primary = np.flatnonzero(hidden)
+    for part in np.unique(parts[primary]):
+        members = primary[parts[primary] == part]
+        movable = None if part < 0 else parts == part
+        for start in range(0, len(members), _TARGETS_PER_PROGRAMME):
+            targets = []
+            for cell in members[start : start + _TARGETS_PER_PROGRAMME]:
+                if proven[cell]:
+                    continue
+                down = min(float(block.values[cell]), step)
+                targets += [(int(cell), move) for move in (-down, step - down) if move]
+            if not targets:
+                continue
+            found = block.cheapest_cover(targets, hidden, fixed, cost, movable)
+            if found is None and movable is not None:
+                found = block.cheapest_cover(targets, hidden, fixed, cost)
+            if found is not None:
+                extra, moved = found
+                hidden[extra] = True
+                proven[[cell for cell, _ in targets]] = True
+                proven[extra] = moved[extra] >= step - _TOLERANCE
     while True:
         todo = np.flatnonzero(hidden & ~proven)
         if not len(todo):

@@ -52,7 +52,8 @@ def family_equations(
     `detail` is `count_answers`' table (rows grouped by question, breakdown, segment, each
     group its options then "Not answered"). Cells are numbered: first one per detail row
     (its count), then per group its number asked, then its number answered. The index
-    arrays are `count` (per row), `asked` and `answered` (per row, their group's cells).
+    arrays are `count` (per row), `asked` and `answered` (per row, their group's cells),
+    and `part` (per cell: which breakdown's table it is in, -1 for the overall rows).
     """
     import numpy as np
     from scipy import sparse
@@ -129,7 +130,18 @@ def family_equations(
         chosen = [c for c in members[parent] if option[c] in condition.any_of]
         add([(asked_cell[g], 1.0), *((c, -1.0) for c in chosen)])
     matrix = sparse.csr_matrix((coefs, (rows, cols)), shape=(equation, len(values)))
-    index = {"count": np.arange(n_rows), "asked": asked_cell[group], "answered": answered_cell[group]}
+    # Which breakdown's table each cell is in (-1: the overall rows, which every table shares).
+    breakdown_of = {b: k for k, b in enumerate(dict.fromkeys(groups["segment_by"]))}
+    group_part = np.array(
+        [-1 if b == "all" else breakdown_of[b] for b in groups["segment_by"]], dtype=np.int64
+    )
+    parts = np.r_[group_part[group], group_part, group_part]
+    index = {
+        "count": np.arange(n_rows),
+        "asked": asked_cell[group],
+        "answered": answered_cell[group],
+        "part": parts,
+    }
     return values, matrix, fixed, index
 
 
@@ -157,7 +169,9 @@ def suppress_family(
     if (primary & fixed).any():
         # Fewer respondents than the threshold in all: nothing can be published.
         fixed[:] = False
-    protection = protect_cells(values, matrix, primary, threshold=threshold, fixed=fixed)
+    protection = protect_cells(
+        values, matrix, primary, threshold=threshold, fixed=fixed, parts=index["part"]
+    )
     out = detail.copy()
     hidden = protection.hidden
     out["suppressed"] = hidden[index["count"]]

@@ -66,7 +66,7 @@ def test_the_audit_finds_the_cross_question_leak_of_per_table_suppression(tmp_pa
     """Hiding only the small figures (as a per-table check would accept) leaks: the audit sees it."""
     loaded = load_export(write_export(tmp_path / "e.csv", cross_question_rows()), QUESTIONNAIRE)
 
-    def primary_only(values, equations, primary, *, threshold, fixed=None):
+    def primary_only(values, equations, primary, *, threshold, fixed=None, parts=None):
         return Protection(hidden=np.asarray(primary).copy(), primary=np.asarray(primary))
 
     monkeypatch.setattr(analysis.counts.family, "protect_cells", primary_only)
@@ -207,3 +207,37 @@ def test_every_hidden_figure_has_a_wide_range(tmp_path):
     ranges = feasible_ranges(result)
     assert ranges, "this export must hide something"
     assert all(high - low >= 5 - 1e-6 for _, low, high, _ in ranges)
+
+
+@pytest.mark.parametrize("hint", ["each cell alone", "all one part", "parts swapped"])
+def test_a_misleading_parts_hint_costs_hiding_never_safety(tmp_path, monkeypatch, hint):
+    """`parts` only makes the programmes smaller: whatever it says, the audit over the whole
+    block decides, so a wrong hint may hide more but never leaves a figure narrowable."""
+    extra = cross_question_rows()
+    for k, row in enumerate(extra):
+        row["response_id"] = f"x{k:04d}"
+    loaded = load_export(write_export(tmp_path / "e.csv", region_rows() + extra), QUESTIONNAIRE)
+    protect = analysis.count_family.protect_cells
+
+    def misleading(values, equations, primary, *, threshold, fixed=None, parts=None):
+        n = len(values)
+        wrong = {
+            "each cell alone": np.arange(n),
+            "all one part": np.zeros(n, dtype=np.int64),
+            "parts swapped": np.where(parts < 0, 0, -1),
+        }[hint]
+        return protect(values, equations, primary, threshold=threshold, fixed=fixed, parts=wrong)
+
+    monkeypatch.setattr(analysis.count_family, "protect_cells", misleading)
+    result = count_responses(loaded, by=("region", "role", "channel"))
+    assert result.suppressed_cells
+    assert_safe(result)
+
+
+@pytest.mark.slow
+def test_realistic_export_with_four_breakdowns_is_safe(tmp_path):
+    loaded = load_export(write_export(tmp_path / "e.csv", realistic_rows()), QUESTIONNAIRE)
+    result = count_responses(loaded, by=("role", "region", "organisation_type", "channel"))
+    assert_safe(result)
+    cells = result.detail.attrs["cells"]
+    assert cells["large_hidden"] / cells["large"] <= 0.16  # measured 14.8%: see docs/disclosure.md
