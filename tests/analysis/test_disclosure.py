@@ -217,7 +217,7 @@ def test_a_misleading_parts_hint_costs_hiding_never_safety(tmp_path, monkeypatch
     for k, row in enumerate(extra):
         row["response_id"] = f"x{k:04d}"
     loaded = load_export(write_export(tmp_path / "e.csv", region_rows() + extra), QUESTIONNAIRE)
-    protect = analysis.count_family.protect_cells
+    protect = analysis.counts.family.protect_cells
 
     def misleading(values, equations, primary, *, threshold, fixed=None, parts=None):
         n = len(values)
@@ -228,7 +228,7 @@ def test_a_misleading_parts_hint_costs_hiding_never_safety(tmp_path, monkeypatch
         }[hint]
         return protect(values, equations, primary, threshold=threshold, fixed=fixed, parts=wrong)
 
-    monkeypatch.setattr(analysis.count_family, "protect_cells", misleading)
+    monkeypatch.setattr(analysis.counts.family, "protect_cells", misleading)
     result = count_responses(loaded, by=("region", "role", "channel"))
     assert result.suppressed_cells
     assert_safe(result)
