@@ -154,7 +154,8 @@ def _signed_in(app: Flask, role: str = "officer") -> FlaskClient:
 def test_dashboard_downloads_the_report_from_the_database(reviewed: str, app: Flask) -> None:
     client = _signed_in(app, "analyst")
     dashboard = client.get("/officer/")
-    assert b"Prepare Board report (Word)" in dashboard.data and b"Prepare Board report (HTML)" in dashboard.data
+    for button in (b"Prepare Board report (Word)", b"Prepare Board report (HTML)"):
+        assert button in dashboard.data
     word = prepared_file(app, client, "board-report", "docx")
     assert word.headers["Content-Disposition"] == 'attachment; filename="taking-stock-board-report.docx"'
     assert word.mimetype == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
