@@ -168,3 +168,18 @@ def test_a_download_the_queue_cannot_take_fails_at_once(
     download_id = request_download(officer_client, "counts", "csv")
     page = officer_client.get(f"/officer/downloads/{download_id}").get_data(as_text=True)
     assert "the job queue is not available" in page and "Redis is down" not in page
+
+
+def test_unfinished_downloads_are_marked_stopped_when_their_runner_is_gone(app: Flask) -> None:
+    with app.app_context():
+        consultation = db.session.scalar(db.select(Consultation))
+        assert consultation is not None
+        waiting = prepared_downloads.record_download(consultation, "counts", "csv", None)
+        done = prepared_downloads.record_download(consultation, "counts", "html", None)
+        prepared_downloads.finish(done, b"<html></html>")
+        db.session.commit()
+        assert prepared_downloads.abandon_unfinished(reason="Stopped: the server was stopped") == 1
+        db.session.commit()
+        assert waiting.status == prepared_downloads.FAILED
+        assert waiting.message == "Stopped: the server was stopped"
+        assert done.status == prepared_downloads.FINISHED
