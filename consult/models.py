@@ -361,3 +361,29 @@ class BoardReportWords(db.Model):
     contact_email: Mapped[str] = mapped_column(String(200), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_by: Mapped[str | None] = mapped_column(String(320))
+
+
+class PreparedDownload(db.Model):
+    """A result download (the counts, the Board report) made by a background job.
+
+    Making one reads every response and can take longer than a web request may, so the
+    request only records it; the job stores the finished file here for the officer to fetch.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    # What is made ("counts" or "board-report") and as what ("csv", "docx", ...).
+    kind: Mapped[str] = mapped_column(String(32))
+    format: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    message: Mapped[str] = mapped_column(Text, default="")
+    requested_by: Mapped[str | None] = mapped_column(String(320))
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    filename: Mapped[str] = mapped_column(String(200))
+    mimetype: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (
+        CheckConstraint("status in ('queued', 'running', 'finished', 'failed')", name="status_known"),
+    )

@@ -20,6 +20,7 @@ from consult.extensions import db
 from consult.models import AuditEvent, Channel, Origin, Response, Status
 from consult.officer import dashboard_figures as dashboard
 from tests.conftest import csrf_token
+from tests.prepared import prepared_file
 
 LEADER = {"role": "Leader", "organisation_type": "County", "region": "Wales"}
 CHIEF = {"role": "Chief executive", "organisation_type": "District", "region": "North East"}
@@ -262,17 +263,17 @@ def test_analyst_sees_dashboard_and_downloads_but_not_officer_pages(
         if path != "/officer/audit":
             assert analyst_client.post(path, data={"csrf_token": token}).status_code == 403, path
     close_consultation(populated)
-    download = analyst_client.get("/officer/downloads/counts.csv")
-    assert download.status_code == 200
-    assert "attachment" in download.headers["Content-Disposition"]
+    download = prepared_file(populated, analyst_client, "counts", "csv")
+    assert download.headers["Content-Disposition"] == 'attachment; filename="taking-stock-counts.csv"'
+    assert download.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(download.data.decode("utf-8-sig"))))
     q13 = {r["option"]: r["count"] for r in rows if r["question_id"] == "q13" and r["segment_by"] == "all"}
     assert q13["Yes"] == "13"
     assert q13["No"] == ""  # 2 is below the threshold: suppressed in published counts
-    xlsx = analyst_client.get("/officer/downloads/counts.xlsx")
-    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
-    report = analyst_client.get("/officer/downloads/counts.html")
-    assert report.status_code == 200 and b"<!DOCTYPE html>" in report.data
+    xlsx = prepared_file(populated, analyst_client, "counts", "xlsx")
+    assert xlsx.data[:2] == b"PK"
+    report = prepared_file(populated, analyst_client, "counts", "html")
+    assert b"<!DOCTYPE html>" in report.data and report.mimetype == "text/html"
     export = analyst_client.get("/officer/downloads/responses.csv")
     assert len(list(csv.DictReader(io.StringIO(export.data.decode("utf-8-sig"))))) == 20
     with populated.app_context():
@@ -281,10 +282,13 @@ def test_analyst_sees_dashboard_and_downloads_but_not_officer_pages(
         assert {e.officer_email for e in events} == {"analyst@lga.example"}
 
 
-def test_downloads_work_with_no_responses(officer_client: FlaskClient) -> None:
+def test_downloads_work_with_no_responses(app: Flask, officer_client: FlaskClient) -> None:
     for fmt in ("csv", "xlsx", "html"):
-        assert officer_client.get(f"/officer/downloads/counts.{fmt}").status_code == 200, fmt
-    assert officer_client.get("/officer/downloads/counts.pdf").status_code == 404
+        assert prepared_file(app, officer_client, "counts", fmt).data, fmt
+    token = csrf_token(officer_client.get("/officer/").data)
+    for kind, fmt in (("counts", "pdf"), ("counts", "docx"), ("themes", "html")):
+        prepare = officer_client.post(f"/officer/downloads/prepare/{kind}/{fmt}", data={"csrf_token": token})
+        assert prepare.status_code == 404, (kind, fmt)
     page = officer_client.get("/officer/")
     assert page.status_code == 200 and b"No responses yet" in page.data
 

@@ -41,6 +41,7 @@ from tests.conftest import (
     sign_in,
 )
 from tests.mailserver import MailServer, mail_server
+from tests.prepared import prepared_file
 from tests.servers import http_request, migrated_app, running_gunicorn, serving_in_thread
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -440,7 +441,7 @@ def _xss_in_views(server: Any) -> None:
     assert sign_in(officer, "xss.officer@lga.example").status_code == 303
     # Invitation list: every payload as a name and an organisation.
     assert _upload(officer, _invitation_csv(XSS_PAYLOADS)).status_code == 303, "upload refused"
-    report_html = officer.get("/officer/downloads/counts.html").data.decode()
+    report_html = prepared_file(app, officer, "counts", "html").data.decode()
     dialogs: list[str] = []
     visited: list[str] = []
 
@@ -550,9 +551,9 @@ def test_formula_payloads_are_neutralised_in_every_export(app: Flask, officer_cl
     assert stored == sorted("'" + t if t.startswith(triggers) else t for t in typed)
     assert sum(cell.startswith("'") for cell in stored) >= 8
 
-    counts_csv = officer_client.get("/officer/downloads/counts.csv").data.decode("utf-8-sig")
+    counts_csv = prepared_file(app, officer_client, "counts", "csv").data.decode("utf-8-sig")
     _assert_safe_cells([c for row in csv.reader(io.StringIO(counts_csv)) for c in row], "counts.csv")
-    workbook = load_workbook(io.BytesIO(officer_client.get("/officer/downloads/counts.xlsx").data))
+    workbook = load_workbook(io.BytesIO(prepared_file(app, officer_client, "counts", "xlsx").data))
     for sheet in workbook.worksheets:
         for row in sheet.iter_rows():
             for cell in row:

@@ -19,13 +19,17 @@ def serve(host: str, port: int) -> None:
 
     if app.config.get("JOBS_REDIS_URL") is None:
         # Runs this server was doing when it last stopped will never finish: say so.
-        from consult.data import theme_runs
+        from consult.data import prepared_downloads, theme_runs
         from consult.extensions import db
 
         with app.app_context():
-            stopped = theme_runs.abandon_unfinished(reason="Stopped: the server was stopped while it ran")
+            reason = "Stopped: the server was stopped while it ran"
+            stopped = theme_runs.abandon_unfinished(reason=reason)
             if stopped:
                 click.echo(f"{stopped} unfinished theme run(s) marked stopped", err=True)
+            dropped = prepared_downloads.abandon_unfinished(reason=reason + ". Prepare it again.")
+            if dropped:
+                click.echo(f"{dropped} unfinished download(s) marked stopped", err=True)
             db.session.commit()
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     run_local(app, host, port)
@@ -34,7 +38,7 @@ def serve(host: str, port: int) -> None:
 @click.command()
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool) -> None:
-    """Run background jobs (theme runs) from the Redis queue in JOBS_REDIS_URL, with RQ."""
+    """Run background jobs (theme runs, prepared downloads) from the Redis queue in JOBS_REDIS_URL."""
     app = command_app()
     url = app.config.get("JOBS_REDIS_URL")
     if not url:

@@ -2,31 +2,26 @@
 
 The page `/officer/board-report` holds a form for the words only the consultation team
 knows (purpose, summary, recommendations, action, contact officer, background, financial
-implications), saved in the database and audited. The downloads build the report from the
+implications), saved in the database and audited. Its buttons prepare the report as a
+background job (`consult.officer.downloads`, `consult.jobs.download_job`), built from the
 database with the analysis package (`analysis.board_report`), the same code as
-`consult-analysis report`, using the stored theme review; no theme engine runs inside a
-request, so a question whose themes have not been run says so in the report.
+`consult-analysis report`, using the stored theme review; no theme engine runs, so a
+question whose themes have not been run says so in the report.
 """
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from analysis.board_report.words import WordsError
-from consult.data import audit, consultations
+from consult.data import consultations
 from consult.extensions import db
 from consult.models import Consultation
 from consult.officer import board_report_words as words_data
 from consult.officer.blueprint import bp, current_consultation
-from consult.officer.downloads import attachment
 from consult.officer.forms import BoardWordsForm
-
-REPORT_TYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "html": "text/html; charset=utf-8",
-}
 
 
 def _form_for(consultation: Consultation) -> BoardWordsForm:
@@ -74,31 +69,4 @@ def save_board_report_words() -> WerkzeugResponse | tuple[str, int]:
     return redirect(url_for("officer.board_report"), 303)
 
 
-@bp.get("/downloads/board-report.<fmt>")
-def download_board_report(fmt: str) -> Response:
-    """The Board report as a Word document or an HTML page, from the database."""
-    if fmt not in REPORT_TYPES:
-        abort(404)
-    from analysis.board_report import make_report
-    from analysis.board_report.sources import read_report_source
-    from analysis.errors import AnalysisError
-
-    consultation = current_consultation()
-    url = db.engine.url.render_as_string(hide_password=False)
-    try:
-        source = read_report_source(url, consultation=consultation.slug)
-        body = make_report(
-            source,
-            fmt=fmt,
-            words=words_data.saved_words(consultation),
-            threshold=consultation.disclosure_threshold or 10,
-            run_engine=False,
-        )
-    except AnalysisError as exc:
-        abort(500, f"The Board report could not be made: {str(exc).splitlines()[0]}")
-    audit.record("exported", current_user.email, f"{consultation.slug}: Board report ({fmt.upper()})")
-    db.session.commit()
-    return attachment(body, REPORT_TYPES[fmt], f"{consultation.slug}-board-report.{fmt}")
-
-
-__all__ = ["board_report", "download_board_report", "save_board_report_words"]
+__all__ = ["board_report", "save_board_report_words"]

@@ -1,72 +1,87 @@
-"""Downloads from the dashboard: counts as CSV, XLSX and an HTML report; the response export.
+"""Downloads from the dashboard: the counts and the Board report, prepared; the response export.
 
-The counts come from the analysis package, run in-process on the database through the
-analysis package's own reader, with disclosure control at the consultation's threshold. An analyst
-may download all of these: none carries a contact detail. Every download is audited.
+The counts (CSV, XLSX, an HTML report) and the Board report (Word, HTML) read every
+response and take seconds to tens of seconds, so they are made by a background job
+(`consult.jobs.download_job`): the officer asks for one, the request records and queues
+it, and its page shows the progress and then offers the file. The anonymised response
+export is a quick single read, made in the request. An analyst may download all of these:
+none carries a contact detail. Every download is audited when its file is fetched.
 """
 
 from __future__ import annotations
 
 import io
 
-from flask import Response, abort
+from flask import Response, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
-from analysis.csv_output import BYTE_ORDER_MARK, csv_text
-from consult.data import audit, consultations
+from analysis.csv_output import BYTE_ORDER_MARK
+from consult.data import audit, consultations, prepared_downloads
 from consult.data.export import response_rows, write_csv
-from consult.extensions import db
-from consult.models import Consultation
+from consult.extensions import db, jobs
+from consult.jobs.download_job import run_download_job
 from consult.officer.blueprint import bp, current_consultation
 
-BREAKDOWNS = ("role", "organisation_type", "region", "channel")
-COUNT_FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "html": "text/html; charset=utf-8",
-}
-
-
-def counts_result(consultation: Consultation):  # noqa: ANN201 - analysis.counts.counting.CountsResult
-    """Counts of every single-choice question, overall and by each breakdown, suppressed."""
-    from analysis.counts.counting import count_responses
-    from analysis.database_source import read_responses
-
-    loaded = read_responses(db.session.connection(), consultation=consultation.slug, source="database")
-    return count_responses(loaded, by=BREAKDOWNS, threshold=consultations.disclosure_threshold(consultation))
+CSV_TYPE = prepared_downloads.FORMATS["counts"]["csv"]
+# How each prepared download is named in the audit log (as it was when made in the request).
+AUDIT_NAMES = {"counts": "counts", "board-report": "Board report"}
 
 
 def attachment(body: bytes | str, mimetype: str, filename: str) -> Response:
-    """`body` as a download named `filename` (shared by the counts and theme reports)."""
+    """`body` as a download named `filename` (shared by every download)."""
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
-@bp.get("/downloads/counts.<fmt>")
-def download_counts(fmt: str) -> Response:
-    """The counts as CSV, XLSX or a single-file HTML report (analysts and officers)."""
-    if fmt not in COUNT_FORMATS:
+@bp.post("/downloads/prepare/<kind>/<fmt>")
+def prepare_download(kind: str, fmt: str) -> WerkzeugResponse:
+    """Record and queue a download of `kind` ("counts", "board-report") as `fmt`; show its page."""
+    if fmt not in prepared_downloads.FORMATS.get(kind, {}):
         abort(404)
     consultation = current_consultation()
-    result = counts_result(consultation)
-    if fmt == "csv":
-        from analysis.counts.tables import csv_header_and_rows
+    download = prepared_downloads.record_download(consultation, kind, fmt, current_user.email)
+    db.session.commit()  # the job must find the row, whichever process runs it
+    try:
+        jobs.enqueue(run_download_job, download.id)
+    except Exception as exc:  # the queue (Redis) could not be reached: nothing runs
+        current_app.logger.error("could not queue download %s: %s", download.id, exc)
+        prepared_downloads.fail(
+            download, "The download could not be prepared: the job queue is not available. Try again later."
+        )
+        db.session.commit()
+    return redirect(url_for("officer.prepared_download", download_id=download.id), 303)
 
-        body: bytes | str = csv_text(*csv_header_and_rows(result))
-    elif fmt == "xlsx":
-        from analysis.counts.tables import write_xlsx
 
-        binary = io.BytesIO()
-        write_xlsx(result, binary)
-        body = binary.getvalue()
-    else:
-        from analysis.counts.html_report import render_report
+@bp.get("/downloads/<int:download_id>")
+def prepared_download(download_id: int) -> str:
+    """A prepared download's progress; when it is ready, the link to its file."""
+    download = prepared_downloads.get_download(current_consultation(), download_id)
+    if download is None:
+        abort(404)
+    return render_template(
+        "officer/prepared_download.html",
+        download=download,
+        label=prepared_downloads.LABELS[download.kind],
+        queued_on_rq=current_app.config.get("JOBS_REDIS_URL") is not None,
+    )
 
-        body = render_report(result)
-    audit.record("exported", current_user.email, f"{consultation.slug}: counts ({fmt.upper()})")
+
+@bp.get("/downloads/<int:download_id>/file")
+def prepared_download_file(download_id: int) -> Response:
+    """The file a finished download made, as an attachment (audited)."""
+    consultation = current_consultation()
+    download = prepared_downloads.get_download(consultation, download_id)
+    if download is None or download.status != prepared_downloads.FINISHED or download.content is None:
+        abort(404)
+    audit.record(
+        "exported",
+        current_user.email,
+        f"{consultation.slug}: {AUDIT_NAMES[download.kind]} ({download.format.upper()})",
+    )
     db.session.commit()
-    return attachment(body, COUNT_FORMATS[fmt], f"{consultation.slug}-counts.{fmt}")
+    return attachment(download.content, download.mimetype, download.filename)
 
 
 @bp.get("/downloads/responses.csv")
@@ -79,4 +94,4 @@ def download_responses() -> Response:
     count = write_csv(response_rows(consultation, questionnaire), questionnaire, text)
     audit.record("exported", current_user.email, f"{consultation.slug}: {count} responses (CSV)")
     db.session.commit()
-    return attachment(text.getvalue(), COUNT_FORMATS["csv"], f"{consultation.slug}-responses.csv")
+    return attachment(text.getvalue(), CSV_TYPE, f"{consultation.slug}-responses.csv")

@@ -15,6 +15,7 @@ from analysis.cli import main
 from tests.board_report.reading import read_docx
 from tests.board_report.theme_review import StoredAnswer, store_theme_set, theme_review_tables
 from tests.conftest import OFFICER_PASSWORD, add_officer, csrf_token
+from tests.prepared import prepared_file
 
 PEER, FUNDING, TINY = "Peer challenge is valued", "Funding pressures", "Tiny theme"
 
@@ -153,19 +154,23 @@ def _signed_in(app: Flask, role: str = "officer") -> FlaskClient:
 def test_dashboard_downloads_the_report_from_the_database(reviewed: str, app: Flask) -> None:
     client = _signed_in(app, "analyst")
     dashboard = client.get("/officer/")
-    assert b"Board report (Word)" in dashboard.data and b"Board report (HTML)" in dashboard.data
-    word = client.get("/officer/downloads/board-report.docx")
-    assert word.status_code == 200
+    for button in (b"Prepare Board report (Word)", b"Prepare Board report (HTML)"):
+        assert button in dashboard.data
+    word = prepared_file(app, client, "board-report", "docx")
     assert word.headers["Content-Disposition"] == 'attachment; filename="taking-stock-board-report.docx"'
+    assert word.mimetype == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     read = read_docx(word.data)
     _check_review(read.text)
-    # No theme engine runs in a request: q21's themes are reported as not run yet.
+    # No theme engine runs to make the report: q21's themes are reported as not run yet.
     assert "Themes have not been run yet for this question" in read.text
     assert "machine draft, found by the software" not in read.text
-    html = client.get("/officer/downloads/board-report.html")
-    assert html.status_code == 200 and html.mimetype == "text/html"
+    html = prepared_file(app, client, "board-report", "html", page="/officer/board-report")
+    assert html.mimetype == "text/html"
+    assert html.headers["Content-Disposition"] == 'attachment; filename="taking-stock-board-report.html"'
     _check_review(html.get_data(as_text=True).replace("&#39;", "'"))
-    assert client.get("/officer/downloads/board-report.pdf").status_code == 404
+    token = csrf_token(dashboard.data)
+    refused = client.post("/officer/downloads/prepare/board-report/pdf", data={"csrf_token": token})
+    assert refused.status_code == 404
     from consult.data import audit
 
     with app.app_context():
@@ -229,7 +234,7 @@ def test_words_form_saves_checks_and_keeps_what_was_typed(app: Flask) -> None:
         and "summary" in events[0].detail
         and events[0].officer_email == "officer@lga.example"
     )
-    read = read_docx(client.get("/officer/downloads/board-report.docx").data)
+    read = read_docx(prepared_file(app, client, "board-report", "docx", page="/officer/board-report").data)
     assert ("Heading 1", "Recommendations") in read.headings
     assert "That officers act." in read.text and "Second paragraph." in read.text
     assert "no additional financial implications" in read.numbered[-1]

@@ -1,4 +1,4 @@
-"""The Board report page in Chromium: the words form (errors keep what was typed), the downloads."""
+"""The Board report page in Chromium: the words form (errors keep what was typed), the prepared downloads."""
 
 from __future__ import annotations
 
@@ -42,14 +42,24 @@ def test_analyst_writes_the_words_and_downloads_the_report(server: LiveServer, n
     expect(page.locator(".notification")).to_contain_text("have been saved")
     assert_accessible(page)
 
+    # The report is prepared in the background: its page shows progress, then the file.
+    page.get_by_role("button", name="Prepare Board report (Word)").click()
+    expect(page.locator("h1")).to_have_text("Board report (DOCX)")
+    link = page.get_by_role("link", name="Download taking-stock-board-report.docx")
+    expect(link).to_be_visible(timeout=60_000)  # the page polls, then reloads when it is ready
+    assert_accessible(page)
     with page.expect_download() as download:
-        page.get_by_role("link", name="Board report (Word)").click()
+        link.click()
     read = read_docx(open(download.value.path(), "rb").read())
     assert "The sector values peer challenge." in read.text
     assert "dennis.skinner@local.gov.uk" in read.text
 
-    html = page.request.get(f"{root}/officer/downloads/board-report.html")
-    assert html.ok
+    page.get_by_role("link", name="Back to the Board report").click()
+    page.get_by_role("button", name="Prepare Board report (HTML)").click()
+    link = page.get_by_role("link", name="Download taking-stock-board-report.html")
+    expect(link).to_be_visible(timeout=60_000)
+    html = page.request.get(f"{root}{link.get_attribute('href')}")
+    assert html.ok and html.headers["content-type"].startswith("text/html")
     report = context.new_page()
     report.set_content(html.text())
     expect(report.locator("h1")).to_contain_text("results of the consultation")

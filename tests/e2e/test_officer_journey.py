@@ -296,7 +296,12 @@ def test_officers_run_the_consultation_end_to_end(
     assert sorted(r["q1"] for r in table) == ["Don't know"] * 4
     exported = export.text()
     assert "@" not in exported
-    counts = page.request.get(f"{root}/officer/downloads/counts.csv")
+    page.get_by_role("button", name="Prepare counts (CSV)").click()
+    expect(page.locator("h1")).to_have_text("Counts (CSV)")
+    link = page.get_by_role("link", name="Download taking-stock-counts.csv")
+    expect(link).to_be_visible(timeout=60_000)  # the page polls, then reloads when it is ready
+    assert_accessible(page)
+    counts = page.request.get(f"{root}{link.get_attribute('href')}")
     assert counts.status == 200 and counts.headers["content-type"].startswith("text/csv")
     counted = counts.text()
     q1 = {
