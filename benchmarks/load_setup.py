@@ -29,6 +29,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "CONSULT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 SECRET = "benchmark-secret-key-" + uuid.uuid4().hex
+# The server listens on a free loopback port; links and trusted hosts need only the host.
+BASE_URL = "http://127.0.0.1"
 SECTION = "principles"
 
 sys.path.insert(0, str(ROOT))
@@ -75,7 +77,7 @@ def prepare_database(url: str, links: int) -> list[str]:
     from consult.data import links as link_data
     from consult.extensions import db
 
-    app = create_app({"SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": url, "BASE_URL": BASE_URL})
     with app.app_context():
         upgrade()
         consultation, _ = consultations.ensure_consultation("taking-stock")
@@ -92,7 +94,7 @@ def server_environment(url: str, folder: Path, tree: Path) -> dict[str, str]:
             "CONSULT_SECRET_KEY": SECRET,
             "CONSULT_DATABASE_URL": url,
             "CONSULT_INSTANCE_PATH": str(folder / "instance"),
-            "CONSULT_BASE_URL": "http://127.0.0.1:8000",
+            "CONSULT_BASE_URL": BASE_URL,
             # Several workers need a shared rate-limit store, or the server refuses to start.
             "CONSULT_RATE_LIMIT_STORAGE_URL": os.environ.get("CONSULT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
             "CONSULT_RATE_LIMIT_KEY_PREFIX": "consult-bench:",
