@@ -4,6 +4,7 @@ themes are stored as the question's draft theme set. Embedded runner and RQ on R
 from __future__ import annotations
 
 import re
+import subprocess
 import uuid
 from collections.abc import Iterator
 
@@ -217,6 +218,17 @@ def test_abandoned_runs_are_marked_stopped(seeded: Flask) -> None:
         assert db.session.get(ThemeRun, run.id).status == "failed"
 
 
+def _worker_report(app: Flask, worker: subprocess.CompletedProcess[str]) -> str:
+    """What the worker said and what RQ recorded of failed jobs, for a failure message."""
+    from redis import Redis
+    from rq import Queue
+
+    queue = Queue(app.config["JOBS_QUEUE"], connection=Redis.from_url(REDIS_TEST_URL))
+    failed = [queue.fetch_job(job_id) for job_id in queue.failed_job_registry.get_job_ids()]
+    reasons = [(job.latest_result().exc_string if job and job.latest_result() else None) for job in failed]
+    return f"queued: {queue.count}; failed: {reasons}; worker said: {worker.stderr[-3000:]}"
+
+
 def test_worker_command_runs_queued_runs_in_its_own_process(
     rq_app: Flask, analyst_client: FlaskClient
 ) -> None:
@@ -240,7 +252,7 @@ def test_worker_command_runs_queued_runs_in_its_own_process(
         timeout=300,
     )  # fmt: skip
     assert worker.returncode == 0, worker.stderr[-2000:]
-    assert run_status(rq_app, run_id).status == "finished"
+    assert run_status(rq_app, run_id).status == "finished", _worker_report(rq_app, worker)
     without = {k: v for k, v in env.items() if k != "CONSULT_JOBS_REDIS_URL"}
     refused = subprocess.run(
         [sys.executable, "-m", "consult.cli", "worker"],
