@@ -73,13 +73,15 @@ def _versioned(form: Any, theme_set: ThemeSet) -> Any:
     return form
 
 
-def _problem(form: Any, exc: Exception) -> str:
-    """The message for a failed change; after a conflict the form takes the current version,
-    so saving it again (having seen the other change) goes through."""
+def _refused(form: Any, exc: StaleVersion | ReviewError) -> tuple[int, str]:
+    """Undo a refused change; its status (409 for a conflict, else 400) and message. After a
+    conflict the form takes the current version, so saving it again (having seen the other
+    change) goes through."""
+    db.session.rollback()
     if isinstance(exc, StaleVersion):
         form.version.data = exc.current
-        return conflict_message(exc.current)
-    return str(exc)
+        return 409, conflict_message(exc.current)
+    return 400, str(exc)
 
 
 def _theme_pairs(theme_set: ThemeSet) -> list[tuple[int, str]]:
@@ -131,13 +133,8 @@ def create_theme(question_id: str) -> Page:
             theme_set, form.name.data, form.description.data, form.version.data, current_user.email
         )
     except (StaleVersion, ReviewError) as exc:
-        db.session.rollback()
-        return _set_page(
-            _context(question_id),
-            409 if isinstance(exc, StaleVersion) else 400,
-            _problem(form, exc),
-            create=form,
-        )
+        status, problem = _refused(form, exc)
+        return _set_page(_context(question_id), status, problem, create=form)
     db.session.commit()
     flash(f"Theme ‘{theme.name}’ created", "success")
     return redirect(url_for("officer.theme_set", question_id=question_id), 303)
@@ -157,13 +154,8 @@ def merge_themes(question_id: str) -> Page:
             raise ReviewError("The theme to merge into no longer exists: choose again")
         theme_review.merge_themes(theme_set, sources, into, form.version.data, current_user.email)
     except (StaleVersion, ReviewError) as exc:
-        db.session.rollback()
-        return _set_page(
-            _context(question_id),
-            409 if isinstance(exc, StaleVersion) else 400,
-            _problem(form, exc),
-            merge=form,
-        )
+        status, problem = _refused(form, exc)
+        return _set_page(_context(question_id), status, problem, merge=form)
     db.session.commit()
     flash(f"Themes merged into ‘{into.name}’", "success")
     return redirect(url_for("officer.theme_set", question_id=question_id), 303)
@@ -182,9 +174,8 @@ def accept_suggestions(question_id: str) -> Page:
             theme_set, [form.answer.data] if form.answer.data else None, form.version.data, current_user.email
         )
     except (StaleVersion, ReviewError) as exc:
-        db.session.rollback()
-        status = 409 if isinstance(exc, StaleVersion) else 400
-        return _set_page(_context(question_id), status, _problem(form, exc))
+        status, problem = _refused(form, exc)
+        return _set_page(_context(question_id), status, problem)
     db.session.commit()
     flash(f"{accepted} suggested theme{'s' if accepted != 1 else ''} accepted", "success")
     return redirect(back if form.answer.data else url_for("officer.theme_set", question_id=question_id), 303)
@@ -200,9 +191,8 @@ def review_status(question_id: str) -> Page:
     try:
         theme_review.set_status(theme_set, form.status.data, form.version.data, current_user.email)
     except (StaleVersion, ReviewError) as exc:
-        db.session.rollback()
-        status = 409 if isinstance(exc, StaleVersion) else 400
-        return _set_page(_context(question_id), status, _problem(form, exc))
+        status, problem = _refused(form, exc)
+        return _set_page(_context(question_id), status, problem)
     db.session.commit()
     flash("Review marked finished" if form.status.data == "reviewed" else "Review opened again", "success")
     return redirect(url_for("officer.theme_set", question_id=question_id), 303)
@@ -270,9 +260,8 @@ def rename_theme(question_id: str, theme_id: int) -> Page:
             theme_set, theme, form.name.data, form.description.data, form.version.data, current_user.email
         )
     except (StaleVersion, ReviewError) as exc:
-        db.session.rollback()
-        status = 409 if isinstance(exc, StaleVersion) else 400
-        return _theme_page(_context(question_id), theme_id, status, _problem(form, exc), rename=form)
+        status, problem = _refused(form, exc)
+        return _theme_page(_context(question_id), theme_id, status, problem, rename=form)
     db.session.commit()
     flash("Theme saved", "success")
     return redirect(url_for("officer.theme", question_id=question_id, theme_id=theme_id), 303)
@@ -308,9 +297,8 @@ def move_answers(question_id: str, theme_id: int) -> Page:
             current_user.email,
         )
     except (StaleVersion, ReviewError) as exc:
-        db.session.rollback()
-        status = 409 if isinstance(exc, StaleVersion) else 400
-        return _theme_page(_context(question_id), theme_id, status, _problem(form, exc), move=form)
+        status, problem = _refused(form, exc)
+        return _theme_page(_context(question_id), theme_id, status, problem, move=form)
     db.session.commit()
     flash(f"{len(answers)} answer{'s' if len(answers) != 1 else ''} saved", "success")
     return redirect(url_for("officer.theme", question_id=question_id, theme_id=theme_id), 303)
@@ -399,9 +387,8 @@ def review_answer(question_id: str, public_id: str) -> Page:
             current_user.email,
         )
     except (StaleVersion, ReviewError) as exc:
-        db.session.rollback()
-        status = 409 if isinstance(exc, StaleVersion) else 400
-        return _answer_page(_context(question_id), public_id, form, status, _problem(form, exc))
+        status, problem = _refused(form, exc)
+        return _answer_page(_context(question_id), public_id, form, status, problem)
     db.session.commit()
     flash("Answer saved", "success")
     return redirect(url_for("officer.theme_answer", question_id=question_id, public_id=public_id), 303)
