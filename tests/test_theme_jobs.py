@@ -218,6 +218,21 @@ def test_abandoned_runs_are_marked_stopped(seeded: Flask) -> None:
         assert db.session.get(ThemeRun, run.id).status == "failed"
 
 
+def stored_status(app: Flask, run_id: int) -> str:
+    """The run's status as a new connection reads it: what another process wrote, whatever this
+    process's pooled connections hold."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with engine.connect() as connection:
+            return connection.execute(
+                sa.text("SELECT status FROM theme_run WHERE id = :id"), {"id": run_id}
+            ).scalar_one()
+    finally:
+        engine.dispose()
+
+
 def _worker_report(app: Flask, worker: subprocess.CompletedProcess[str]) -> str:
     """What the worker said and what RQ recorded of failed jobs, for a failure message."""
     from redis import Redis
@@ -252,7 +267,7 @@ def test_worker_command_runs_queued_runs_in_its_own_process(
         timeout=300,
     )  # fmt: skip
     assert worker.returncode == 0, worker.stderr[-2000:]
-    assert run_status(rq_app, run_id).status == "finished", _worker_report(rq_app, worker)
+    assert stored_status(rq_app, run_id) == "finished", _worker_report(rq_app, worker)
     without = {k: v for k, v in env.items() if k != "CONSULT_JOBS_REDIS_URL"}
     refused = subprocess.run(
         [sys.executable, "-m", "consult.cli", "worker"],

@@ -57,8 +57,10 @@ def report_bytes(report: ThemeReport, fmt: str, threshold: int) -> bytes:
 def _run(run_id: int) -> None:
     run = db.session.get(ThemeRun, run_id)
     if run is None or run.status != theme_runs.QUEUED:
+        # Done already, or abandoned: never run twice; but say so, for whoever runs the worker.
+        log.warning("theme run %s not run: %s", run_id, "not found" if run is None else run.status)
         db.session.rollback()
-        return  # done already, or abandoned: never run twice
+        return
     try:
         _find_and_store(run)
     except Exception as exc:
