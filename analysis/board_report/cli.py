@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from analysis.counts.disclosure import DEFAULT_THRESHOLD  # a constant: no heavy import
+
 __all__ = ["report_command"]
 
 
@@ -33,7 +35,7 @@ __all__ = ["report_command"]
 @click.option(
     "--threshold",
     type=click.IntRange(1),
-    default=10,
+    default=DEFAULT_THRESHOLD,
     show_default=True,
     help="Suppress counts below this; no percentage where fewer answered.",
 )
