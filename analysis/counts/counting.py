@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from analysis.counts.disclosure import DEFAULT_THRESHOLD
 from analysis.errors import AnalysisError
@@ -20,6 +20,8 @@ from questions import Question, Questionnaire
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+
+    from analysis.releases.record import Coverage, ReleaseRecord
 
 __all__ = [
     "ALL_RESPONDENTS",
@@ -51,12 +53,14 @@ TIDY_COLUMNS = (
 ALL_RESPONDENTS = "All respondents"
 NOT_ANSWERED = "Not answered"
 NOT_STATED = "Not stated"
-#: The explicit group that segments too small to show on their own are merged into.
+#: The explicit group that segments too small to show on their own are merged into: named so
+#: that no answer option or category can be confused with it ("Other organisation" is an
+#: organisation type; "Smaller organisation types, combined" cannot be).
 OTHER_SEGMENT = {
-    "role": "Other roles",
-    "organisation_type": "Other organisation types",
-    "region": "Other regions",
-    "channel": "Other channels",
+    "role": "Smaller roles, combined",
+    "organisation_type": "Smaller organisation types, combined",
+    "region": "Smaller regions, combined",
+    "channel": "Smaller channels, combined",
 }
 
 
@@ -77,8 +81,13 @@ class CountsResult:
     `detail` is the same rows with the hidden values kept and extra columns `is_option`,
     `suppression` ("primary", "secondary" or ""), `asked_suppressed` and
     `answered_suppressed`: for tests and methods notes only, never for publication.
-    `merged` maps each breakdown to the segments folded into its "Other …" group (not for
-    publication either: that a segment is there says it is small).
+    `merged` maps each breakdown to the segments folded into its combined group (their
+    names may be published beside it: that a segment is there says only that it is small);
+    `members` maps each breakdown's segment labels to the categories they hold.
+    `coverage` is set when a release record was given: the record split by these
+    responses, ready for this output to be added to it (`analysis.releases.publish`).
+    `releases` says what earlier releases changed (for the methods note), or is None when
+    no record was given (then only this output is protected).
     """
 
     table: pd.DataFrame
@@ -93,6 +102,9 @@ class CountsResult:
     source: str
     include_drafts: bool
     merged: dict[str, tuple[str, ...]] | None = None
+    members: dict[str, dict[str, tuple[str, ...]]] | None = None
+    coverage: Coverage | None = None
+    releases: dict[str, Any] | None = None
 
     @property
     def for_publication(self) -> bool:
@@ -156,6 +168,11 @@ def _segment_codes(
     return new_code[codes], out_labels, tuple(labels[i] for i in np.flatnonzero(merged))
 
 
+def _members(labels: list[str], merged: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Each segment label's categories: itself, or the merged ones for the combined group."""
+    return {label: merged if label in OTHER_SEGMENT.values() else (label,) for label in labels}
+
+
 def count_answers(
     responses: pd.DataFrame,
     questionnaire: Questionnaire,
@@ -172,8 +189,9 @@ def count_answers(
     within a segment every option in order, even if zero, then "Not answered"
     (`is_option` false). `base` counts those asked; `answered` those asked who answered.
     Segments nobody is in are not listed; with `merge_below`, smaller segments are merged
-    into an "Other …" group (see `_segment_codes`), and `frame.attrs["merged"]` maps each
-    breakdown to the segments merged.
+    into a combined group (see `_segment_codes`); `frame.attrs["merged"]` maps each
+    breakdown to the segments merged and `frame.attrs["members"]` each segment label to
+    its categories.
     """
     import numpy as np
     import pandas as pd
@@ -184,8 +202,10 @@ def count_answers(
     n = len(responses)
     breakdowns = [("all", np.zeros(n, dtype=np.int64), [ALL_RESPONDENTS])]
     merged: dict[str, tuple[str, ...]] = {}
+    members: dict[str, dict[str, tuple[str, ...]]] = {}
     for column in dict.fromkeys(by):
         codes, labels, merged[column] = _segment_codes(responses, column, merge_below)
+        members[column] = _members(labels, merged[column])
         breakdowns.append((column, codes, labels))
     pieces: dict[str, list[object]] = {
         c: [] for c in ("question_id", "question", "segment_by", "segment", "option")
@@ -220,6 +240,7 @@ def count_answers(
     for column, parts in numbers.items():
         frame[column] = np.concatenate(parts)
     frame.attrs["merged"] = merged
+    frame.attrs["members"] = members
     return frame
 
 
@@ -264,6 +285,7 @@ def count_responses(
     threshold: int = DEFAULT_THRESHOLD,
     suppression: bool = True,
     show_zeros: bool = False,
+    releases: ReleaseRecord | None = None,
 ) -> CountsResult:
     """Count, suppress and add percentages: everything the outputs need.
 
@@ -275,6 +297,10 @@ def count_responses(
     segment where from 1 to `threshold` - 1 were asked (`show_zeros` publishes those too).
     With `suppression` false nothing is hidden or merged, and
     `CountsResult.for_publication` is false.
+
+    With `releases` (the record of what was published before), everything is protected
+    together with every earlier release (`analysis.counts.across_releases`), and the
+    result carries what is needed to add this output to the record once it is written.
     """
     from analysis.counts.family import suppress_family
 
@@ -284,7 +310,21 @@ def count_responses(
     raw = count_answers(
         loaded.responses, loaded.questionnaire, by, merge_below=threshold if suppression else None
     )
-    if suppression:
+    coverage = None
+    if suppression and releases is not None:
+        coverage = releases.cover(loaded, threshold)
+    if coverage is not None and coverage.record.releases:
+        from analysis.counts.across_releases import suppress_across_releases
+
+        detail = suppress_across_releases(
+            raw,
+            raw.attrs["members"],
+            loaded.questionnaire,
+            coverage,
+            threshold=threshold,
+            show_zeros=show_zeros,
+        )
+    elif suppression:
         detail = suppress_family(raw, loaded.questionnaire, threshold=threshold, show_zeros=show_zeros)
     else:
         detail = raw.assign(
@@ -316,4 +356,7 @@ def count_responses(
         source=loaded.source,
         include_drafts=loaded.include_drafts,
         merged=raw.attrs.get("merged", {}),
+        members=raw.attrs.get("members", {}),
+        coverage=coverage,
+        releases=detail.attrs.get("releases"),
     )

@@ -169,9 +169,7 @@ def suppress_family(
     if (primary & fixed).any():
         # Fewer respondents than the threshold in all: nothing can be published.
         fixed[:] = False
-    protection = protect_cells(
-        values, matrix, primary, threshold=threshold, fixed=fixed, parts=index["part"]
-    )
+    protection = protect_cells(values, matrix, primary, threshold=threshold, fixed=fixed, parts=index["part"])
     out = detail.copy()
     hidden = protection.hidden
     out["suppressed"] = hidden[index["count"]]

@@ -107,3 +107,194 @@ def narrowed_cells(result) -> list[tuple[str, float, float, int]]:
     """Hidden figures an attacker can narrow to a range shorter than half the threshold."""
     half = result.threshold / 2
     return [r for r in feasible_ranges(result) if r[2] - r[1] < half - 1e-6]
+
+
+# ---- Several releases held together ----------------------------------------------------
+#
+# The attacker holds every release's published table and the names of the categories in
+# each merged group (published beside it). The responses came in *epochs*: each release
+# was made when epochs 0 … e had arrived, so release r's figure is the sum over epochs up
+# to its own of that epoch's counts, and each epoch's counts obey the relations above (at
+# the level of single categories: a merged group is the sum of its categories, a category
+# in no segment had nobody). The attacker solves linear programmes (and, with `integer`,
+# integer programmes) over all of it, for every hidden figure of every release and every
+# figure of every late epoch (those added after the first).
+
+
+def _epoch_truth(frames, questionnaire, breakdowns):
+    """True counts: {(epoch, q, position, breakdown, category): value}."""
+    from analysis.counts.counting import ALL_RESPONDENTS, asked_mask
+
+    truth = {}
+    for epoch, responses in enumerate(frames):
+        for q in questionnaire.questions:
+            if not q.is_single_choice:
+                continue
+            asked = asked_mask(responses, questionnaire, q)
+            answers = responses[q.id].astype(object)
+            slots = [("all", ALL_RESPONDENTS, np.ones(len(responses), dtype=bool))]
+            for b in breakdowns:
+                column = responses[b].astype(object)
+                for category in [*responses[b].cat.categories, "Not stated"]:
+                    mask = (
+                        (column == category).to_numpy()
+                        if category != "Not stated"
+                        else column.isna().to_numpy()
+                    )
+                    slots.append((b, str(category), mask))
+            for b, category, mask in slots:
+                inside = mask & asked
+                chosen = answers[inside]
+                for option in q.options:
+                    truth[(epoch, q.id, option, b, category)] = int((chosen == option).sum())
+                truth[(epoch, q.id, "Not answered", b, category)] = int(chosen.isna().sum())
+                truth[(epoch, q.id, "asked", b, category)] = int(inside.sum())
+                truth[(epoch, q.id, "answered", b, category)] = int(chosen.notna().sum())
+    return truth
+
+
+def attack_releases(releases, frames, questionnaire, *, integer=False):
+    """(what, least, greatest, true value, required) for every protected figure.
+
+    `releases`: list of (CountsResult, epoch) in the order published; `frames`: the
+    responses of each epoch (epoch 0 first), as loaded. Checks hidden figures of every
+    release and every figure of each late epoch from 1 to threshold - 1 (or 0 where from
+    1 to threshold - 1 of that epoch were asked), at each segment a release shows.
+    """
+    from scipy import sparse
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    breakdowns = sorted({b for result, _ in releases for b in result.by})
+    truth = _epoch_truth(frames, questionnaire, breakdowns)
+    index = {key: i for i, key in enumerate(truth)}
+    values = np.array(list(truth.values()), dtype=float)
+    rows, cols, coefs, rhs = [], [], [], []
+
+    def equation(terms, value=0.0):
+        r = len(rhs)
+        for cell, coef in terms:
+            rows.append(r)
+            cols.append(index[cell] if not isinstance(cell, int) else cell)
+            coefs.append(coef)
+        rhs.append(value)
+
+    single = [q for q in questionnaire.questions if q.is_single_choice]
+    epochs = range(len(frames))
+    categories = {b: [*frames[0][b].cat.categories, "Not stated"] for b in breakdowns}
+    for e in epochs:
+        first = {}
+        for q in single:
+            slots = [("all", "All respondents")] + [(b, str(c)) for b in breakdowns for c in categories[b]]
+            for b, c in slots:
+                k = (e, q.id)
+                equation([((*k, o, b, c), 1.0) for o in q.options] + [((*k, "answered", b, c), -1.0)])
+                equation(
+                    [
+                        ((*k, "answered", b, c), 1.0),
+                        ((*k, "Not answered", b, c), 1.0),
+                        ((*k, "asked", b, c), -1.0),
+                    ]
+                )
+                if q.shown_if is None:
+                    if (b, c) in first:
+                        equation([((*k, "asked", b, c), 1.0), ((e, first[(b, c)], "asked", b, c), -1.0)])
+                    else:
+                        first[(b, c)] = q.id
+                else:
+                    terms = [((*k, "asked", b, c), 1.0)]
+                    terms += [((e, q.shown_if.question, o, b, c), -1.0) for o in q.shown_if.any_of]
+                    equation(terms)
+            for b in breakdowns:
+                for pos in [*q.options, "Not answered", "asked", "answered"]:
+                    equation(
+                        [((e, q.id, pos, b, str(c)), 1.0) for c in categories[b]]
+                        + [((e, q.id, pos, "all", "All respondents"), -1.0)]
+                    )
+    targets = []  # (what, terms, true value, required range)
+    late_seen = set()
+
+    def form(epoch_list, q, pos, b, segment):
+        cats = ["All respondents"] if b == "all" else list(segment)
+        return [(index[(e, q, pos, b, c)], 1.0) for e in epoch_list for c in cats]
+
+    for number, (result, epoch) in enumerate(releases, start=1):
+        table = result.table.reset_index(drop=True)
+        members = result.members
+        upto = list(range(epoch + 1))
+        for b in result.by:
+            listed = {c for seg in members[b].values() for c in seg}
+            for q in single:
+                for c in categories[b]:
+                    if c not in listed:
+                        for pos in [*q.options, "Not answered", "asked", "answered"]:
+                            equation(form(upto, q.id, pos, b, (c,)), 0.0)
+        seen = set()
+        for row in table.itertuples(index=False):
+            segment = () if row.segment_by == "all" else members[row.segment_by][row.segment]
+            items = [(row.option, row.count)]
+            if (row.question_id, row.segment_by, row.segment) not in seen:
+                seen.add((row.question_id, row.segment_by, row.segment))
+                items += [("asked", row.asked), ("answered", row.answered)]
+            for pos, published in items:
+                terms = form(upto, row.question_id, pos, row.segment_by, segment)
+                if _hidden(published):
+                    true = sum(values[c] for c, _ in terms)
+                    what = f"release {number}: {row.question_id} {pos} {row.segment_by}={row.segment}"
+                    targets.append((what, terms, true, result.threshold / 2))
+                else:
+                    equation(terms, float(published))
+                for late in range(1, epoch + 1):
+                    key = (late, row.question_id, pos, row.segment_by, segment)
+                    if key in late_seen:
+                        continue
+                    late_seen.add(key)
+                    late_terms = form([late], row.question_id, pos, row.segment_by, segment)
+                    late_value = sum(values[c] for c, _ in late_terms)
+                    asked_terms = form([late], row.question_id, "asked", row.segment_by, segment)
+                    late_asked = sum(values[c] for c, _ in asked_terms)
+                    small = 0 < late_value < result.threshold
+                    if small or (late_value == 0 and 0 < late_asked < result.threshold):
+                        what = f"late epoch {late}: {row.question_id} {pos} {row.segment_by}={row.segment}"
+                        targets.append((what, late_terms, late_value, result.threshold / 2))
+    a = sparse.csr_matrix((coefs, (rows, cols)), shape=(len(rhs), len(values)))
+    b_eq = np.array(rhs)
+    assert np.allclose(a @ values, b_eq), "the published figures contradict the truth"
+    out = []
+    for what, terms, true, required in targets:
+        c = np.zeros(len(values))
+        for cell, coef in terms:
+            c[cell] += coef
+        if integer:
+            low = milp(
+                c,
+                integrality=np.ones(len(values)),
+                bounds=Bounds(0, np.inf),
+                constraints=[LinearConstraint(a, b_eq, b_eq)],
+                options={"time_limit": 20},
+            )
+            high = milp(
+                -c,
+                integrality=np.ones(len(values)),
+                bounds=Bounds(0, np.inf),
+                constraints=[LinearConstraint(a, b_eq, b_eq)],
+                options={"time_limit": 20},
+            )
+            least = low.fun if low.x is not None else -np.inf
+            greatest = -high.fun if high.x is not None and high.status == 0 else np.inf
+        else:
+            low = linprog(c, A_eq=a, b_eq=b_eq, bounds=(0, None), method="highs")
+            high = linprog(-c, A_eq=a, b_eq=b_eq, bounds=(0, None), method="highs")
+            assert low.status == 0 and high.status in (0, 3), (low.message, high.message)
+            least = low.fun
+            greatest = np.inf if high.status == 3 else -high.fun
+        out.append((what, least, greatest, true, required))
+    return out
+
+
+def narrowed_across_releases(releases, frames, questionnaire, *, integer=False):
+    """The protected figures an attacker holding every release narrows below their protection."""
+    return [
+        r
+        for r in attack_releases(releases, frames, questionnaire, integer=integer)
+        if r[2] - r[1] < r[4] - 1e-6
+    ]

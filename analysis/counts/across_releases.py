@@ -1,0 +1,452 @@
+"""Disclosure control of a new counts release together with every earlier release.
+
+A reader may hold every release of a consultation: another threshold, other breakdowns, an
+update after late responses. All of them are written as one system of linear equations
+over the counts of the record's *groups* of responses (`analysis.releases.record`), at the
+finest level any release needs:
+
+- every group's own tables at that level, with the relations `analysis.counts.family`
+  states (options add up to answered, segments to the overall figure, a follow-up's base
+  to its parent's answers, …);
+- every figure of every release as the sum, over the groups it covered, of the atoms its
+  segment is made of: two releases with different merged groups, thresholds or
+  breakdowns share atoms, so one can be taken from another;
+- earlier releases' published figures are known; their hidden figures must stay
+  protected (audited, covered again only if what is published now narrows them).
+
+Sensitive, besides the new release's own figures from 1 to threshold - 1: every figure of
+a *difference group* (responses that some releases covered and others did not: late ones,
+or the old versions of changed ones), at every level, from 1 to threshold - 1 (and its
+zeros where from 1 to threshold - 1 of it were asked). So a late group smaller than the
+threshold can never be read as the difference of two releases; in practice a segment whose
+figures would change by such a group is not updated: its new figures are hidden, and the
+ones released before stand.
+
+The system goes to `analysis.counts.disclosure.protect_cells`, which knows nothing of
+releases.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from analysis.counts.counting import ALL_RESPONDENTS
+from analysis.counts.release_system import ALL, ReleaseSystem
+from analysis.releases.groups import ANSWERED, ASKED, positions
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from analysis.releases.record import Coverage
+    from questions import Questionnaire
+
+__all__ = ["suppress_across_releases"]
+
+NOT_UPDATED = "not updated"
+
+
+def suppress_across_releases(
+    detail: pd.DataFrame,
+    members: dict[str, dict[str, tuple[str, ...]]],
+    questionnaire: Questionnaire,
+    coverage: Coverage,
+    *,
+    threshold: int,
+    show_zeros: bool = False,
+) -> pd.DataFrame:
+    """`detail` (a `count_answers` table of the new release) with what to hide, chosen
+    together with every earlier release in `coverage.record`.
+
+    `members` maps each breakdown to its segments' categories (a merged group has several).
+    Adds the columns of `analysis.counts.family.suppress_family` (`suppressed`,
+    `suppression`: "primary", "secondary", "not updated" or ""; `asked_suppressed`,
+    `answered_suppressed`) and `attrs["cells"]`, with `attrs["releases"]` saying what the
+    earlier releases changed.
+    """
+    import numpy as np
+
+    from analysis.counts.disclosure import protect_cells
+
+    system = ReleaseSystem(coverage, {b: list(m.values()) for b, m in members.items()}, questionnaire)
+    known, inherited = _earlier_figures(system)
+    held = _segments_not_updated(system, detail, members, threshold)
+    own = _new_release_cells(system, detail, members, held)
+    sensitive = _difference_figures(system, threshold, show_zeros)
+    n = len(system.values)
+    values = np.asarray(system.values, dtype=np.int64)
+    matrix = system.matrix()
+    new_cells = np.unique(np.concatenate([c[c >= 0] for c in own.values()]))
+    is_new = np.zeros(n, dtype=bool)
+    is_new[new_cells] = True
+    known_mask = np.zeros(n, dtype=bool)
+    known_mask[list(known)] = True
+    step = np.full(n, threshold / 2)
+    primary = np.zeros(n, dtype=bool)
+    fresh = np.zeros(n, dtype=bool)
+    for cell, s in inherited.items():
+        primary[cell] = True
+        step[cell] = max(step[cell], s)
+    new_primary = np.zeros(n, dtype=bool)
+    new_primary[new_cells] = (values[new_cells] > 0) & (values[new_cells] < threshold)
+    if not show_zeros:
+        asked = values[np.maximum(own["asked"], 0)]
+        small_group = (own["asked"] >= 0) & (asked > 0) & (asked < threshold)
+        for column in ("count", "answered"):
+            cells = own[column]
+            zero = small_group & (cells >= 0) & (values[np.maximum(cells, 0)] == 0)
+            new_primary[cells[zero]] = True
+    fresh |= new_primary
+    certified = _certified(system, sensitive, known_mask | is_new)
+    for cell, (s, is_fresh) in sensitive.items():
+        if cell in certified:
+            continue
+        primary[cell] = True
+        step[cell] = max(step[cell], s)
+        fresh[cell] |= is_fresh
+    primary |= fresh
+    # A figure an earlier release published is known: hiding it now protects nothing.
+    primary &= ~known_mask
+    fresh &= ~known_mask
+    fixed = known_mask.copy()
+    sizes = _size_cells(system, detail, own, members)
+    differences = [set(g) for g in _difference_sets(system)]
+    for cell, (b, segment) in sizes.items():
+        if values[cell] >= threshold and not primary[cell]:
+            if all(not 0 < system.size(g, b, segment) < threshold for g in differences):
+                fixed[cell] = True
+    new_sizes = [c for c in sizes if fixed[c] and not known_mask[c]]
+    fixed, primary, disclosed = _settle(matrix, fixed, primary, new_sizes, values)
+    protection = protect_cells(
+        values,
+        matrix,
+        primary,
+        threshold=threshold,
+        fixed=fixed,
+        parts=np.asarray(system.part),
+        steps=step,
+        unpublished=~is_new,
+        inherited=primary & ~fresh,
+    )
+    hidden = protection.hidden | new_primary  # known before but now below the threshold: not shown
+    return _with_suppression(
+        detail, own, hidden, new_primary, values, threshold, system, coverage, held, disclosed
+    )
+
+
+def _earlier_figures(system: ReleaseSystem) -> tuple[set[int], dict[int, float]]:
+    """Variables earlier releases published (known), and those they hid, with the
+    protection each needs (the largest half-threshold of the releases that hid it)."""
+    known: set[int] = set()
+    inherited: dict[int, float] = {}
+    for r, release in enumerate(system.prior):
+        for question, position, breakdown, segment, value in release.figures:
+            cell = system.figure(r, question, position, breakdown, segment)
+            if cell is None:
+                continue
+            if value is None:
+                inherited[cell] = max(inherited.get(cell, 0.0), release.step)
+            elif value != system.values[cell]:
+                raise _mismatch(release.number)
+            else:
+                known.add(cell)
+    return known, {c: s for c, s in inherited.items() if c not in known}
+
+
+def _difference_sets(system: ReleaseSystem) -> dict[frozenset[int], tuple[float, bool, set[str]]]:
+    """Groups of leaves that arrived or left between two releases: {leaves: (protection,
+    involves the new release, breakdowns either of the two shows)}."""
+    out: dict[frozenset[int], tuple[float, bool, set[str]]] = {}
+    thresholds = [r.threshold for r in system.prior]
+    for j in range(1, len(system.covers)):
+        for i in range(j):
+            step = max(thresholds[i], thresholds[j] if j < system.new else thresholds[i]) / 2
+            shown = system.breakdowns[i] | system.breakdowns[j]
+            for leaves in (system.covers[j] - system.covers[i], system.covers[i] - system.covers[j]):
+                if not leaves:
+                    continue
+                key = frozenset(leaves)
+                old = out.get(key, (0.0, False, set()))
+                out[key] = (max(old[0], step), old[1] or j == system.new, old[2] | shown)
+    return out
+
+
+def _difference_figures(
+    system: ReleaseSystem, threshold: int, show_zeros: bool
+) -> dict[int, tuple[float, bool]]:
+    """Every figure of a difference group from 1 to threshold - 1, or a zero where from 1
+    to threshold - 1 of the group were asked: {variable: (protection, fresh)}."""
+    out: dict[int, tuple[float, bool]] = {}
+    for leaves, (step, fresh, shown) in _difference_sets(system).items():
+        step = max(step, threshold / 2) if fresh else step
+        for question in system.questionnaire.questions:
+            if not question.is_single_choice:
+                continue
+            for b in [ALL, *(x for x in system.used if x in shown)]:
+                segments = [()] if b == ALL else system.atoms[b]
+                for segment in segments:
+                    asked_terms = system.terms(leaves, question.id, ASKED, b, segment)
+                    asked = sum(system.values[t] for t in asked_terms)
+                    if asked == 0:
+                        continue
+                    for position in positions(question.options):
+                        terms = system.terms(leaves, question.id, position, b, segment)
+                        value = sum(system.values[t] for t in terms)
+                        small = 0 < value < threshold
+                        if small or (value == 0 and 0 < asked < threshold and not show_zeros):
+                            cell = system.variable(terms)
+                            if cell is not None:
+                                s, f = out.get(cell, (0.0, False))
+                                out[cell] = (max(s, step), f or fresh)
+    return out
+
+
+def _segments_not_updated(
+    system: ReleaseSystem,
+    detail: pd.DataFrame,
+    members: dict[str, dict[str, tuple[str, ...]]],
+    threshold: int,
+) -> set[tuple[str, tuple[str, ...]]]:
+    """Segments of the new release whose figures stay as released before: an earlier
+    release published the same segment's size, and from 1 to threshold - 1 of its
+    responses arrived or left since."""
+    first = next(q.id for q in system.questionnaire.questions if q.is_single_choice and q.shown_if is None)
+    held: set[tuple[str, tuple[str, ...]]] = set()
+    segments = [(ALL, ())] + [(b, seg) for b, m in members.items() for seg in m.values()]
+    for r, release in enumerate(system.prior):
+        shown = {(b, s) for q, p, b, s, v in release.figures if q == first and p == ASKED and v is not None}
+        arrived = system.covers[system.new] - system.covers[r]
+        gone = system.covers[r] - system.covers[system.new]
+        for b, segment in segments:
+            if (b, segment) in shown and any(
+                0 < system.size(g, b, segment) < threshold for g in (arrived, gone) if g
+            ):
+                held.add((b, segment))
+    del detail
+    return held
+
+
+def _new_release_cells(
+    system: ReleaseSystem,
+    detail: pd.DataFrame,
+    members: dict[str, dict[str, tuple[str, ...]]],
+    held: set[tuple[str, tuple[str, ...]]],
+) -> dict[str, np.ndarray]:
+    """The variable of each count, asked and answered figure of the new release (-1 where
+    its segment is not updated: those are no figures of this release)."""
+    import numpy as np
+
+    out: dict[str, list[int]] = {"count": [], "asked": [], "answered": []}
+    for row in detail[["question_id", "segment_by", "segment", "option"]].itertuples(index=False):
+        segment = () if row.segment_by == ALL else members[row.segment_by][row.segment]
+        for column, position in (("count", row.option), ("asked", ASKED), ("answered", ANSWERED)):
+            if (row.segment_by, segment) in held:
+                out[column].append(-1)
+                continue
+            cell = system.figure(system.new, row.question_id, position, row.segment_by, segment)
+            out[column].append(-1 if cell is None else cell)
+    return {k: np.asarray(v, dtype=np.int64) for k, v in out.items()}
+
+
+def _size_cells(
+    system: ReleaseSystem, detail: pd.DataFrame, own: dict[str, np.ndarray], members: dict[str, Any]
+) -> dict[int, tuple[str, tuple[str, ...]]]:
+    """The new release's asked figures of questions put to everyone: its segment sizes."""
+    everyone = {q.id for q in system.questionnaire.questions if q.is_single_choice and q.shown_if is None}
+    out: dict[int, tuple[str, tuple[str, ...]]] = {}
+    for i, row in enumerate(detail[["question_id", "segment_by", "segment"]].itertuples(index=False)):
+        if row.question_id in everyone and own["asked"][i] >= 0:
+            segment = () if row.segment_by == ALL else members[row.segment_by][row.segment]
+            out[int(own["asked"][i])] = (row.segment_by, segment)
+    return out
+
+
+def _certified(
+    system: ReleaseSystem, sensitive: dict[int, tuple[float, bool]], publishable: np.ndarray
+) -> set[int]:
+    """Sensitive figures of groups only the new release covers that no published figure
+    can pin down, shown without a linear programme by a direction the reader cannot rule out:
+
+    - scaling a group up (every table of a group of responses, doubled, is a table of
+      responses too) raises each of its figures above zero without bound, if no figure
+      that would change is published;
+    - adding one made-up respondent to the group, in segments none of whose figures is
+      published, raises any of its figures there, zeros included.
+    Anything else is left to the audit."""
+    only_new = {n for n in system.covers[system.new] if all(n not in c for c in system.covers[: system.new])}
+    if not only_new or not sensitive:
+        return set()
+    containing: dict[int, list[int]] = {}
+    for cell, terms in system.members_of.items():
+        for t in terms:
+            containing.setdefault(t, []).append(cell)
+
+    def free(x: int) -> bool:
+        return not publishable[x] and not any(publishable[c] for c in containing.get(x, ()))
+
+    by_leaf: dict[int, dict[tuple[str, int], list[int]]] = {}
+    for (leaf, _q, _p, b, a), x in system.var.items():
+        if leaf in only_new:
+            by_leaf.setdefault(leaf, {}).setdefault((b, a), []).append(x)
+    scalable = {
+        leaf: all(free(x) for xs in slots.values() for x in xs if system.values[x] > 0)
+        for leaf, slots in by_leaf.items()
+    }
+    free_slots = {
+        leaf: {key for key, xs in slots.items() if all(free(x) for x in xs)}
+        for leaf, slots in by_leaf.items()
+    }
+    place: dict[int, tuple[int, str, int]] = {}
+    for (leaf, _q, _p, b, a), x in system.var.items():
+        if leaf in only_new:
+            place[x] = (leaf, b, a)
+    out = set()
+    for cell in sensitive:
+        terms = system.members_of.get(cell, (cell,))
+        where = [place.get(t) for t in terms]
+        if any(w is None for w in where):
+            continue
+        for t, (leaf, b, a) in zip(terms, where, strict=True):
+            if system.values[t] > 0 and scalable[leaf]:
+                out.add(cell)
+                break
+            slots = free_slots[leaf]
+            others = {bb for bb, _ in by_leaf[leaf] if bb not in (b, ALL)}
+            if (
+                (ALL, 0) in slots
+                and (b, a) in slots
+                and all(any((bb, aa) in slots for aa in range(len(system.atoms[bb]))) for bb in others)
+            ):
+                out.add(cell)
+                break
+    return out
+
+
+def _settle(
+    matrix: Any, fixed: np.ndarray, primary: np.ndarray, new_sizes: list[int], values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Mark as fixed what the fixed cells determine, so the system splits into small
+    blocks. If that determines a sensitive cell, the new release's segment sizes are left
+    to the programme instead; one still determined, by earlier releases alone, was
+    disclosed before and cannot be protected now (counted)."""
+    determined = _propagate(matrix, fixed, values)
+    caught = determined & primary
+    if caught.any() and new_sizes:
+        fixed = fixed.copy()
+        fixed[new_sizes] = False
+        determined = _propagate(matrix, fixed, values)
+        caught = determined & primary
+    return determined, primary & ~caught, int(caught.sum())
+
+
+def _propagate(matrix: Any, fixed: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """`fixed` extended by what a reader works out from it, equation by equation: the one
+    unknown cell left in an equation, and every unknown cell of an equation whose unknown
+    cells all count one way and must add up to zero (they are all zero)."""
+    import numpy as np
+
+    csr = matrix.tocsr()
+    known = fixed.copy()
+    nonzero = csr.copy()
+    nonzero.data = np.sign(nonzero.data)
+    while True:
+        unknown = (~known).astype(float)
+        n_unknown = np.asarray(abs(nonzero) @ unknown).ravel()
+        signed = np.asarray(nonzero @ unknown).ravel()
+        rest = np.asarray(csr @ (values * unknown)).ravel()  # the unknown cells' part (true values)
+        single = n_unknown == 1
+        same_sign_zero = (n_unknown > 1) & (np.abs(signed) == n_unknown) & (np.abs(rest) < 1e-9)
+        rows = np.flatnonzero(single | same_sign_zero)
+        if not len(rows):
+            return known
+        newly = np.unique(csr[rows].indices)
+        newly = newly[~known[newly]]
+        if not len(newly):
+            return known
+        known[newly] = True
+
+
+def _mismatch(number: int) -> Exception:
+    from analysis.releases.record import ReleaseRecordError
+
+    return ReleaseRecordError(
+        f"release {number} in the record published a figure these responses do not give: the record "
+        "does not belong to these responses"
+    )
+
+
+def _with_suppression(
+    detail: pd.DataFrame,
+    own: dict[str, np.ndarray],
+    hidden: np.ndarray,
+    new_primary: np.ndarray,
+    values: np.ndarray,
+    threshold: int,
+    system: ReleaseSystem,
+    coverage: Coverage,
+    held: set[tuple[str, tuple[str, ...]]],
+    disclosed: int,
+) -> pd.DataFrame:
+    import numpy as np
+
+    def mask(column: str, which: np.ndarray) -> np.ndarray:
+        cells = own[column]
+        return np.where(cells >= 0, which[np.maximum(cells, 0)], True)
+
+    out = detail.copy()
+    count_cells = own["count"]
+    not_updated = count_cells < 0
+    out["suppressed"] = mask("count", hidden)
+    out["suppression"] = np.where(
+        not_updated,
+        NOT_UPDATED,
+        np.where(mask("count", new_primary), "primary", np.where(out["suppressed"], "secondary", "")),
+    )
+    out["asked_suppressed"] = mask("asked", hidden)
+    out["answered_suppressed"] = mask("answered", hidden)
+    truth = {
+        "count": detail["count"].to_numpy(),
+        "asked": detail["base"].to_numpy(),
+        "answered": detail["answered"].to_numpy(),
+    }
+    # Each figure once: counts per row; asked and answered per (question, breakdown, segment).
+    first = (
+        (
+            detail[["question_id", "segment_by", "segment"]]
+            != detail[["question_id", "segment_by", "segment"]].shift()
+        )
+        .any(axis=1)
+        .to_numpy()
+    )
+    figures = [(truth["count"], out["suppressed"].to_numpy(), out["suppression"].to_numpy() == "primary")]
+    for column in ("asked", "answered"):
+        shown_hidden = out[f"{column}_suppressed"].to_numpy()[first]
+        cells = own[column][first]
+        prim = np.where(cells >= 0, new_primary[np.maximum(cells, 0)], False)
+        figures.append((truth[column][first], shown_hidden, prim))
+    value = np.concatenate([f[0] for f in figures])
+    hide = np.concatenate([f[1] for f in figures])
+    prim = np.concatenate([f[2] for f in figures])
+    out.attrs["cells"] = {
+        "total": len(value),
+        "primary": int(prim.sum()),
+        "secondary": int((hide & ~prim).sum()),
+        "large": int((value >= threshold).sum()),
+        "large_hidden": int((hide & (value >= threshold)).sum()),
+    }
+    record = coverage.record
+    last = record.releases[-1]
+    last_leaves = record.covered_leaves(last)
+    current = set(coverage.current)
+    out.attrs["releases"] = {
+        "earlier_releases": len(record.releases),
+        "since_release": last.number,
+        "responses_arrived": sum(system.leaves[n].responses for n in current - last_leaves),
+        "responses_gone": sum(system.leaves[n].responses for n in last_leaves - current),
+        "segments_not_updated": [
+            {"breakdown": b, "segment": " + ".join(s) if s else ALL_RESPONDENTS} for b, s in sorted(held)
+        ],
+        "disclosed_before": disclosed,
+    }
+    del values
+    return out
