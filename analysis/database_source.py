@@ -9,6 +9,7 @@ answers are its `answer` rows whose `stage` equals its `status` (`analysis.store
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from analysis.errors import AnalysisError
@@ -112,13 +113,14 @@ def read_responses(
     def where(index: int) -> str:
         return f"{source}: response {public_ids[index]}"
 
-    return prepare_responses(
+    loaded = prepare_responses(
         frame,
         questionnaire,
         source=f"{source} ({chosen.slug})",
         include_drafts=include_drafts,
         where=where,
     )
+    return replace(loaded, consultation=str(chosen.slug))
 
 
 def _day(value: object) -> str:

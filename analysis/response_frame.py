@@ -67,6 +67,8 @@ class LoadedResponses:
     questionnaire: Questionnaire
     source: str
     include_drafts: bool
+    # The consultation's slug, when the responses came from a database.
+    consultation: str | None = None
 
 
 def questionnaire_by_slug(slug: str) -> Questionnaire:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -387,3 +388,50 @@ class PreparedDownload(db.Model):
     __table_args__ = (
         CheckConstraint("status in ('queued', 'running', 'finished', 'failed')", name="status_known"),
     )
+
+
+class ReleaseGroup(db.Model):
+    """A group of response versions some release covered (`analysis.releases.record`).
+
+    Only ever added to: a group split by later responses keeps its row, its parts get rows
+    of their own pointing at it. `versions` and `counts` are compressed JSON; the counts are
+    exact, so this table is never shown to anyone.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    parent: Mapped[int | None] = mapped_column(Integer)
+    made_by: Mapped[int] = mapped_column(Integer)
+    step: Mapped[float] = mapped_column(Float)
+    versions: Mapped[bytes] = mapped_column(LargeBinary)
+    counts: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "number", name="uq_release_group_consultation_number"),
+    )
+
+
+class Release(db.Model):
+    """One output meant for publication, as published: what, when, by whom, and its figures.
+
+    Numbered per consultation; a second release with the number of one recorded meanwhile is
+    refused by the unique key, so two outputs made at once cannot both be recorded.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    made_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    made_by: Mapped[str | None] = mapped_column(String(320))
+    # "counts", "board-report" or "themes", and its format ("csv", "docx", ...).
+    output: Mapped[str] = mapped_column(String(32))
+    format: Mapped[str] = mapped_column(String(8))
+    threshold: Mapped[int] = mapped_column(Integer)
+    responses: Mapped[int] = mapped_column(Integer)
+    layout: Mapped[str] = mapped_column(String(32))
+    # Compressed JSON: the release's details and summary, and every figure it published.
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    figures: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (UniqueConstraint("consultation_id", "number", name="uq_release_consultation_number"),)

@@ -30,8 +30,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from analysis.counts.counting import ALL_RESPONDENTS
 from analysis.counts.release_system import ALL, ReleaseSystem
+from analysis.counts.rows import ALL_RESPONDENTS
 from analysis.releases.groups import ANSWERED, ASKED, positions
 
 if TYPE_CHECKING:
@@ -84,9 +84,11 @@ def suppress_across_releases(
     step = np.full(n, threshold / 2)
     primary = np.zeros(n, dtype=bool)
     fresh = np.zeros(n, dtype=bool)
+    # A figure an earlier release hid keeps the protection that release promised: what it
+    # published already bounds it, whatever this release's threshold.
     for cell, s in inherited.items():
         primary[cell] = True
-        step[cell] = max(step[cell], s)
+        step[cell] = s
     new_primary = np.zeros(n, dtype=bool)
     new_primary[new_cells] = (values[new_cells] > 0) & (values[new_cells] < threshold)
     if not show_zeros:
@@ -116,21 +118,47 @@ def suppress_across_releases(
             if all(not 0 < system.size(g, b, segment) < threshold for g in differences):
                 fixed[cell] = True
     new_sizes = [c for c in sizes if fixed[c] and not known_mask[c]]
-    fixed, primary, disclosed = _settle(matrix, fixed, primary, new_sizes, values)
-    protection = protect_cells(
-        values,
-        matrix,
-        primary,
-        threshold=threshold,
-        fixed=fixed,
-        parts=np.asarray(system.part),
-        steps=step,
-        unpublished=~is_new,
-        inherited=primary & ~fresh,
-    )
-    hidden = protection.hidden | new_primary  # known before but now below the threshold: not shown
+    for attempt in (0, 1):
+        settled, targets, caught = _settle(matrix, fixed, primary, new_sizes, values)
+        protection = protect_cells(
+            values,
+            matrix,
+            targets,
+            threshold=threshold,
+            fixed=settled,
+            parts=np.asarray(system.part),
+            steps=step,
+            unpublished=~is_new,
+            inherited=targets & ~fresh,
+        )
+        bounded = protection.bounded if protection.bounded is not None else np.zeros(n, dtype=bool)
+        pinned = bounded & _no_range(matrix, values, settled, bounded)
+        late_exposed = (pinned | caught) & ~is_new & fresh
+        if not late_exposed.any() or attempt or not new_sizes:
+            break
+        # A late group's figure pinned down through this release's segment sizes: leave the
+        # sizes to the programme too (slower: the questions no longer split apart).
+        fixed = fixed.copy()
+        fixed[new_sizes] = False
+        new_sizes = []
+    # Figures earlier releases already made public (printed, or worked out from what they
+    # printed) are printed again, even below this threshold: hiding them would protect nothing.
+    public = (known_mask | caught | pinned) & is_new
+    hidden = protection.hidden & ~public
+    disclosed = int(((caught | pinned) & ~is_new).sum())
+    detail.attrs["bounded"] = int((bounded & ~pinned & (is_new | fresh)).sum())
     return _with_suppression(
-        detail, own, hidden, new_primary, values, threshold, system, coverage, held, disclosed
+        detail,
+        own,
+        hidden,
+        new_primary & ~public,
+        public,
+        values,
+        threshold,
+        system,
+        coverage,
+        held,
+        disclosed,
     )
 
 
@@ -324,11 +352,12 @@ def _certified(
 
 def _settle(
     matrix: Any, fixed: np.ndarray, primary: np.ndarray, new_sizes: list[int], values: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Mark as fixed what the fixed cells determine, so the system splits into small
-    blocks. If that determines a sensitive cell, the new release's segment sizes are left
-    to the programme instead; one still determined, by earlier releases alone, was
-    disclosed before and cannot be protected now (counted)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(cells known, targets left, sensitive cells found known): what the fixed cells
+    determine, equation by equation, is fixed too, so the system splits into small blocks.
+    If that determines a sensitive cell, the new release's segment sizes are left to the
+    programme instead; a cell still determined, by earlier releases alone, is public already
+    and no longer a target."""
     determined = _propagate(matrix, fixed, values)
     caught = determined & primary
     if caught.any() and new_sizes:
@@ -336,7 +365,7 @@ def _settle(
         fixed[new_sizes] = False
         determined = _propagate(matrix, fixed, values)
         caught = determined & primary
-    return determined, primary & ~caught, int(caught.sum())
+    return determined, primary & ~caught, caught
 
 
 def _propagate(matrix: Any, fixed: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -366,6 +395,31 @@ def _propagate(matrix: Any, fixed: np.ndarray, values: np.ndarray) -> np.ndarray
         known[newly] = True
 
 
+def _no_range(matrix: Any, values: np.ndarray, fixed: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """Of the cells in `which`, those the fixed cells determine exactly (least = greatest)."""
+    import numpy as np
+
+    from analysis.counts.cell_search import TOLERANCE, Block, independent_blocks
+
+    out = np.zeros(len(values), dtype=bool)
+    if not which.any():
+        return out
+    for cells in independent_blocks(matrix.tocsr(), ~fixed):
+        local = np.flatnonzero(which[cells])
+        if not len(local):
+            continue
+        block = Block(cells, matrix.tocsr(), values)
+        spans = block.ranges(np.ones(len(cells), dtype=bool), local)
+        out[cells[local]] = spans[:, 1] - spans[:, 0] < TOLERANCE
+    return out
+
+
+def _new_cells(own: dict[str, np.ndarray]) -> np.ndarray:
+    import numpy as np
+
+    return np.unique(np.concatenate([c[c >= 0] for c in own.values()]))
+
+
 def _mismatch(number: int) -> Exception:
     from analysis.releases.record import ReleaseRecordError
 
@@ -380,6 +434,7 @@ def _with_suppression(
     own: dict[str, np.ndarray],
     hidden: np.ndarray,
     new_primary: np.ndarray,
+    public: np.ndarray,
     values: np.ndarray,
     threshold: int,
     system: ReleaseSystem,
@@ -446,6 +501,8 @@ def _with_suppression(
         "segments_not_updated": [
             {"breakdown": b, "segment": " + ".join(s) if s else ALL_RESPONDENTS} for b, s in sorted(held)
         ],
+        "printed_again": int(public[_new_cells(own)].sum()),
+        "protected_as_before": int(detail.attrs.get("bounded", 0)),
         "disclosed_before": disclosed,
     }
     del values

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from analysis.counts.disclosure import DEFAULT_THRESHOLD  # a constant: no heavy import
+from analysis.releases.command_line import open_release_record, releases_option
 
 __all__ = ["counts_command"]
 
@@ -74,6 +75,7 @@ def _progress(quiet: bool) -> Callable[[str], None]:
     help="Questionnaire of an export CSV (a database names its own).",
 )
 @click.option("--consultation", help="Consultation slug, when the database holds several.")
+@releases_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
 def counts_command(
     source: str,
@@ -86,6 +88,7 @@ def counts_command(
     out: Path | None,
     questionnaire: str,
     consultation: str | None,
+    releases_path: Path | None,
     quiet: bool,
 ) -> None:
     """Count answers to every single-choice question, overall and by segment.
@@ -107,11 +110,24 @@ def counts_command(
             source, questionnaire=questionnaire, consultation=consultation, include_drafts=include_drafts
         )
         say(f"loaded {len(loaded.responses):,} responses ({len(loaded.excluded):,} exclusions listed)")
-        result = count_responses(
-            loaded, by=by, threshold=threshold, suppression=not no_suppression, show_zeros=show_zeros
-        )
-        say(f"counted; {result.suppressed_cells:,} cells suppressed")
-        _write(result, fmt, out)
+        if no_suppression:
+            result = count_responses(loaded, by=by, threshold=threshold, suppression=False)
+            _write(result, fmt, out)
+        else:
+            with open_release_record(source, releases_path, loaded, say=say) as session:
+                result = count_responses(
+                    loaded, by=by, threshold=threshold, show_zeros=show_zeros, releases=session.record
+                )
+                say(f"counted; {result.suppressed_cells:,} cells suppressed")
+                written = _write(result, fmt, out)
+                if session.record is not None:
+                    from analysis.releases.publish import with_counts_release
+
+                    name = out.name if out is not None else "standard output"
+                    session.record_output(
+                        with_counts_release(result, output="counts", fmt=fmt, file=name), written
+                    )
+                    say(f"recorded as release {len(result.coverage.record.releases) + 1}")
     except AnalysisError as exc:
         raise click.ClickException(str(exc).splitlines()[0]) from None
     except BrokenPipeError:
@@ -124,24 +140,40 @@ def counts_command(
         say(f"wrote {out}")
 
 
-def _write(result: object, fmt: str, out: Path | None) -> None:
+def _write(result: object, fmt: str, out: Path | None) -> list[Path]:
+    """Write the output; a file is written beside its place and renamed into it, so a reader
+    never sees half a file. Returns the files written."""
+    import io
+
     from analysis.counts import tables as count_tables
 
-    if fmt == "csv":
-        count_tables.write_csv(result, out if out is not None else sys.stdout)  # type: ignore[arg-type]
-    elif fmt == "json":
-        count_tables.write_json(result, out if out is not None else sys.stdout)  # type: ignore[arg-type]
-    elif fmt == "xlsx":
-        count_tables.write_xlsx(result, out)  # type: ignore[arg-type]
-    elif fmt == "html":
-        from analysis.counts.html_report import render_report
-
-        html = render_report(result)  # type: ignore[arg-type]
-        if out is None:
-            sys.stdout.write(html)
-        else:
-            out.write_text(html, encoding="utf-8")
-    else:
+    if fmt in ("png", "svg"):
         from analysis.counts.charts import write_charts
 
+        before = set(out.glob(f"*.{fmt}")) if out is not None and out.exists() else set()
         write_charts(result, out, fmt)  # type: ignore[arg-type]
+        return sorted(set(out.glob(f"*.{fmt}")) - before) if out is not None else []  # type: ignore[union-attr]
+    if fmt == "xlsx":
+        body = io.BytesIO()
+        count_tables.write_xlsx(result, body)  # type: ignore[arg-type]
+        data = body.getvalue()
+    else:
+        text = io.StringIO(newline="")
+        if fmt == "csv":
+            count_tables.write_csv(result, text)  # type: ignore[arg-type]
+        elif fmt == "json":
+            count_tables.write_json(result, text)  # type: ignore[arg-type]
+        else:
+            from analysis.counts.html_report import render_report
+
+            text.write(render_report(result))  # type: ignore[arg-type]
+        if out is None:
+            sys.stdout.write(text.getvalue())
+            sys.stdout.flush()
+            return []
+        data = text.getvalue().encode("utf-8")
+    from analysis.releases.store import replace_atomically
+
+    assert out is not None
+    replace_atomically(out, data)
+    return [out]

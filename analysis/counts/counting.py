@@ -13,9 +13,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from analysis.counts.disclosure import DEFAULT_THRESHOLD
+from analysis.counts.rows import (
+    ALL_RESPONDENTS,
+    NOT_ANSWERED,
+    NOT_STATED,
+    OTHER_SEGMENT,
+    asked_mask,
+)
 from analysis.errors import AnalysisError
 from analysis.loading import SEGMENT_COLUMNS, LoadedResponses
-from questions import Question, Questionnaire
+from questions import Questionnaire
 
 if TYPE_CHECKING:
     import numpy as np
@@ -50,18 +57,6 @@ TIDY_COLUMNS = (
     "answered",
     "percent_of",
 )
-ALL_RESPONDENTS = "All respondents"
-NOT_ANSWERED = "Not answered"
-NOT_STATED = "Not stated"
-#: The explicit group that segments too small to show on their own are merged into: named so
-#: that no answer option or category can be confused with it ("Other organisation" is an
-#: organisation type; "Smaller organisation types, combined" cannot be).
-OTHER_SEGMENT = {
-    "role": "Smaller roles, combined",
-    "organisation_type": "Smaller organisation types, combined",
-    "region": "Smaller regions, combined",
-    "channel": "Smaller channels, combined",
-}
 
 
 @dataclass(frozen=True)
@@ -116,18 +111,6 @@ class CountsResult:
         """Figures hidden (counts, bases and numbers answered, each counted once)."""
         cells = self.detail.attrs.get("cells")
         return cells["primary"] + cells["secondary"] if cells else 0
-
-
-def asked_mask(responses: pd.DataFrame, questionnaire: Questionnaire, question: Question) -> np.ndarray:
-    """Boolean array: which responses were asked `question` (its conditions, chained, held)."""
-    import numpy as np
-
-    mask = np.ones(len(responses), dtype=bool)
-    while question.shown_if is not None:
-        condition = question.shown_if
-        mask &= responses[condition.question].isin(condition.any_of).to_numpy()
-        question = questionnaire.question(condition.question)
-    return mask
 
 
 def _segment_codes(

@@ -71,10 +71,17 @@ def primary_mask(counts: np.ndarray, threshold: int, *, suppress_zeros: bool = F
 
 @dataclass(frozen=True)
 class Protection:
-    """Which cells to hide: `hidden` (all) and `primary` (the sensitive ones), boolean arrays."""
+    """Which cells to hide: `hidden` (all) and `primary` (the sensitive ones), boolean arrays.
+
+    `bounded` marks sensitive cells that the fixed (known) cells alone keep within a range
+    shorter than their step, so that no hiding can give them all of it: they get the whole
+    range the fixed cells leave (only possible when `fixed` holds figures published before).
+    Among them, those with no range at all are known already.
+    """
 
     hidden: np.ndarray
     primary: np.ndarray
+    bounded: np.ndarray | None = None
 
     @property
     def secondary(self) -> np.ndarray:
@@ -131,6 +138,7 @@ def protect_cells(
     if matrix.shape[1] != n or (abs(matrix @ values) > TOLERANCE).any():
         raise ValueError("the cells do not satisfy the equations given for them")
     hidden = primary | (unpublished & ~fixed)
+    bounded = np.zeros(n, dtype=bool)
     # Hiding a large figure loses more than hiding a zero or small one, and large ones are
     # what readers need: their cost is an order of magnitude above.
     cost = np.where(values < threshold, 1.0, 10.0 + np.log1p(values.astype(float)))
@@ -142,7 +150,7 @@ def protect_cells(
         local_parts = np.full(len(cells), -1) if parts is None else np.asarray(parts)[cells]
         # Never-published cells that are not sensitive need no protection of their own.
         proven = unpublished[cells] & ~primary[cells]
-        _protect_block(
+        pinned = _protect_block(
             block,
             local,
             proven,
@@ -153,7 +161,8 @@ def protect_cells(
             fresh=primary[cells] & ~inherited[cells],
         )
         hidden[cells] = local
-    return Protection(hidden=hidden, primary=primary)
+        bounded[cells[pinned]] = True
+    return Protection(hidden=hidden, primary=primary, bounded=bounded)
 
 
 def _protect_block(
@@ -166,14 +175,16 @@ def _protect_block(
     step: np.ndarray,
     *,
     fresh: np.ndarray,
-) -> None:
+) -> list[int]:
     """Hide cells of one block (in place in `hidden`) until every hidden cell is protected.
 
     First programmes covering the `fresh` primary cells, a few at a time; then each hidden
     cell not yet shown to move far enough (`proven`) is audited by LP and, if it cannot,
-    covered alone.
+    covered alone. Returns the local cells the fixed ones bound more tightly than their step.
     """
     import numpy as np
+
+    pinned: list[int] = []
 
     # A cell of value v is protected by falling min(v, step) and rising the rest: falling
     # can be balanced by zeros and small cells rising, which costs less than large ones.
@@ -201,7 +212,7 @@ def _protect_block(
     while True:
         todo = np.flatnonzero(hidden & ~proven)
         if not len(todo):
-            return
+            return pinned
         spans = block.ranges(hidden, todo, enough=step)
         weak = [int(c) for c, (lo, hi) in zip(todo, spans, strict=True) if hi - lo < step[c] - TOLERANCE]
         proven[todo] = True
@@ -215,8 +226,20 @@ def _protect_block(
             if found is None:
                 found = block.cheapest_cover([(cell, step[cell])], hidden, fixed, cost)
             if found is None:
-                hidden[~fixed] = True
-                return
+                # What the fixed (known) cells leave it at best: an earlier release may already
+                # bound a figure more tightly than this threshold asks. Then the most there is.
+                lo, hi = block.ranges(~fixed, [cell])[0]
+                if hi - lo < step[cell] - TOLERANCE:
+                    pinned.append(cell)
+                    proven[cell] = True
+                    if hi - lo < TOLERANCE:
+                        continue  # known from the fixed cells alone: nothing to hide for it
+                    value = block.values[cell]
+                    moves = [(cell, move) for move in (lo - value, hi - value) if abs(move) > TOLERANCE]
+                    found = block.cheapest_cover(moves, hidden, fixed, cost)
+                if found is None:
+                    hidden[~fixed] = True
+                    return pinned
             extra, moved = found
             hidden[extra] = True
             proven[extra] = moved[extra] >= step[extra] - TOLERANCE

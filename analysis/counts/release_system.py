@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from analysis.counts.counting import ALL_RESPONDENTS, NOT_ANSWERED
+from analysis.counts.rows import ALL_RESPONDENTS, NOT_ANSWERED
 from analysis.releases.groups import ANSWERED, ASKED, slots
 
 if TYPE_CHECKING:

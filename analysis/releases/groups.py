@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
-from analysis.counts.counting import ALL_RESPONDENTS, NOT_ANSWERED, NOT_STATED, asked_mask
+from analysis.counts.rows import ALL_RESPONDENTS, NOT_ANSWERED, NOT_STATED, asked_mask
 from analysis.response_frame import SEGMENT_COLUMNS
 
 if TYPE_CHECKING:

@@ -192,10 +192,7 @@ class ReleaseRecord:
             current.append(kept.number)
             made += [kept.number, gone.number]
             next_number += 2
-        for i, leaf in enumerate(leaves):
-            if i in present_groups or not leaf.versions.size:
-                continue
-            # Wholly gone (every response in it changed or withdrawn): it stays as it is.
+        # A leaf wholly gone (every response in it changed or withdrawn) stays as it is.
         if newcomers:
             mine = {q: c[len(present_groups)] for q, c in counts.items()}
             group = Group(
@@ -288,10 +285,94 @@ def empty_record(questionnaire: Questionnaire, consultation: str | None = None) 
 # ---- JSON ----------------------------------------------------------------------------
 
 
-def to_json(record: ReleaseRecord) -> str:
-    """The record as JSON text (versions as base64 of little-endian uint64)."""
+def group_to_dict(group: Group) -> dict[str, Any]:
     import numpy as np
 
+    return {
+        "number": group.number,
+        "parent": group.parent,
+        "made_by": group.made_by,
+        "step": group.step,
+        "versions": base64.b64encode(np.asarray(group.versions, dtype="<u8").tobytes()).decode("ascii"),
+        "counts": {q: c.ravel().tolist() for q, c in group.counts.items()},
+    }
+
+
+def release_to_dict(release: Release) -> dict[str, Any]:
+    return {
+        "number": release.number,
+        "made_at": release.made_at,
+        "output": release.output,
+        "format": release.format,
+        "file": release.file,
+        "threshold": release.threshold,
+        "breakdowns": list(release.breakdowns),
+        "show_zeros": release.show_zeros,
+        "responses": release.responses,
+        "digest": release.digest,
+        "groups": list(release.groups),
+        "id_sketch": list(release.id_sketch),
+        "summary": release.summary,
+        "figures": [[q, p, b, list(m), v] for q, p, b, m, v in release.figures],
+        "themes": release.themes,
+    }
+
+
+def group_from_dict(g: dict[str, Any], questionnaire: Questionnaire) -> Group:
+    """Raises KeyError, TypeError or ValueError if `g` is not a group's dict."""
+    import numpy as np
+
+    n_slots = len(slots(questionnaire))
+    shapes = {q.id: len(positions(q.options)) for q in questionnaire.questions if q.is_single_choice}
+    versions = np.frombuffer(base64.b64decode(g["versions"], validate=True), dtype="<u8").astype(np.uint64)
+    counts = {
+        q: np.asarray(flat, dtype=np.int64).reshape(n_slots, shapes[q]) for q, flat in g["counts"].items()
+    }
+    return Group(int(g["number"]), g["parent"], int(g["made_by"]), versions, counts, float(g["step"]))
+
+
+def release_from_dict(r: dict[str, Any]) -> Release:
+    """Raises KeyError, TypeError or ValueError if `r` is not a release's dict."""
+    return Release(
+        number=int(r["number"]),
+        made_at=str(r["made_at"]),
+        output=str(r["output"]),
+        format=str(r["format"]),
+        file=str(r["file"]),
+        threshold=int(r["threshold"]),
+        breakdowns=tuple(str(b) for b in r["breakdowns"]),
+        show_zeros=bool(r["show_zeros"]),
+        responses=int(r["responses"]),
+        digest=str(r["digest"]),
+        groups=tuple(int(n) for n in r["groups"]),
+        id_sketch=tuple(str(h) for h in r["id_sketch"]),
+        figures=tuple(
+            (str(q), str(p), str(b), tuple(str(x) for x in m), None if v is None else int(v))
+            for q, p, b, m, v in r["figures"]
+        ),
+        themes=dict(r.get("themes") or {}),
+        summary=dict(r.get("summary") or {}),
+    )
+
+
+def check_structure(record: ReleaseRecord, source: str) -> ReleaseRecord:
+    """`record` if its groups and releases fit together, else a `ReleaseRecordError`."""
+    groups, releases = record.groups, record.releases
+    numbers = {g.number for g in groups}
+    if (
+        len(numbers) != len(groups)
+        or any(g.parent is not None and g.parent not in numbers for g in groups)
+        or any(n not in numbers for r in releases for n in r.groups)
+        or [r.number for r in releases] != list(range(1, len(releases) + 1))
+    ):
+        raise ReleaseRecordError(
+            f"{source}: damaged release record (its groups or releases do not fit together)"
+        )
+    return record
+
+
+def to_json(record: ReleaseRecord) -> str:
+    """The record as JSON text (versions as base64 of little-endian uint64)."""
     body = {
         "format": FORMAT,
         "version": VERSION,
@@ -299,45 +380,14 @@ def to_json(record: ReleaseRecord) -> str:
         "questionnaire": record.questionnaire,
         "consultation": record.consultation,
         "layout": record.layout,
-        "groups": [
-            {
-                "number": g.number,
-                "parent": g.parent,
-                "made_by": g.made_by,
-                "step": g.step,
-                "versions": base64.b64encode(np.asarray(g.versions, dtype="<u8").tobytes()).decode("ascii"),
-                "counts": {q: c.ravel().tolist() for q, c in g.counts.items()},
-            }
-            for g in record.groups
-        ],
-        "releases": [
-            {
-                "number": r.number,
-                "made_at": r.made_at,
-                "output": r.output,
-                "format": r.format,
-                "file": r.file,
-                "threshold": r.threshold,
-                "breakdowns": list(r.breakdowns),
-                "show_zeros": r.show_zeros,
-                "responses": r.responses,
-                "digest": r.digest,
-                "groups": list(r.groups),
-                "id_sketch": list(r.id_sketch),
-                "summary": r.summary,
-                "figures": [[q, p, b, list(m), v] for q, p, b, m, v in r.figures],
-                "themes": r.themes,
-            }
-            for r in record.releases
-        ],
+        "groups": [group_to_dict(g) for g in record.groups],
+        "releases": [release_to_dict(r) for r in record.releases],
     }
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
 def from_json(text: str | bytes, questionnaire: Questionnaire, *, source: str) -> ReleaseRecord:
     """Read a record written by `to_json`, checking its shape; `source` names it in errors."""
-    import numpy as np
-
     try:
         body = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -347,57 +397,15 @@ def from_json(text: str | bytes, questionnaire: Questionnaire, *, source: str) -
     if body.get("version") != VERSION:
         raise ReleaseRecordError(f"{source}: release record version {body.get('version')!r} is not supported")
     try:
-        layout = slots(questionnaire)
-        shapes = {q.id: len(positions(q.options)) for q in questionnaire.questions if q.is_single_choice}
         record = ReleaseRecord(str(body["questionnaire"]), body["consultation"], str(body["layout"]))
         record.check(questionnaire)
-        groups = []
-        for g in body["groups"]:
-            versions = np.frombuffer(base64.b64decode(g["versions"], validate=True), dtype="<u8").astype(
-                np.uint64
-            )
-            counts = {}
-            for q, flat in g["counts"].items():
-                array = np.asarray(flat, dtype=np.int64)
-                counts[q] = array.reshape(len(layout), shapes[q])
-            groups.append(
-                Group(int(g["number"]), g["parent"], int(g["made_by"]), versions, counts, float(g["step"]))
-            )
-        releases = [
-            Release(
-                number=int(r["number"]),
-                made_at=str(r["made_at"]),
-                output=str(r["output"]),
-                format=str(r["format"]),
-                file=str(r["file"]),
-                threshold=int(r["threshold"]),
-                breakdowns=tuple(r["breakdowns"]),
-                show_zeros=bool(r["show_zeros"]),
-                responses=int(r["responses"]),
-                digest=str(r["digest"]),
-                groups=tuple(int(n) for n in r["groups"]),
-                id_sketch=tuple(str(h) for h in r["id_sketch"]),
-                figures=tuple(
-                    (str(q), str(p), str(b), tuple(str(x) for x in m), None if v is None else int(v))
-                    for q, p, b, m, v in r["figures"]
-                ),
-                themes=dict(r.get("themes") or {}),
-                summary=dict(r.get("summary") or {}),
-            )
-            for r in body["releases"]
-        ]
+        record = replace(
+            record,
+            groups=tuple(group_from_dict(g, questionnaire) for g in body["groups"]),
+            releases=tuple(release_from_dict(r) for r in body["releases"]),
+        )
     except ReleaseRecordError as exc:
         raise ReleaseRecordError(f"{source}: {exc}") from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ReleaseRecordError(f"{source}: damaged release record ({type(exc).__name__}: {exc})") from None
-    numbers = {g.number for g in groups}
-    if (
-        len(numbers) != len(groups)
-        or any((g.parent is not None and g.parent not in numbers) for g in groups)
-        or any(n not in numbers for r in releases for n in r.groups)
-        or [r.number for r in releases] != list(range(1, len(releases) + 1))
-    ):
-        raise ReleaseRecordError(
-            f"{source}: damaged release record (its groups or releases do not fit together)"
-        )
-    return replace(record, groups=tuple(groups), releases=tuple(releases))
+    return check_structure(record, source)

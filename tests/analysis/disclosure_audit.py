@@ -162,7 +162,6 @@ def attack_releases(releases, frames, questionnaire, *, integer=False):
     1 to threshold - 1 of that epoch were asked), at each segment a release shows.
     """
     from scipy import sparse
-    from scipy.optimize import Bounds, LinearConstraint, milp
 
     breakdowns = sorted({b for result, _ in releases for b in result.by})
     truth = _epoch_truth(frames, questionnaire, breakdowns)
@@ -217,6 +216,8 @@ def attack_releases(releases, frames, questionnaire, *, integer=False):
         cats = ["All respondents"] if b == "all" else list(segment)
         return [(index[(e, q, pos, b, c)], 1.0) for e in epoch_list for c in cats]
 
+    hidden_forms = {}  # form → [what, true value, least required protection]
+    published_forms = set()
     for number, (result, epoch) in enumerate(releases, start=1):
         table = result.table.reset_index(drop=True)
         members = result.members
@@ -237,17 +238,26 @@ def attack_releases(releases, frames, questionnaire, *, integer=False):
                 items += [("asked", row.asked), ("answered", row.answered)]
             for pos, published in items:
                 terms = form(upto, row.question_id, pos, row.segment_by, segment)
+                key = tuple(sorted(c for c, _ in terms))
                 if _hidden(published):
-                    true = sum(values[c] for c, _ in terms)
                     what = f"release {number}: {row.question_id} {pos} {row.segment_by}={row.segment}"
-                    targets.append((what, terms, true, result.threshold / 2))
+                    old = hidden_forms.get(key)
+                    # Held with earlier releases, a figure is protected as the lowest threshold so far asks.
+                    required = min(r.threshold for r, _ in releases[:number]) / 2
+                    required = required if old is None else min(old[2], required)
+                    hidden_forms[key] = [
+                        what if old is None else old[0],
+                        sum(values[c] for c, _ in terms),
+                        required,
+                    ]
                 else:
                     equation(terms, float(published))
+                    published_forms.add(key)
                 for late in range(1, epoch + 1):
-                    key = (late, row.question_id, pos, row.segment_by, segment)
-                    if key in late_seen:
+                    late_key = (late, row.question_id, pos, row.segment_by, segment)
+                    if late_key in late_seen:
                         continue
-                    late_seen.add(key)
+                    late_seen.add(late_key)
                     late_terms = form([late], row.question_id, pos, row.segment_by, segment)
                     late_value = sum(values[c] for c, _ in late_terms)
                     asked_terms = form([late], row.question_id, "asked", row.segment_by, segment)
@@ -256,39 +266,90 @@ def attack_releases(releases, frames, questionnaire, *, integer=False):
                     if small or (late_value == 0 and 0 < late_asked < result.threshold):
                         what = f"late epoch {late}: {row.question_id} {pos} {row.segment_by}={row.segment}"
                         targets.append((what, late_terms, late_value, result.threshold / 2))
+    for key, (what, true, required) in hidden_forms.items():
+        if key not in published_forms:  # hidden in one release, printed in another: not hidden
+            targets.append((what, [(c, 1.0) for c in key], true, required))
     a = sparse.csr_matrix((coefs, (rows, cols)), shape=(len(rhs), len(values)))
     b_eq = np.array(rhs)
     assert np.allclose(a @ values, b_eq), "the published figures contradict the truth"
+    return _solve_ranges(a, b_eq, values, targets, integer)
+
+
+def _presolve(a, b_eq, values):
+    """Cells a reader works out equation by equation: the last unknown of an equation, and
+    the unknowns of an equation whose unknowns all count one way and must add up to zero."""
+    known = np.zeros(a.shape[1], dtype=bool)
+    sign = a.copy()
+    sign.data = np.sign(sign.data)
+    while True:
+        unknown = (~known).astype(float)
+        count = np.asarray(abs(sign) @ unknown).ravel()
+        signed = np.asarray(sign @ unknown).ravel()
+        residual = b_eq - a @ (values * known)
+        rows = np.flatnonzero(
+            (count == 1) | ((count > 1) & (np.abs(signed) == count) & (np.abs(residual) < 1e-9))
+        )
+        newly = np.unique(a[rows].indices) if len(rows) else np.array([], dtype=int)
+        newly = newly[~known[newly]]
+        if not len(newly):
+            return known
+        known[newly] = True
+
+
+def _solve_ranges(a, b_eq, values, targets, integer):
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse.csgraph import connected_components
+
+    known = _presolve(a, b_eq, values)
+    free = np.flatnonzero(~known)
+    position = np.full(a.shape[1], -1)
+    position[free] = np.arange(len(free))
+    sub = a[:, free].tocsr()
+    rhs = b_eq - a[:, known] @ values[known]
+    incidence = abs(sub).astype(bool).astype(np.int8)
+    graph = sparse_bmat(incidence)
+    _, labels = connected_components(graph, directed=False)
+    column_label = labels[: len(free)]
     out = []
+    cache = {}
     for what, terms, true, required in targets:
-        c = np.zeros(len(values))
-        for cell, coef in terms:
-            c[cell] += coef
+        cells = [c for c, _ in terms]
+        if all(known[c] for c in cells):
+            out.append((what, float(true), float(true), true, required))
+            continue
+        constant = sum(values[c] for c in cells if known[c])
+        group = frozenset(column_label[position[c]] for c in cells if not known[c])
+        if group not in cache:
+            columns = np.flatnonzero(np.isin(column_label, list(group)))
+            rows_used = np.flatnonzero(np.asarray(abs(sub[:, columns]).sum(axis=1)).ravel() > 0)
+            cache[group] = (columns, sub[rows_used][:, columns], rhs[rows_used])
+        columns, block, block_rhs = cache[group]
+        local = {int(c): i for i, c in enumerate(columns)}
+        c = np.zeros(len(columns))
+        for cell in cells:
+            if not known[cell]:
+                c[local[int(position[cell])]] += 1.0
         if integer:
-            low = milp(
-                c,
-                integrality=np.ones(len(values)),
-                bounds=Bounds(0, np.inf),
-                constraints=[LinearConstraint(a, b_eq, b_eq)],
-                options={"time_limit": 20},
-            )
-            high = milp(
-                -c,
-                integrality=np.ones(len(values)),
-                bounds=Bounds(0, np.inf),
-                constraints=[LinearConstraint(a, b_eq, b_eq)],
-                options={"time_limit": 20},
-            )
+            constraint = [LinearConstraint(block, block_rhs, block_rhs)]
+            whole = np.ones(len(columns))
+            low = milp(c, integrality=whole, bounds=Bounds(0, np.inf), constraints=constraint)
+            high = milp(-c, integrality=whole, bounds=Bounds(0, np.inf), constraints=constraint)
             least = low.fun if low.x is not None else -np.inf
-            greatest = -high.fun if high.x is not None and high.status == 0 else np.inf
+            greatest = np.inf if high.status == 3 or high.x is None else -high.fun
         else:
-            low = linprog(c, A_eq=a, b_eq=b_eq, bounds=(0, None), method="highs")
-            high = linprog(-c, A_eq=a, b_eq=b_eq, bounds=(0, None), method="highs")
+            low = linprog(c, A_eq=block, b_eq=block_rhs, bounds=(0, None), method="highs")
+            high = linprog(-c, A_eq=block, b_eq=block_rhs, bounds=(0, None), method="highs")
             assert low.status == 0 and high.status in (0, 3), (low.message, high.message)
             least = low.fun
             greatest = np.inf if high.status == 3 else -high.fun
-        out.append((what, least, greatest, true, required))
+        out.append((what, least + constant, greatest + constant, true, required))
     return out
+
+
+def sparse_bmat(incidence):
+    from scipy import sparse
+
+    return sparse.bmat([[None, incidence.T], [incidence, None]], format="csr")
 
 
 def narrowed_across_releases(releases, frames, questionnaire, *, integer=False):

@@ -90,7 +90,7 @@ def check_regions(result) -> None:
     by_region = result.table[result.table["segment_by"] == "region"]
     segments = list(dict.fromkeys(by_region["segment"]))
     assert "Wales" not in segments and "North East" not in segments and "East Midlands" not in segments
-    assert "Other regions" in segments
+    assert "Smaller regions, combined" in segments
     assert result.merged["region"]  # Wales, and the smallest region to make the group big enough
     south_east_yes = by_region[
         (by_region["question_id"] == "q8")
