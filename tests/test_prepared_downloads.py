@@ -65,7 +65,7 @@ def test_a_download_waits_shows_its_progress_then_offers_the_file(
 def test_a_failed_download_says_why_and_offers_no_file(
     app: Flask, officer_client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def unreadable(consultation: Consultation, fmt: str) -> bytes:
+    def unreadable(consultation: Consultation, fmt: str, releases: object) -> bytes:
         raise AnalysisError("the responses could not be read\nTraceback detail")
 
     monkeypatch.setitem(download_job.BUILDERS, "counts", (unreadable, "The counts could not be made"))
@@ -82,7 +82,7 @@ def test_a_failed_download_says_why_and_offers_no_file(
 def test_an_unexpected_error_is_failed_in_plain_words(
     app: Flask, officer_client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(consultation: Consultation, fmt: str) -> bytes:
+    def broken(consultation: Consultation, fmt: str, releases: object) -> bytes:
         raise RuntimeError("secret internals")
 
     monkeypatch.setitem(download_job.BUILDERS, "board-report", (broken, "The Board report could not be made"))

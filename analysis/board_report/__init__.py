@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from analysis.board_report.model import BoardReport
     from analysis.board_report.sources import ReportSource
     from analysis.board_report.words import BoardWords
+    from analysis.releases.record import ReleaseRecord
 
-__all__ = ["FORMATS", "make_report", "render"]
+__all__ = ["FORMATS", "make_report", "make_report_release", "render"]
 
 FORMATS = ("docx", "html")
 
@@ -51,6 +52,32 @@ def make_report(
     consultation: str | None = None,
 ) -> bytes:
     """Read `source` (export CSV, database URL or a `ReportSource`), build and write the report."""
+    return make_report_release(
+        source,
+        fmt=fmt,
+        words=words,
+        threshold=threshold,
+        run_engine=run_engine,
+        questionnaire=questionnaire,
+        consultation=consultation,
+    )[0]
+
+
+def make_report_release(
+    source: str | Path | ReportSource,
+    *,
+    fmt: str,
+    words: BoardWords | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+    run_engine: bool = True,
+    questionnaire: str = "taking-stock",
+    consultation: str | None = None,
+    releases: ReleaseRecord | None = None,
+    file: str = "",
+) -> tuple[bytes, ReleaseRecord | None]:
+    """`make_report`, protected together with the releases in `releases` (if given), and the
+    record with this paper added as a release (None without `releases`): to be saved once
+    the paper's file is written."""
     from analysis.board_report.content import build_report
     from analysis.board_report.sources import ReportSource, read_report_source
 
@@ -60,4 +87,10 @@ def make_report(
         raise AnalysisError(f"the threshold must be a whole number of 1 or more (got {threshold})")
     if not isinstance(source, ReportSource):
         source = read_report_source(source, questionnaire=questionnaire, consultation=consultation)
-    return render(build_report(source, words, threshold=threshold, run_engine=run_engine), fmt)
+    report = build_report(source, words, threshold=threshold, run_engine=run_engine, releases=releases)
+    body = render(report, fmt)
+    if releases is None:
+        return body, None
+    from analysis.releases.publish import with_counts_release
+
+    return body, with_counts_release(report.counts, output="board-report", fmt=fmt, file=file)

@@ -37,6 +37,7 @@ from analysis.counts.tables import SUPPRESSED_MARK
 
 if TYPE_CHECKING:
     from analysis.board_report.sources import ReportSource
+    from analysis.releases.record import ReleaseRecord
     from questions import Question
 
 __all__ = ["Numbering", "build_report"]
@@ -237,6 +238,7 @@ def build_report(
     threshold: int = DEFAULT_THRESHOLD,
     run_engine: bool = True,
     made_on: dt.date | None = None,
+    releases: ReleaseRecord | None = None,
 ) -> BoardReport:
     """The Board report for `source`, with the officer's `words` (missing parts say so).
 
@@ -249,7 +251,8 @@ def build_report(
     # Every breakdown the report shows (responses by role, type and region; "X per cent of
     # leaders said …") comes from this one call, so everything published is one protected
     # family: a statistician holding every table can narrow no hidden figure.
-    counts = count_responses(source.loaded, by=REPORT_BREAKDOWNS, threshold=threshold)
+    # With `releases`, also together with everything released before (another paper, an annex).
+    counts = count_responses(source.loaded, by=REPORT_BREAKDOWNS, threshold=threshold, releases=releases)
     themes = themes_by_question(source, threshold, run_engine=run_engine)
     number = Numbering()
     recommendations = list(words.recommendations)
@@ -290,4 +293,5 @@ def build_report(
         title=title,
         subtitle=f"{questionnaire.publisher}. Report made on {long_date(made)}.",
         parts=parts,
+        counts=counts,
     )

@@ -10,6 +10,7 @@ whole paper as in the LGA's Board papers, so the Word and HTML files agree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = [
     "Block",
@@ -106,6 +107,8 @@ class BoardReport:
     subtitle: str
     parts: list[Part]
     for_publication: bool = True
+    # The protected counts the paper publishes (`count_responses`), for its release record.
+    counts: Any = None
 
     def blocks(self) -> list[Block]:
         """Every block of every part, in order (for tests and checks)."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from analysis.counts.counting import NOT_ANSWERED, OTHER_SEGMENT, TIDY_COLUMNS, CountsResult
+from analysis.releases.publish import releases_note
 from analysis.spreadsheet_safety import neutralise_formula
 
 if TYPE_CHECKING:
@@ -95,6 +96,7 @@ def methods_summary(result: CountsResult) -> dict[str, Any]:
             if names
         },
         "guarantee": guarantee(result),
+        "releases": releases_note(result),
     }
 
 

@@ -70,3 +70,52 @@ def with_counts_release(
         **(extra or {}),
     )
     return result.coverage.with_release(release)
+
+
+def releases_note(result: CountsResult) -> str:
+    """The methods note's sentence on earlier releases: protected with them, or alone."""
+    from analysis.releases.command_line import ALONE
+
+    if not result.for_publication:
+        return "None: disclosure control was turned off, and this output is not recorded as a release."
+    if result.coverage is None:
+        return ALONE[0].upper() + ALONE[1:] + "."
+    facts = result.releases
+    if not facts:
+        return (
+            "This output is the first release recorded for these responses; later ones are protected "
+            "together with it."
+        )
+    n = facts["earlier_releases"]
+    parts = [
+        f"Protected together with the {n} earlier release{'s' if n != 1 else ''} recorded: nobody holding "
+        "all of them can narrow a figure hidden in every one to a range shorter than half the lowest "
+        "threshold used, nor read the answers of fewer responses than the threshold that arrived, changed "
+        "or were withdrawn between two of them."
+    ]
+    arrived, gone = facts["responses_arrived"], facts["responses_gone"]
+    if arrived or gone:
+        parts.append(
+            f"Since release {facts['since_release']}, {arrived:,} responses arrived or changed and "
+            f"{gone:,} earlier versions were replaced or withdrawn."
+        )
+    held = facts.get("segments_not_updated") or []
+    if held:
+        names = "; ".join(f"{h['segment']} ({h['breakdown'].replace('_', ' ')})" for h in held)
+        parts.append(
+            "The figures of these segments are not updated, because fewer responses than the threshold "
+            "arrived in them (or left) since an earlier release showed them, and the difference would show "
+            f"those responses' answers; the figures released then stand: {names}."
+        )
+    if facts.get("printed_again"):
+        parts.append(
+            f"{facts['printed_again']:,} figures already made public by an earlier release (printed, or "
+            "worked out from what it printed) are printed again, even where below this output's threshold: "
+            "hiding them would protect nothing."
+        )
+    if facts.get("protected_as_before"):
+        parts.append(
+            f"{facts['protected_as_before']:,} hidden figures keep the protection an earlier release at a "
+            "lower threshold gave them: what it printed already bounds them."
+        )
+    return " ".join(parts)

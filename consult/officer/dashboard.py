@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from consult.auth.access import officer_required
 from consult.data import closing, consultations
+from consult.data import releases as releases_data
 from consult.data.consultations import DateError
 from consult.extensions import db
 from consult.officer import dashboard_figures as dashboard_data
@@ -30,6 +31,7 @@ def dashboard() -> str:
         summary=dashboard_data.summary(consultation),
         board=board,
         chart=day_chart(board.days),
+        releases=releases_data.list_releases(consultation),
     )
 
 
