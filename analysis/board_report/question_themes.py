@@ -94,10 +94,13 @@ def themes_by_question(
     return out
 
 
-def _protect(rows: pd.DataFrame, question_id: str, threshold: int) -> pd.DataFrame:
+def _protect(rows: pd.DataFrame, question_id: str, threshold: int, base: int) -> pd.DataFrame:
     from analysis.themes.disclosure import protect_theme_counts
 
-    protected = protect_theme_counts(rows.assign(question_id=question_id), threshold)
+    # The counts are printed beside their base (and shares of it): protected with it.
+    protected = protect_theme_counts(
+        rows.assign(question_id=question_id), threshold, bases={question_id: base}
+    )
     return protected.drop(columns=["question_id", "suppression"])
 
 
@@ -131,7 +134,7 @@ def _from_stored(
         )
     rows["share"] = rows["count"] / base if base else 0.0
     rows["is_other"] = rows["theme_id"] < 0
-    rows = _protect(rows, stored.question_id, threshold)
+    rows = _protect(rows, stored.question_id, threshold, base)
 
     quotable = answers[answers["quote_approved"] & answers["flag"].isna()]
     quotes: dict[str, list[str]] = {}
@@ -190,6 +193,6 @@ def _machine_draft(
             answered=0,
             base=int(q.base),
             engine="core",
-            rows=_protect(rows, str(q.question_id), threshold).reset_index(drop=True),
+            rows=_protect(rows, str(q.question_id), threshold, int(q.base)).reset_index(drop=True),
         )
     return out

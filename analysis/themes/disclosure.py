@@ -1,22 +1,34 @@
-"""Disclosure control for the published theme report: small theme counts are suppressed.
+"""Disclosure control for the published theme report: every number it prints is a cell.
 
-A question's theme counts (and its campaign sizes) are published beside totals: the base
-of answers themed, the answers in campaigns. An answer may raise more than one theme, but
-a reader cannot know how many did, so the counts are protected as if they added up to the
-total exactly. *Primary* suppression hides every count below the threshold. A hidden count
-could still be worked out if it were the only one hidden (total minus the rest) or if the
-hidden ones added up to nothing, so *secondary* suppression hides the smallest published
-counts too until at least two are hidden and their sum is positive: then each can go up or
-down, the other going the opposite way, with every published figure unchanged.
+Per free-text question the report publishes: the answers given, the blank ones ("no
+comment"), the base (answers themed), each theme's count and its share of the base, each
+theme's positive / neutral / negative shares (of its answers), the campaigns' sizes and the
+answers in campaigns, and a row of totals over all questions. A share printed beside its
+base *is* a count (84 answers × 1.2% = 1), so shares are never published where the count
+they imply is hidden. A reader knows:
 
-The HTML report applies this; the JSON and XLSX files are working files with one row per
-answer (from which any count can be worked out) and are not for publication, but they too
-carry no quote from a theme whose count is hidden: `publishable_themes` says which themes
-may be shown and quoted, for every report.
+- answers = blank + drafts + answers themed (drafts, never themed, are taken as known);
+- the themes' counts (the "Other" row included) add up to the base plus the answers that
+  raise more than one theme: that excess is not printed, but is taken as known, which only
+  errs on the safe side;
+- each theme's sentiment counts add up to its answers (its count, or with campaigns counted
+  once, its answers taken as known);
+- the campaigns' sizes add up to the answers in campaigns; the totals row adds up the
+  questions.
+
+All of it goes to the same engine as the counts (`analysis.counts.disclosure.protect_cells`):
+every figure from 1 to threshold - 1 is hidden (and the zeros of a theme of 1 to
+threshold - 1 answers), and further figures so that none hidden can be narrowed below half
+the threshold. A theme whose count is hidden has no share, no sentiment, no bar and no quote.
+
+The XLSX and JSON files are working files with one row per answer (from which any count can
+be worked out) and are not for publication; they too carry no quote from a hidden theme
+(`publishable_themes`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,7 +38,19 @@ from analysis.counts.disclosure import DEFAULT_THRESHOLD
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DEFAULT_THRESHOLD", "protect_counts", "protect_theme_counts", "publishable_themes"]
+    from analysis.themes.model import ThemeReport
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "ThemeFigures",
+    "protect_counts",
+    "protect_theme_counts",
+    "protect_theme_report",
+    "publishable_themes",
+]
+
+SENTIMENTS = ("positive", "neutral", "negative")
+SUMMARY = ("answers", "no_answer", "base", "campaign_answers")
 
 
 def protect_counts(counts: np.ndarray, threshold: int) -> tuple[np.ndarray, np.ndarray]:
@@ -34,7 +58,7 @@ def protect_counts(counts: np.ndarray, threshold: int) -> tuple[np.ndarray, np.n
 
     Primary: below `threshold`. Secondary: the smallest published counts (earliest first
     among equals) until at least two are hidden and the hidden ones add up to more than
-    zero, or nothing is left to hide.
+    zero, or nothing is left to hide. For a short table linked to nothing but its total.
     """
     counts = np.asarray(counts, dtype=np.int64)
     primary = counts < threshold
@@ -49,21 +73,194 @@ def protect_counts(counts: np.ndarray, threshold: int) -> tuple[np.ndarray, np.n
     return suppressed, primary
 
 
-def protect_theme_counts(themes: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
-    """`themes` (a `ThemeReport.themes` table) with `suppressed` (bool) and `suppression`.
+@dataclass
+class _Cells:
+    """Cells and equations being written down (a cell's value, and whether it is known)."""
 
-    `suppression` is "primary" (count below `threshold`), "secondary" (hidden so that a
-    primary one cannot be worked out from the base) or "". Each question is protected on
-    its own, "other" included; rows keep their order.
+    values: list[int] = field(default_factory=list)
+    known: list[bool] = field(default_factory=list)
+    shown: list[bool] = field(default_factory=list)  # printed unless hidden
+    rows: list[int] = field(default_factory=list)
+    cols: list[int] = field(default_factory=list)
+    coefs: list[float] = field(default_factory=list)
+    equations: int = 0
+
+    def cell(self, value: int, *, known: bool = False, shown: bool = True) -> int:
+        self.values.append(int(value))
+        self.known.append(known)
+        self.shown.append(shown)
+        return len(self.values) - 1
+
+    def equation(self, plus: list[int], minus: list[int]) -> None:
+        for cell, coef in [*((c, 1.0) for c in plus), *((c, -1.0) for c in minus)]:
+            self.rows.append(self.equations)
+            self.cols.append(cell)
+            self.coefs.append(coef)
+        self.equations += 1
+
+    def protect(self, threshold: int, small_groups: list[tuple[int, list[int]]]) -> np.ndarray:
+        """Hidden mask over the cells: 1 to threshold - 1 (and zeros of a small group's
+        parts, `small_groups` = (total cell, part cells)) are primary; the rest by MIP."""
+        from scipy import sparse
+
+        from analysis.counts.disclosure import protect_cells
+
+        values = np.asarray(self.values, dtype=np.int64)
+        known = np.asarray(self.known, dtype=bool)
+        shown = np.asarray(self.shown, dtype=bool)
+        primary = shown & (values > 0) & (values < threshold)
+        for total, parts in small_groups:
+            if 0 < values[total] < threshold:
+                primary[[p for p in parts if values[p] == 0 and shown[p]]] = True
+        primary &= ~known
+        if not primary.any():
+            return np.zeros(len(values), dtype=bool)
+        matrix = sparse.csr_matrix((self.coefs, (self.rows, self.cols)), shape=(self.equations, len(values)))
+        protection = protect_cells(
+            values, matrix, primary, threshold=threshold, fixed=known, unpublished=~shown & ~known
+        )
+        return protection.hidden & shown
+
+
+@dataclass
+class ThemeFigures:
+    """What the theme report may print.
+
+    `questions`: the report's questions table with `<name>_hidden` for each of `SUMMARY`.
+    `totals_hidden`: each `SUMMARY` total over all questions, hidden or not.
+    `themes`: the themes table with `suppressed` (the count, hence share, sentiment and
+    quotes), `suppression`, `quotable`, `share_hidden` and `<sentiment>_hidden`; a hidden
+    theme's quotes are emptied. `campaigns`: with `hidden` (its size).
+    """
+
+    questions: pd.DataFrame
+    totals_hidden: dict[str, bool]
+    themes: pd.DataFrame
+    campaigns: pd.DataFrame
+
+
+def _sentiment_counts(report: ThemeReport) -> dict[str, dict[str, int]]:
+    """theme id → {sentiment: answers}, from the report's assignments."""
+    assignments = report.assignments
+    if assignments.empty:
+        return {}
+    table = assignments.groupby(["theme_id", "sentiment"]).size()
+    out: dict[str, dict[str, int]] = {}
+    for (theme_id, sentiment), n in table.items():
+        out.setdefault(str(theme_id), {})[str(sentiment)] = int(n)
+    return out
+
+
+def protect_theme_report(report: ThemeReport, threshold: int | None = DEFAULT_THRESHOLD) -> ThemeFigures:
+    """Everything the report prints, protected as one family (`threshold` None: nothing hidden)."""
+    questions = report.questions.copy()
+    themes = report.themes.copy()
+    campaigns = report.campaigns.copy() if not report.campaigns.empty else report.campaigns
+    n_themes = len(themes)
+    cells = _Cells()
+    small_groups: list[tuple[int, list[int]]] = []
+    once = report.options.campaigns == "once"
+    sentiment = _sentiment_counts(report)
+    summary_cell: dict[tuple[int, str], int] = {}
+    theme_cell: dict[int, dict[str, int]] = {}
+    campaign_cell: dict[int, int] = {}
+    for qi, q in enumerate(questions.itertuples(index=False)):
+        get = {name: int(getattr(q, name)) for name in (*SUMMARY, "drafts")}
+        for name in SUMMARY:
+            summary_cell[(qi, name)] = cells.cell(get[name])
+        drafts = cells.cell(get["drafts"], known=True)
+        themed = get["answers"] - get["no_answer"] - get["drafts"]
+        themed_cell = cells.cell(themed, shown=False)
+        cells.equation(
+            [summary_cell[(qi, "answers")]], [summary_cell[(qi, "no_answer")], drafts, themed_cell]
+        )
+        # With campaigns counted once, the base counts each campaign as one: the difference is known.
+        merged = cells.cell(themed - get["base"], known=True)
+        cells.equation([themed_cell], [summary_cell[(qi, "base")], merged])
+        mine = [i for i in range(n_themes) if themes.iloc[i]["question_id"] == q.question_id]
+        counts = []
+        for i in mine:
+            row = themes.iloc[i]
+            count = cells.cell(int(row["count"]))
+            counts.append(count)
+            split = sentiment.get(str(row["theme_id"]), {})
+            answers = sum(split.values())
+            total = cells.cell(answers, known=True) if once else count
+            parts = {s: cells.cell(split.get(s, 0)) for s in SENTIMENTS}
+            cells.equation(list(parts.values()), [total])
+            small_groups.append((count, list(parts.values())))
+            theme_cell[i] = {"count": count, **parts}
+        if counts:
+            excess = sum(cells.values[c] for c in counts) - get["base"]
+            extra = cells.cell(excess, known=True) if excess >= 0 else None
+            if extra is not None:
+                cells.equation(counts, [summary_cell[(qi, "base")], extra])
+        if len(campaigns):
+            sizes = [j for j in range(len(campaigns)) if campaigns.iloc[j]["question_id"] == q.question_id]
+            for j in sizes:
+                campaign_cell[j] = cells.cell(int(campaigns.iloc[j]["size"]))
+            if sizes:
+                cells.equation([campaign_cell[j] for j in sizes], [summary_cell[(qi, "campaign_answers")]])
+    totals = {}
+    for name in SUMMARY:
+        parts = [summary_cell[(qi, name)] for qi in range(len(questions))]
+        totals[name] = cells.cell(sum(cells.values[c] for c in parts))
+        cells.equation(parts, [totals[name]])
+    hidden = (
+        cells.protect(threshold, small_groups) if threshold is not None else np.zeros(len(cells.values), bool)
+    )
+    for name in SUMMARY:
+        questions[f"{name}_hidden"] = [bool(hidden[summary_cell[(qi, name)]]) for qi in range(len(questions))]
+    base_hidden = dict(zip(questions["question_id"], questions["base_hidden"], strict=True))
+    suppressed = [bool(hidden[theme_cell[i]["count"]]) for i in range(n_themes)]
+    themes["suppressed"] = suppressed
+    small = [threshold is not None and 0 < int(c) < threshold for c in themes["count"]] if n_themes else []
+    themes["suppression"] = [
+        "primary" if s else ("secondary" if h else "") for s, h in zip(small, suppressed, strict=True)
+    ]
+    themes["share_hidden"] = [
+        suppressed[i] or bool(base_hidden.get(themes.iloc[i]["question_id"], False)) for i in range(n_themes)
+    ]
+    for s in SENTIMENTS:
+        themes[f"{s}_hidden"] = [suppressed[i] or bool(hidden[theme_cell[i][s]]) for i in range(n_themes)]
+    themes["quotable"] = [not s for s in suppressed]
+    if "quotes" in themes.columns:
+        themes["quotes"] = [
+            list(q) if ok else [] for q, ok in zip(themes["quotes"], themes["quotable"], strict=True)
+        ]
+    if len(campaigns):
+        campaigns = campaigns.assign(hidden=[bool(hidden[campaign_cell[j]]) for j in range(len(campaigns))])
+    return ThemeFigures(questions, {name: bool(hidden[totals[name]]) for name in SUMMARY}, themes, campaigns)
+
+
+def protect_theme_counts(
+    themes: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, bases: dict[str, int] | None = None
+) -> pd.DataFrame:
+    """`themes` (rows with `question_id` and `count`) with `suppressed` and `suppression`.
+
+    Each question's counts are protected beside its base (`bases`; by default their sum),
+    the answers raising more than one theme taken as known. `suppression` is "primary"
+    (from 1 to `threshold` - 1), "secondary" (hidden so that no primary one can be narrowed
+    below half the threshold) or "". Rows keep their order.
     """
     out = themes.copy()
+    cells = _Cells()
+    index: list[int] = []
+    for question_id, rows in out.groupby("question_id", sort=False).indices.items():
+        counts = [cells.cell(int(out["count"].iloc[i])) for i in rows]
+        total = sum(cells.values[c] for c in counts)
+        base_value = total if bases is None else int(bases[question_id])
+        base = cells.cell(base_value)
+        extra = cells.cell(max(total - base_value, 0), known=True)
+        cells.equation(counts, [base, extra] if total >= base_value else [base])
+        index += list(zip(rows, counts, strict=True))  # type: ignore[arg-type]
+    hidden = cells.protect(threshold, [])
     suppressed = np.zeros(len(out), dtype=bool)
-    primary = np.zeros(len(out), dtype=bool)
-    counts = out["count"].to_numpy(dtype=np.int64) if len(out) else np.zeros(0, dtype=np.int64)
-    for rows in out.groupby("question_id", sort=False).indices.values():
-        suppressed[rows], primary[rows] = protect_counts(counts[rows], threshold)
+    for row, cell in index:  # type: ignore[misc]
+        suppressed[row] = hidden[cell]
+    small = (out["count"].to_numpy() > 0) & (out["count"].to_numpy() < threshold) if len(out) else suppressed
     out["suppressed"] = suppressed
-    out["suppression"] = np.where(primary, "primary", np.where(suppressed, "secondary", ""))
+    out["suppression"] = np.where(small, "primary", np.where(suppressed, "secondary", ""))
     return out
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.counts.tables import SUPPRESSED_MARK
-from analysis.themes.disclosure import DEFAULT_THRESHOLD, protect_counts, publishable_themes
+from analysis.themes.disclosure import DEFAULT_THRESHOLD, SENTIMENTS, ThemeFigures, protect_theme_report
 from analysis.themes.model import ThemeReport
 from analysis.themes.public_names import needs_name_check
 
@@ -34,11 +34,11 @@ def _pct(share: float) -> str:
 def _chart(question_id: str, themes: pd.DataFrame) -> str:
     """Horizontal bar chart of theme shares as inline SVG, described for screen readers.
 
-    `themes` has a `suppressed` column: a suppressed theme gets no bar and the label "[c]".
+    `themes` has a `share_hidden` column: such a theme gets no bar and the label "[c]".
     """
     bar_h, gap, left, width = 22, 8, 330, 560
     height = len(themes) * (bar_h + gap) + 10
-    shown = themes[~themes["suppressed"]]
+    shown = themes[~themes["share_hidden"]]
     top = max(float(shown["share"].max()), 0.01) if len(shown) else 1.0
     title_id = f"chart-{escape(question_id)}-title"
     parts = [
@@ -47,7 +47,7 @@ def _chart(question_id: str, themes: pd.DataFrame) -> str:
         f'xmlns="http://www.w3.org/2000/svg"><title id="{title_id}">Share of answers raising each theme, '
         f"{escape(question_id)}: "
         + "; ".join(
-            f"{escape(r.label)} {'suppressed' if r.suppressed else _pct(r.share)}"
+            f"{escape(r.label)} {'suppressed' if r.share_hidden else _pct(r.share)}"
             for r in themes.itertuples()
         )
         + "</title>"
@@ -58,7 +58,7 @@ def _chart(question_id: str, themes: pd.DataFrame) -> str:
         parts.append(
             f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" aria-hidden="true">{escape(label)}</text>'
         )
-        if row.suppressed:
+        if row.share_hidden:
             parts.append(f'<text x="{left + 6}" y="{y + 16}" aria-hidden="true">{SUPPRESSED_MARK}</text>')
             continue
         bar = max(1.0, width * float(row.share) / top)
@@ -71,29 +71,25 @@ def _chart(question_id: str, themes: pd.DataFrame) -> str:
     return "".join(parts)
 
 
-def _summary(report: ThemeReport, threshold: int | None) -> str:
-    """Answers by question. Figures from 1 to `threshold` - 1 are shown as "[c]"; where one of
-    a question's "blank" and "base" is hidden, so is the other (they add up with drafts and
-    the published answers), and the "All questions" row is left out if any figure is hidden."""
+def _summary(figures: ThemeFigures) -> str:
+    """Answers by question, and totals over all questions; a hidden figure shows "[c]"."""
     columns = ["answers", "no_answer", "base", "campaigns", "campaign_answers"]
     rows = []
-    any_hidden = False
-    for q in report.questions.itertuples():
-        values = {c: int(getattr(q, c)) for c in columns}
-        hidden = {c: threshold is not None and 0 < v < threshold for c, v in values.items()}
-        if hidden["no_answer"] or hidden["base"]:
-            hidden["no_answer"] = hidden["base"] = True
-        if hidden["campaigns"] or hidden["campaign_answers"]:
-            hidden["campaigns"] = hidden["campaign_answers"] = True
-        any_hidden |= any(hidden.values())
-        cells = "".join(f'<td class="n">{SUPPRESSED_MARK if hidden[c] else values[c]}</td>' for c in columns)
-        qid = escape(q.question_id)
+    questions = figures.questions
+    for q in questions.to_dict(orient="records"):
+        cells = "".join(
+            f'<td class="n">{SUPPRESSED_MARK if q.get(f"{c}_hidden") else int(q[c])}</td>' for c in columns
+        )
+        qid = escape(str(q["question_id"]))
         rows.append(f'<tr><th scope="row"><a href="#{qid}">{qid}</a></th>{cells}</tr>')
-    if not any_hidden:
-        totals = report.questions[columns].sum()
+    if len(questions) > 1:
+        totals = questions[columns].sum()
         rows.append(
             '<tr><th scope="row">All questions</th>'
-            + "".join(f'<td class="n">{int(v)}</td>' for v in totals)
+            + "".join(
+                f'<td class="n">{SUPPRESSED_MARK if figures.totals_hidden.get(c) else int(totals[c])}</td>'
+                for c in columns
+            )
             + "</tr>"
         )
     return (
@@ -106,45 +102,37 @@ def _summary(report: ThemeReport, threshold: int | None) -> str:
     )
 
 
-def _small(value: int, threshold: int | None) -> str:
-    return SUPPRESSED_MARK if threshold is not None and 0 < value < threshold else str(value)
-
-
 def _figures(t: Any) -> str:
-    """A theme's count, share and sentiment cells; "[c]" for each where it is suppressed."""
-    if t.suppressed:
-        return f'<td class="n">{SUPPRESSED_MARK}</td>' * 5
-    shares = (t.share, t.positive, t.neutral, t.negative)
-    values = [str(t.count), *(_pct(float(share)) for share in shares)]
+    """A theme's count, share and sentiment cells; "[c]" for each that is hidden."""
+    values = [
+        SUPPRESSED_MARK if t.suppressed else str(t.count),
+        SUPPRESSED_MARK if t.share_hidden else _pct(float(t.share)),
+        *(SUPPRESSED_MARK if getattr(t, f"{s}_hidden") else _pct(float(getattr(t, s))) for s in SENTIMENTS),
+    ]
     return "".join(f'<td class="n">{v}</td>' for v in values)
 
 
-def _campaign_list(campaigns: pd.DataFrame, threshold: int | None) -> str:
-    sizes = campaigns["size"].to_numpy()
-    hidden = protect_counts(sizes, threshold)[0] if threshold is not None else [False] * len(sizes)
+def _campaign_list(campaigns: pd.DataFrame) -> str:
     items = "".join(
         f"<li>{SUPPRESSED_MARK} answers (too few to quote)</li>"
-        if hide
+        if c.hidden
         else f"<li>{c.size} answers like: “{escape(c.text)}”</li>"
-        for c, hide in zip(campaigns.itertuples(), hidden, strict=True)
+        for c in campaigns.itertuples()
     )
     return f"<h3>Campaigns and near-identical answers</h3><ul>{items}</ul>"
 
 
-def _question(report: ThemeReport, q: object, threshold: int | None) -> str:
-    qid = str(getattr(q, "question_id", ""))
-    themes = report.themes[report.themes["question_id"] == qid]
-    themes = publishable_themes(themes, threshold)
+def _question(figures: ThemeFigures, q: dict[str, Any], threshold: int | None) -> str:
+    qid = str(q.get("question_id", ""))
+    themes = figures.themes[figures.themes["question_id"] == qid]
     out = [
         f'<section aria-labelledby="{escape(qid)}">'
         f'<h2 id="{escape(qid)}">Question {escape(qid[1:] or qid)}</h2>'
     ]
-    if text := getattr(q, "question_text", ""):
+    if text := q.get("question_text", ""):
         out.append(f"<p>{escape(str(text))}</p>")
-    base = _small(int(getattr(q, "base", 0)), threshold)
-    blank = _small(int(getattr(q, "no_answer", 0)), threshold)
-    if SUPPRESSED_MARK in (base, blank):
-        base = blank = SUPPRESSED_MARK
+    base = SUPPRESSED_MARK if q.get("base_hidden") else str(int(q.get("base", 0)))
+    blank = SUPPRESSED_MARK if q.get("no_answer_hidden") else str(int(q.get("no_answer", 0)))
     out.append(
         f'<p class="note">Base: {base} answers themed. {blank} blank, "no comment" '
         f'or "n/a" answers are counted apart. An answer may raise more than one theme, so shares can add up '
@@ -167,13 +155,15 @@ def _question(report: ThemeReport, q: object, threshold: int | None) -> str:
     )
     for t in themes.itertuples():
         # Quotes that may still name someone wait for an analyst: they are not published here.
-        quotes = [q for q in t.quotes if threshold is None or not needs_name_check(q)]
+        quotes = [quote for quote in t.quotes if threshold is None or not needs_name_check(quote)]
         if quotes:
             out.append(f"<h3>{escape(t.label)}</h3>")
             out.extend(f"<blockquote><p>{escape(quote)}</p></blockquote>" for quote in quotes)
-    campaigns = report.campaigns[report.campaigns["question_id"] == qid] if not report.campaigns.empty else []
+    campaigns = figures.campaigns
     if len(campaigns):
-        out.append(_campaign_list(campaigns, threshold))
+        mine = campaigns[campaigns["question_id"] == qid]
+        if len(mine):
+            out.append(_campaign_list(mine))
     out.append("</section>")
     return "".join(out)
 
@@ -185,10 +175,13 @@ def _disclosure_note(threshold: int | None) -> str:
             "report.</strong></p>"
         )
     return (
-        f'<p class="note">Theme counts and campaign sizes below {threshold} are suppressed and shown as '
-        f"{SUPPRESSED_MARK}, with the next smallest hidden too where one could otherwise be worked out "
-        "from the base; no share or sentiment is given for a suppressed theme, and it has no bar in the "
-        "chart, and no quote is given from it. Quotes have names of councils, other public bodies and people "
+        f'<p class="note">Numbers below {threshold} are suppressed (answers, blanks, bases, theme counts, '
+        f"the sentiment of a theme's answers, campaign sizes; zeros are shown) and printed as "
+        f"{SUPPRESSED_MARK}, and further numbers are hidden so that no suppressed one can be worked out or "
+        f"narrowed below {threshold / 2:g} from the rest: the themes of a question add up to its base, its "
+        "sentiments to a theme's answers, its campaigns to the answers in campaigns. A share is given only "
+        "where the count it implies is shown. A suppressed theme has no bar in the chart and no quote. "
+        "Quotes have names of councils, other public bodies, office-holders, people and street addresses "
         "taken out; a quote that may still name someone is left out for an analyst to check.</p>"
     )
 
@@ -200,6 +193,7 @@ def to_html(report: ThemeReport, threshold: int | None = DEFAULT_THRESHOLD) -> s
     Theme counts and campaign sizes below `threshold` are suppressed (see
     `analysis.themes.disclosure`); `threshold=None` turns that off and marks the report
     not for publication."""
+    figures = protect_theme_report(report, threshold)
     mode = (
         "each campaign counted once"
         if report.options.campaigns == "once"
@@ -211,8 +205,8 @@ def to_html(report: ThemeReport, threshold: int | None = DEFAULT_THRESHOLD) -> s
         "responses; email addresses, phone numbers, postcodes, web addresses and names of councils, public "
         "bodies and people are redacted.</p>",
         _disclosure_note(threshold),
-        _summary(report, threshold),
-        *(_question(report, q, threshold) for q in report.questions.itertuples()),
+        _summary(figures),
+        *(_question(figures, q, threshold) for q in figures.questions.to_dict(orient="records")),
     ]
     return (
         '<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8">'

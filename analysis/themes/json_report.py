@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.themes.disclosure import DEFAULT_THRESHOLD, publishable_themes
+from analysis.themes.disclosure import DEFAULT_THRESHOLD, protect_theme_report
 from analysis.themes.model import THEME_COLUMNS, ThemeReport
 
 __all__ = ["report_dict", "to_json"]
@@ -36,7 +36,7 @@ def report_dict(report: ThemeReport, threshold: int | None = DEFAULT_THRESHOLD) 
 
     Themes carry `suppressed` and `quotable`; a theme whose count is hidden at `threshold`
     has no quotes (see `publishable_themes`)."""
-    themes = publishable_themes(report.themes, threshold) if not report.themes.empty else report.themes
+    themes = protect_theme_report(report, threshold).themes if not report.themes.empty else report.themes
     excluded = (
         report.excluded.groupby(["question_id", "reason"]).size().reset_index(name="answers")
         if not report.excluded.empty

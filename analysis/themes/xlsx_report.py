@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.spreadsheet_safety import neutralise_formula
-from analysis.themes.disclosure import DEFAULT_THRESHOLD, publishable_themes
+from analysis.themes.disclosure import DEFAULT_THRESHOLD, protect_theme_report
 from analysis.themes.model import ThemeReport
 from analysis.themes.public_names import needs_name_check
 
@@ -51,7 +51,7 @@ def write_xlsx(report: ThemeReport, path: Path | str, threshold: int | None = DE
     may still name someone (`check_for_names`), for an analyst to read first."""
     import xlsxwriter
 
-    shown = publishable_themes(report.themes, threshold) if not report.themes.empty else report.themes
+    shown = protect_theme_report(report, threshold).themes if not report.themes.empty else report.themes
     quotes = [
         {
             "question_id": t.question_id,

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from analysis.themes import ThemeOptions, theme_answers
 from analysis.themes.cli import register
-from analysis.themes.disclosure import protect_counts, protect_theme_counts
+from analysis.themes.disclosure import protect_counts, protect_theme_counts, protect_theme_report
 from analysis.themes.html_report import to_html
 
 
@@ -110,13 +110,18 @@ def test_html_report_suppresses_small_theme_counts(loaded: object) -> None:
     html = to_html(report)
     assert "Not for publication" not in html
     checked = 0
-    for theme in protect_theme_counts(report.themes, 10).itertuples():
+    for theme in protect_theme_report(report, 10).themes.itertuples():
         cells = _rows(html, theme.question_id)[theme.label.replace("'", "&#x27;")]
         if theme.suppressed:
             assert cells == ["[c]"] * 5
             checked += 1
         else:
             assert cells[0] == str(theme.count)
+            # Every share printed beside a count implies a count: never one from 1 to 9.
+            for share in cells[2:]:
+                if share != "[c]":
+                    implied = round(float(share.rstrip("%")) / 100 * theme.count)
+                    assert not 0 < implied < 10, (theme.label, cells)
     assert checked >= 2  # at least one primary and its complement
     assert (report.campaigns["size"] < 10).any()
     assert "<li>[c] answers (too few to quote)" in html and not re.search(r"<li>[1-9] answers like", html)
@@ -174,10 +179,8 @@ def test_no_quote_from_a_hidden_theme_and_no_council_name_in_any_report(tmp_path
     import openpyxl
 
     from analysis.themes import write_report
-    from analysis.themes.disclosure import publishable_themes
-
     report = _quoting_report()
-    shown = publishable_themes(report.themes)
+    shown = protect_theme_report(report).themes
     assert (~shown["quotable"]).any(), "the small group must be hidden"
     shown_quotes = {q for qs in report.themes.loc[shown["quotable"].to_numpy(), "quotes"] for q in qs}
     hidden_quotes = [
