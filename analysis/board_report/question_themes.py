@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from analysis.board_report.sources import ReportSource, StoredThemeSet
+from analysis.themes.public_names import needs_name_check, redact_names
 from analysis.themes.redaction import redact
 
 if TYPE_CHECKING:
@@ -145,7 +146,10 @@ def _from_stored(
         for answer in quotable[quotable["theme_answer_id"].isin(members)].itertuples(index=False):
             if len(quotes.get(theme.name, [])) >= QUOTES_PER_THEME or answer.response_id in quoted:
                 continue
-            quotes.setdefault(theme.name, []).append(redact(text_of[answer.response_id].strip()))
+            quote = redact_names(redact(text_of[answer.response_id].strip()))
+            if needs_name_check(quote):
+                continue  # may still identify someone: left for an analyst, never printed
+            quotes.setdefault(theme.name, []).append(quote)
             quoted.add(answer.response_id)
     return QuestionThemes(
         question_id=stored.question_id,

@@ -1,4 +1,5 @@
-"""Redaction of personal details in answer text: emails, phone numbers, UK postcodes, URLs."""
+"""Redaction of personal details in answer text: emails, phone numbers, UK postcodes, street
+addresses (in English and Welsh), URLs."""
 
 from __future__ import annotations
 
@@ -29,10 +30,25 @@ _PHONE = re.compile(
 
 
 _DIGIT = re.compile(r"\d")
+_NAME_WORD = r"[A-ZÀ-ÖØ-ÞŴŶ][a-zß-öø-ÿŵŷ'’-]+"
+_STREET = (
+    r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Close|Drive|Dr|Way|Place|Pl|Court|Ct|Crescent|Cres|Terrace"
+    r"|Gardens|Gdns|Grove|Square|Sq|Hill|Row|Mews|Walk|Parade|Green|Rise|View|Wharf|Yard|Boulevard"
+    r"|Broadway|Embankment|Approach|Chase|Croft|Fields|Meadows?|Park|Vale|Circus|Quay|Gate)"
+)
+# "12 High Street", "12a-14 Church Road, Bedford", "Flat 3, 45 Mill Lane", "7 Heol y Frenhines".
+_ADDRESS = re.compile(
+    rf"\b(?:(?:Flat|Unit|Apartment|Apt|Suite|Room)\s+\d+[A-Za-z]?,?\s+)?\d{{1,4}}[A-Za-z]?"
+    rf"(?:\s*[-–]\s*\d{{1,4}}[A-Za-z]?)?,?\s+"
+    rf"(?:(?:{_NAME_WORD}\s+){{1,3}}{_STREET}\b"
+    rf"|(?:Heol|Stryd|Ffordd|Lôn|Rhodfa|Cilgant|Teras|Sgwâr|Maes)(?:\s+(?:y|yr|'r)?\s*{_NAME_WORD}){{1,3}})"
+    rf"(?:,\s*{_NAME_WORD}(?:\s+{_NAME_WORD})*)?"
+)
 
 
 def redact(text: str) -> str:
-    """`text` with emails, URLs, UK postcodes and phone numbers replaced by [email] etc.
+    """`text` with emails, URLs, UK postcodes, street addresses and phone numbers replaced by
+    [email], [url], [postcode], [address], [phone].
 
     Applied to every answer before analysis, so that no quote, label or key term in any
     report can carry these details.
@@ -45,7 +61,8 @@ def redact(text: str) -> str:
         text = _EMAIL_SPELT.sub("[email]", text)
     if "." in text or "/" in text:
         text = _URL.sub("[url]", text)
-    if _DIGIT.search(text):  # postcodes and phone numbers both hold digits
+    if _DIGIT.search(text):  # postcodes, phone numbers and house numbers all hold digits
         text = _POSTCODE.sub("[postcode]", text)
+        text = _ADDRESS.sub("[address]", text)
         text = _PHONE.sub("[phone]", text)
     return text
