@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_counts.py                 # 10k, 100k, 1M; 5 runs each
     .venv/bin/python benchmarks/bench_counts.py --sizes 1000000 --runs 3 --by region role
     .venv/bin/python benchmarks/bench_counts.py --realistic --by role region organisation_type channel
+    .venv/bin/python benchmarks/bench_counts.py --sizes 1000000 --runs 3 --releases late
 
 Synthetic exports (Taking Stock, 21 questions, ~5% drafts, conditional questions honoured,
 some free text) are generated once into a cache folder; generation is not timed. Each run is
@@ -18,6 +19,12 @@ With --realistic the export is instead the generated realistic one the disclosur
 regions, a region of 3, blanks, follow-up questions, an option nobody chose). There almost
 all the time is disclosure control, and the information loss is printed too: the share of
 figures of 10 or more that are hidden, over all figures and over counts only.
+
+With --releases the run works as `counts --releases FILE` does: a release record is present
+(made once, not timed) and read, the counts are protected together with the release in it,
+and the record with this release added is written. "same": the earlier release is of the
+same export and breakdowns; "late": of the same export less its last 1,000 responses (so
+1,000 responses arrived since).
 """
 
 from __future__ import annotations
@@ -99,8 +106,29 @@ def generate_realistic_export(n: int, path: Path) -> None:
     write_export(path, realistic_rows(n))
 
 
-def run_once(path: Path, by: tuple[str, ...] = BY) -> dict[str, float]:
-    """Load and count in this process; return seconds and peak memory (MiB)."""
+def make_record(path: Path, record: Path, by: tuple[str, ...], late: int) -> None:
+    """A release record holding one release of `path` (less its last `late` rows), not timed."""
+    import pandas as pd
+
+    from analysis.counts.counting import count_responses
+    from analysis.loading import load_export, questionnaire_by_slug
+    from analysis.releases.publish import with_counts_release
+    from analysis.releases.record import empty_record, to_json
+
+    source = path
+    if late:
+        source = record.with_suffix(".earlier.csv")
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame.iloc[: len(frame) - late].to_csv(source, index=False)
+    questionnaire = questionnaire_by_slug("taking-stock")
+    loaded = load_export(source, questionnaire)
+    result = count_responses(loaded, by=by, threshold=10, releases=empty_record(questionnaire))
+    record.write_text(to_json(with_counts_release(result, output="counts", fmt="csv", file="earlier.csv")))
+
+
+def run_once(path: Path, by: tuple[str, ...] = BY, record: Path | None = None) -> dict[str, float]:
+    """Load and count in this process (against `record` if given, then writing it anew);
+    return seconds and peak memory (MiB)."""
     import resource
 
     began = time.perf_counter()
@@ -125,7 +153,30 @@ def run_once(path: Path, by: tuple[str, ...] = BY) -> dict[str, float]:
             spent[0] += time.perf_counter() - began_protect
 
     family.protect_cells = timed
-    result = count_responses(loaded, by=by, threshold=10)
+    import analysis.counts.disclosure as disclosure
+
+    disclosure_protect = disclosure.protect_cells
+
+    def timed_across(*args: object, **kwargs: object) -> object:
+        began_protect = time.perf_counter()
+        try:
+            return disclosure_protect(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - began_protect
+
+    disclosure.protect_cells = timed_across
+    releases = None
+    if record is not None:
+        from analysis.releases.record import from_json
+
+        releases = from_json(record.read_bytes(), loaded.questionnaire, source=str(record))
+    result = count_responses(loaded, by=by, threshold=10, releases=releases)
+    if record is not None:
+        from analysis.releases.publish import with_counts_release
+        from analysis.releases.record import to_json
+
+        updated = to_json(with_counts_release(result, output="counts", fmt="csv", file="now.csv"))
+        record.with_suffix(".new.json").write_text(updated)
     done = time.perf_counter()
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cells = result.detail.attrs["cells"]
@@ -157,12 +208,19 @@ def main() -> None:
     parser.add_argument(
         "--realistic", action="store_true", help="the disclosure tests' realistic export (default 2,400)"
     )
+    parser.add_argument(
+        "--releases",
+        choices=("none", "same", "late"),
+        default="none",
+        help="a release record present: of the same export, or before its last 1,000 responses",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--record", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.realistic and args.sizes == parser.get_default("sizes"):
         args.sizes = [2400]
     if args.child:
-        print(json.dumps(run_once(args.child, tuple(args.by))))
+        print(json.dumps(run_once(args.child, tuple(args.by), args.record)))
         return
 
     args.cache.mkdir(parents=True, exist_ok=True)
@@ -176,10 +234,17 @@ def main() -> None:
         if not path.exists():
             print(f"generating {path} …", file=sys.stderr, flush=True)
             (generate_realistic_export if args.realistic else generate_export)(n, path)
+        extra: list[str] = []
+        if args.releases != "none":
+            record = args.cache / f"record-{path.stem}-{args.releases}-{'-'.join(args.by)}.json"
+            if not record.exists():
+                print(f"making the release record {record} …", file=sys.stderr, flush=True)
+                make_record(path, record, tuple(args.by), 1000 if args.releases == "late" else 0)
+            extra = ["--record", str(record)]
         runs = []
         for _ in range(args.runs):
             out = subprocess.run(
-                [sys.executable, __file__, "--child", str(path), "--by", *args.by],
+                [sys.executable, __file__, "--child", str(path), "--by", *args.by, *extra],
                 check=True,
                 capture_output=True,
                 text=True,

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from analysis.counts.disclosure import DEFAULT_THRESHOLD  # a constant: no heavy import
+from analysis.releases.command_line import open_release_record, releases_option
 
 __all__ = ["report_command"]
 
@@ -46,6 +47,7 @@ __all__ = ["report_command"]
     help="Questionnaire of an export CSV (a database names its own).",
 )
 @click.option("--consultation", help="Consultation slug, when the database holds several.")
+@releases_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
 def report_command(
     source: str,
@@ -55,6 +57,7 @@ def report_command(
     threshold: int,
     questionnaire: str,
     consultation: str | None,
+    releases_path: Path | None,
     quiet: bool,
 ) -> None:
     """Write the report back to the Board, laid out as an LGA Board paper.
@@ -73,26 +76,34 @@ def report_command(
     from analysis.errors import AnalysisError
 
     try:
-        from analysis.board_report import make_report
+        from analysis.board_report import make_report_release
+        from analysis.board_report.sources import read_report_source
         from analysis.board_report.words import load_words
+        from analysis.releases.store import replace_atomically
 
         words = load_words(words_path) if words_path is not None else None
         if words is None:
             say("no --words file: the officer's parts will say they are not yet written")
         say(f"loading {source if '://' not in source else 'database'}")
-        body = make_report(
-            source,
-            fmt=fmt,
-            words=words,
-            threshold=threshold,
-            questionnaire=questionnaire,
-            consultation=consultation,
-        )
-        if out is None:
-            sys.stdout.write(body.decode("utf-8"))
-        else:
-            out.write_bytes(body)
-            say(f"wrote {out}")
+        report_source = read_report_source(source, questionnaire=questionnaire, consultation=consultation)
+        with open_release_record(source, releases_path, report_source.loaded, say=say) as session:
+            body, record = make_report_release(
+                report_source,
+                fmt=fmt,
+                words=words,
+                threshold=threshold,
+                releases=session.record,
+                file=out.name if out is not None else "standard output",
+            )
+            if out is None:
+                sys.stdout.write(body.decode("utf-8"))
+                sys.stdout.flush()
+                written = []
+            else:
+                replace_atomically(out, body)
+                written = [out]
+                say(f"wrote {out}")
+            session.record_output(record, written)
     except AnalysisError as exc:
         raise click.ClickException(str(exc).splitlines()[0]) from None
     except BrokenPipeError:

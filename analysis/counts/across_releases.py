@@ -69,6 +69,11 @@ def suppress_across_releases(
     from analysis.counts.disclosure import protect_cells
 
     system = ReleaseSystem(coverage, {b: list(m.values()) for b, m in members.items()}, questionnaire)
+    if not system.values:
+        # No response in any release: nothing to protect together; the family rule alone.
+        from analysis.counts.family import suppress_family
+
+        return suppress_family(detail, questionnaire, threshold=threshold, show_zeros=show_zeros)
     known, inherited = _earlier_figures(system)
     held = _segments_not_updated(system, detail, members, threshold)
     own = _new_release_cells(system, detail, members, held)

@@ -59,6 +59,10 @@ TIDY_COLUMNS = (
 )
 
 
+#: Segments smaller than this many times the threshold may join small ones that need company.
+COMPANION_LIMIT = 4
+
+
 @dataclass(frozen=True)
 class CountsResult:
     """Counts ready to publish (or, with suppression off, not for publication).
@@ -120,9 +124,11 @@ def _segment_codes(
 
     Segments are the column's categories in order, then "Not stated" for missing values.
     Segments nobody is in are not listed. With `merge_below`, segments with fewer
-    respondents are folded into the breakdown's "Other …" group (listed last); if that
-    group is itself below `merge_below`, the smallest other segments join it until it is
-    not (or everyone is in it), so that no segment size published is small.
+    respondents are merged with each other into the breakdown's combined group (listed
+    last). If that group is itself below `merge_below`, the smallest other segments join it
+    while they are smaller than `COMPANION_LIMIT` times `merge_below`; a larger segment never
+    does (it would vanish from the table to give a few respondents company). A group left
+    below `merge_below` is protected by suppression instead (`analysis.counts.family`).
     """
     import numpy as np
 
@@ -136,8 +142,10 @@ def _segment_codes(
     merged = np.zeros(len(labels), dtype=bool)
     if merge_below is not None:
         merged = (sizes > 0) & (sizes < merge_below)
-        while merged.any() and sizes[merged].sum() < merge_below and (~merged & (sizes > 0)).any():
-            candidates = np.flatnonzero(~merged & (sizes > 0))
+        while merged.any() and sizes[merged].sum() < merge_below:
+            candidates = np.flatnonzero(~merged & (sizes > 0) & (sizes < COMPANION_LIMIT * merge_below))
+            if not len(candidates):
+                break
             merged[candidates[np.argmin(sizes[candidates])]] = True
     # Unprotected working tables list every category (and "Not stated" if anyone is in it).
     listed = np.flatnonzero(((sizes > 0) | (merge_below is None)) & ~merged)

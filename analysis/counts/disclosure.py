@@ -247,25 +247,30 @@ def _protect_block(
 
 
 def protection_ranges(
-    values: np.ndarray, equations: sparse.spmatrix, hidden: np.ndarray
+    values: np.ndarray, equations: sparse.spmatrix, hidden: np.ndarray, which: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(least, greatest) of every hidden cell, given the published ones and the equations.
 
-    Arrays aligned with `np.flatnonzero(hidden)`; a greatest of inf means unbounded. This is
-    the attacker's view, for audits and methods notes.
+    Arrays aligned with `np.flatnonzero(hidden)`, or with `which` (cell numbers, all hidden)
+    if given, which limits the work to those cells. A greatest of inf means unbounded. This
+    is the attacker's view, for audits and methods notes.
     """
     import numpy as np
     from scipy import sparse
 
     values = np.asarray(values, dtype=np.int64)
     hidden = np.asarray(hidden, dtype=bool)
+    wanted = np.flatnonzero(hidden) if which is None else np.asarray(which, dtype=np.int64)
     matrix = sparse.csr_matrix(equations, dtype=float)
-    least = np.zeros(int(hidden.sum()))
-    greatest = np.zeros(int(hidden.sum()))
-    position = {int(c): p for p, c in enumerate(np.flatnonzero(hidden))}
+    least = np.zeros(len(wanted))
+    greatest = np.zeros(len(wanted))
+    position = {int(c): p for p, c in enumerate(wanted)}
     for cells in independent_blocks(matrix, hidden):
+        local = [i for i, c in enumerate(cells) if int(c) in position]
+        if not local:
+            continue
         block = Block(cells, matrix, values)
-        spans = block.ranges(np.ones(len(cells), dtype=bool), range(len(cells)))
-        for cell, (lo, hi) in zip(cells, spans, strict=True):
-            least[position[int(cell)]], greatest[position[int(cell)]] = lo, hi
+        spans = block.ranges(np.ones(len(cells), dtype=bool), local)
+        for i, (lo, hi) in zip(local, spans, strict=True):
+            least[position[int(cells[i])]], greatest[position[int(cells[i])]] = lo, hi
     return least, greatest

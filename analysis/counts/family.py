@@ -166,12 +166,19 @@ def suppress_family(
     if not show_zeros:
         primary[index["count"][small_group & (values[index["count"]] == 0)]] = True
         primary[index["answered"][small_group & (values[index["answered"]] == 0)]] = True
-    if (primary & fixed).any():
-        # Fewer respondents than the threshold in all: nothing can be published.
-        fixed[:] = False
-    protection = protect_cells(values, matrix, primary, threshold=threshold, fixed=fixed, parts=index["part"])
+    everyone = fixed[index["asked"]]  # rows of questions asked of everyone: their asked is a size
+    if (primary & fixed & (index["part"] < 0)).any():
+        fixed[:] = False  # fewer respondents than the threshold in all: nothing can be published
+    # A combined group still below the threshold: its size is taken as known while the rest
+    # is chosen (a reader who knew it could narrow nothing more), then protected apart.
+    leftover = fixed & primary
+    protection = protect_cells(
+        values, matrix, primary & ~leftover, threshold=threshold, fixed=fixed, parts=index["part"]
+    )
+    hidden = protection.hidden | leftover
+    if leftover.any():
+        hidden = _protect_leftover_sizes(detail, values, matrix, hidden, index, everyone, threshold)
     out = detail.copy()
-    hidden = protection.hidden
     out["suppressed"] = hidden[index["count"]]
     out["suppression"] = np.where(
         primary[index["count"]], "primary", np.where(hidden[index["count"]], "secondary", "")
@@ -181,8 +188,79 @@ def suppress_family(
     out.attrs["cells"] = {
         "total": len(values),
         "primary": int(primary.sum()),
-        "secondary": int(protection.secondary.sum()),
+        "secondary": int((hidden & ~primary).sum()),
         "large": int((values >= threshold).sum()),
         "large_hidden": int((hidden & (values >= threshold)).sum()),
     }
     return out
+
+
+def _protect_leftover_sizes(
+    detail: pd.DataFrame,
+    values: np.ndarray,
+    matrix: object,
+    hidden: np.ndarray,
+    index: dict[str, np.ndarray],
+    everyone: np.ndarray,
+    threshold: int,
+) -> np.ndarray:
+    """In each breakdown with a group below the threshold, hide the size of the smallest
+    other segment too (else the overall size less the rest gives the small one away), then
+    more of that segment's rows (its "not answered", then its answered and smallest option,
+    then all of it) until the attacker's LP over the whole family leaves the sizes, and every
+    figure hidden here, a range of at least half the threshold. Returns the hidden mask."""
+    import numpy as np
+
+    from analysis.counts.disclosure import protection_ranges
+
+    step = threshold / 2
+    by = detail["segment_by"].to_numpy()
+    segment = detail["segment"].to_numpy()
+    question = detail["question_id"].to_numpy()
+    is_option = detail["is_option"].to_numpy(dtype=bool)
+    asked, count, answered = index["asked"], index["count"], index["answered"]
+    hidden = hidden.copy()
+
+    def _slack(name: str) -> int:
+        """How far a segment's size can rise without moving a published figure, in its
+        tightest question: the companion that hides most already costs least."""
+        least = None
+        for q in dict.fromkeys(question[everyone & (segment == name)]):
+            rows = np.flatnonzero((segment == name) & (question == q) & (by != "all"))
+            options, not_answered = rows[is_option[rows]], rows[~is_option[rows]]
+            free = int(values[count[not_answered]][hidden[count[not_answered]]].sum())
+            if hidden[answered[rows[0]]]:
+                free += int(values[count[options]][hidden[count[options]]].sum())
+            least = free if least is None else min(least, free)
+        return least or 0
+
+    for breakdown in [b for b in dict.fromkeys(by) if b != "all"]:
+        rows = np.flatnonzero((by == breakdown) & everyone)
+        sizes = {segment[r]: int(values[asked[r]]) for r in rows}
+        small = [s for s, n in sizes.items() if n < threshold]
+        others = sorted((n, s) for s, n in sizes.items() if n >= threshold)
+        if not small or not others:
+            continue
+        companion = max(others, key=lambda o: (_slack(o[1]), -o[0]))[1]
+        group = np.flatnonzero((by == breakdown) & (segment == companion))
+        sized = np.unique([asked[r] for r in rows if segment[r] in (*small, companion)])
+        before = hidden.copy()
+        hidden[sized] = True
+        for widen in ("not answered", "answered", "everything", None):
+            # The sizes, and every figure hidden here (each must be protected too).
+            check = np.unique(np.r_[sized, np.flatnonzero(hidden & ~before)])
+            least, greatest = protection_ranges(values, matrix, hidden, which=check)
+            if (greatest - least >= step - 1e-6).all() or widen is None:
+                break
+            if widen == "not answered":
+                hidden[count[group[~is_option[group]]]] = True
+            elif widen == "answered":
+                hidden[answered[group]] = True
+                for q in dict.fromkeys(question[group]):
+                    options = group[(question[group] == q) & is_option[group]]
+                    if not hidden[count[options]].any():
+                        hidden[count[options[np.argmin(values[count[options]])]]] = True
+            else:
+                hidden[count[group]] = True
+                hidden[asked[group]] = True
+    return hidden

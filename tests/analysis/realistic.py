@@ -106,3 +106,52 @@ def realistic_rows(n: int = 2400, seed: int = 14) -> list[dict[str, str]]:
             row[q.id] = str(data[q.id][i])
         rows.append(row)
     return rows
+
+
+SMALL_ROLES = {
+    "Leader": 0.30,
+    "Chief executive": 0.24,
+    "Other councillor": 0.18,
+    "Other council officer": 0.13,
+    "Representative of a professional body": 0.06,
+    "National stakeholder": 0.05,
+    "Local partner": 0.03,
+    "Other": 0.01,
+}
+SMALL_REGIONS = {
+    "South East": 0.22,
+    "Greater London": 0.18,
+    "North West": 0.14,
+    "East of England": 0.11,
+    "West Midlands": 0.1,
+    "Yorkshire & Humber": 0.09,
+    "South West": 0.08,
+    "East Midlands": 0.05,
+    "National / not applicable": 0.03,
+    # Wales: 1 respondent, North East: 2, both added by hand; no region is left empty but by
+    # the questionnaire's own list (none here is).
+}
+
+
+def small_skewed_rows(n: int = 900, seed: int = 21) -> list[dict[str, str]]:
+    """`n` submitted responses like a small consultation's export: skewed roles and regions, a
+    region of 1 (Wales), one of 2 (North East), an empty one (none left: every listed region but
+    these has people, and "Wales"/"North East" are tiny), an organisation type of 4 (Parks),
+    conditions, 10% blank answers and a few blank roles and regions."""
+    rows = realistic_rows(n, seed=seed)
+    rng = np.random.default_rng(seed)
+    roles = _pick(rng, SMALL_ROLES, n)
+    regions = _pick(rng, SMALL_REGIONS, n)
+    regions[0] = "Wales"
+    regions[1:3] = "North East"
+    # An empty region: nobody in East Midlands.
+    regions[regions == "East Midlands"] = "South East"
+    organisations = np.array([r["organisation_type"] for r in rows], dtype=object)
+    organisations[organisations == "Parks"] = "District"
+    organisations[3:7] = "Parks"
+    blank = rng.random(n) < 0.01
+    for i, row in enumerate(rows):
+        row["role"] = "" if blank[i] else str(roles[i])
+        row["region"] = "" if blank[(i + 7) % n] else str(regions[i])
+        row["organisation_type"] = str(organisations[i])
+    return rows

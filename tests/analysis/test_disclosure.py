@@ -177,8 +177,12 @@ def test_realistic_export_is_safe_and_hides_little(tmp_path):
     assert_safe(result)
     cells = result.detail.attrs["cells"]
     share = cells["large_hidden"] / cells["large"]
-    assert share <= 0.12, share  # measured 11% on this export: see docs/disclosure.md
+    # 16.7% measured: Wales (3 respondents) is protected by suppression now that no region of
+    # four times the threshold or more is folded to give it company (docs/disclosure.md).
+    assert share <= 0.18, share
     assert "Wales" not in set(result.table["segment"])
+    by_region = result.table[result.table["segment_by"] == "region"]
+    assert "National / not applicable" in set(by_region["segment"])  # 72 respondents: never folded
 
 
 def test_percentages_round_half_up_and_say_what_they_divide_by(tmp_path):
@@ -240,4 +244,4 @@ def test_realistic_export_with_four_breakdowns_is_safe(tmp_path):
     result = count_responses(loaded, by=("role", "region", "organisation_type", "channel"))
     assert_safe(result)
     cells = result.detail.attrs["cells"]
-    assert cells["large_hidden"] / cells["large"] <= 0.16  # measured 14.8%: see docs/disclosure.md
+    assert cells["large_hidden"] / cells["large"] <= 0.21  # measured: see docs/disclosure.md

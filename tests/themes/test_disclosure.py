@@ -216,7 +216,7 @@ def write_json(report, path: Path) -> str:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("As Leader of Hartlepool Borough Council I resigned", "As Leader of [public body] I resigned"),
+        ("As Leader of Hartlepool Borough Council I resigned", "As [office-holder] I resigned"),
         ("Hartlepool Council and Hartlepool", "[public body] and [public body]"),
         ("the London Borough of Camden", "[public body]"),
         ("Stoke on Trent City Council", "[public body]"),
