@@ -15,12 +15,12 @@ finest level any release needs:
   protected (audited, covered again only if what is published now narrows them).
 
 Sensitive, besides the new release's own figures from 1 to threshold - 1: every figure of
-a *difference group* (responses that some releases covered and others did not: late ones,
-or the old versions of changed ones), at every level, from 1 to threshold - 1 (and its
-zeros where from 1 to threshold - 1 of it were asked). So a late group smaller than the
-threshold can never be read as the difference of two releases; in practice a segment whose
-figures would change by such a group is not updated: its new figures are hidden, and the
-ones released before stand.
+a *difference group* (responses that one release covered and another did not: late ones,
+or the old versions of changed ones) in each segment where that group has from 1 to
+threshold - 1 responses, zeros included. So a late group smaller than the threshold can
+never be read as the difference of two releases; in practice a segment whose figures would
+change by such a group is not updated: its new figures are hidden, and the ones released
+before stand.
 
 The system goes to `analysis.counts.disclosure.protect_cells`, which knows nothing of
 releases.
@@ -191,8 +191,13 @@ def _difference_sets(system: ReleaseSystem) -> dict[frozenset[int], tuple[float,
     involves the new release, breakdowns either of the two shows)}."""
     out: dict[frozenset[int], tuple[float, bool, set[str]]] = {}
     thresholds = [r.threshold for r in system.prior]
+    # Only releases that published counts can be set against each other here (theme
+    # reports are set against each other by `analysis.themes.releases`).
+    counted = [bool(r.figures) for r in system.prior] + [True]
     for j in range(1, len(system.covers)):
         for i in range(j):
+            if not (counted[i] and counted[j]):
+                continue
             step = max(thresholds[i], thresholds[j] if j < system.new else thresholds[i]) / 2
             shown = system.breakdowns[i] | system.breakdowns[j]
             for leaves in (system.covers[j] - system.covers[i], system.covers[i] - system.covers[j]):
@@ -207,26 +212,31 @@ def _difference_sets(system: ReleaseSystem) -> dict[frozenset[int], tuple[float,
 def _difference_figures(
     system: ReleaseSystem, threshold: int, show_zeros: bool
 ) -> dict[int, tuple[float, bool]]:
-    """Every figure of a difference group from 1 to threshold - 1, or a zero where from 1
-    to threshold - 1 of the group were asked: {variable: (protection, fresh)}."""
+    """Every figure of a difference group where it is smaller than the threshold: in each
+    segment (atom) where from 1 to threshold - 1 of its responses are, all its figures there
+    (zeros too, where some of them were asked). {variable: (protection, fresh)}."""
     out: dict[int, tuple[float, bool]] = {}
+    first = next(q.id for q in system.questionnaire.questions if q.is_single_choice and q.shown_if is None)
     for leaves, (step, fresh, shown) in _difference_sets(system).items():
         step = max(step, threshold / 2) if fresh else step
-        for question in system.questionnaire.questions:
-            if not question.is_single_choice:
-                continue
-            for b in [ALL, *(x for x in system.used if x in shown)]:
-                segments = [()] if b == ALL else system.atoms[b]
-                for segment in segments:
-                    asked_terms = system.terms(leaves, question.id, ASKED, b, segment)
-                    asked = sum(system.values[t] for t in asked_terms)
+        for b in [ALL, *(x for x in system.used if x in shown)]:
+            segments = [()] if b == ALL else system.atoms[b]
+            for segment in segments:
+                size = sum(system.values[t] for t in system.terms(leaves, first, ASKED, b, segment))
+                if not 0 < size < threshold:
+                    continue
+                for question in system.questionnaire.questions:
+                    if not question.is_single_choice:
+                        continue
+                    asked = sum(
+                        system.values[t] for t in system.terms(leaves, question.id, ASKED, b, segment)
+                    )
                     if asked == 0:
                         continue
                     for position in positions(question.options):
                         terms = system.terms(leaves, question.id, position, b, segment)
                         value = sum(system.values[t] for t in terms)
-                        small = 0 < value < threshold
-                        if small or (value == 0 and 0 < asked < threshold and not show_zeros):
+                        if value > 0 or not show_zeros:
                             cell = system.variable(terms)
                             if cell is not None:
                                 s, f = out.get(cell, (0.0, False))

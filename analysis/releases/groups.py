@@ -77,24 +77,39 @@ def layout_signature(questionnaire: Questionnaire) -> str:
 
 
 def _column_hash(series: pd.Series) -> np.ndarray:
-    """A stable 64-bit hash of each value (missing values hash alike)."""
+    """A stable 64-bit hash of each value (missing values hash alike). A categorical column is
+    hashed per category and indexed by code: a million rows cost one array lookup."""
     import numpy as np
     import pandas as pd
 
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        categories = np.asarray([str(c) for c in series.cat.categories] + ["\x00missing"], dtype=object)
+        table = pd.util.hash_array(categories).astype(np.uint64)
+        codes = series.cat.codes.to_numpy().astype(np.int64)
+        codes[codes < 0] = len(categories) - 1
+        return table[codes]
     values = series.astype(object).where(series.notna(), "\x00missing").astype(str).to_numpy()
-    return pd.util.hash_array(values, categorize=True).astype(np.uint64)
+    # Ids are (nearly) all different: hashing each directly beats finding the distinct ones first.
+    return pd.util.hash_array(values, categorize=False).astype(np.uint64)
 
 
-def response_versions(responses: pd.DataFrame, questionnaire: Questionnaire) -> np.ndarray:
-    """One uint64 per response: its id and every value that counts, hashed together."""
+def response_ids(responses: pd.DataFrame) -> np.ndarray:
+    """One uint64 per response: its id, hashed."""
+    return _column_hash(responses["response_id"])
+
+
+def response_versions(
+    responses: pd.DataFrame, questionnaire: Questionnaire, ids: np.ndarray | None = None
+) -> np.ndarray:
+    """One uint64 per response: its id and every value that counts, hashed together (`ids`:
+    `response_ids`, if already worked out)."""
     import numpy as np
 
+    out = response_ids(responses) if ids is None else ids.copy()
     columns = [
-        "response_id",
         *SEGMENT_COLUMNS,
         *(q.id for q in questionnaire.questions if q.is_single_choice and q.id in responses.columns),
     ]
-    out = np.zeros(len(responses), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for column in columns:
             out = out * np.uint64(1_000_003) + _column_hash(responses[column])

@@ -25,6 +25,7 @@ from analysis.releases.groups import (
     group_counts,
     layout_signature,
     positions,
+    response_ids,
     response_versions,
     slots,
     versions_digest,
@@ -139,8 +140,9 @@ class ReleaseRecord:
         import numpy as np
 
         questionnaire = loaded.questionnaire
-        self.check(questionnaire, loaded)
-        versions = response_versions(loaded.responses, questionnaire)
+        ids = response_ids(loaded.responses)
+        self.check(questionnaire, loaded, ids)
+        versions = response_versions(loaded.responses, questionnaire, ids)
         leaves = self.leaves()
         next_number = max((g.number for g in self.groups), default=0) + 1
         release_number = len(self.releases) + 1
@@ -151,11 +153,13 @@ class ReleaseRecord:
             label = np.concatenate([np.full(len(g.versions), i) for i, g in enumerate(leaves)])
             order = np.argsort(known, kind="stable")
             known, label = known[order], label[order]
-            where = np.clip(np.searchsorted(known, versions), 0, max(len(known) - 1, 0))
-            hit = len(known) > 0
-            if hit:
-                match = known[where] == versions
-                owner[match] = label[where[match]]
+            if len(known):
+                # Sorted queries into a sorted array: each search starts near the last.
+                order = np.argsort(versions, kind="stable")
+                queries = versions[order]
+                where = np.clip(np.searchsorted(known, queries), 0, len(known) - 1)
+                match = known[where] == queries
+                owner[order[match]] = label[where[match]]
         present_groups: list[int] = []  # index into `leaves`, or -1 for the newcomers
         for i, _ in enumerate(leaves):
             if (owner == i).any():
@@ -208,10 +212,15 @@ class ReleaseRecord:
             made=tuple(made),
             responses=len(versions),
             digest=versions_digest(versions),
-            id_sketch=_id_sketch(loaded.responses),
+            id_sketch=_id_sketch(ids),
         )
 
-    def check(self, questionnaire: Questionnaire, loaded: LoadedResponses | None = None) -> None:
+    def check(
+        self,
+        questionnaire: Questionnaire,
+        loaded: LoadedResponses | None = None,
+        ids: np.ndarray | None = None,
+    ) -> None:
         """Refuse a record of another questionnaire, layout or consultation (see `cover`)."""
         if self.questionnaire != questionnaire.slug:
             raise ReleaseRecordError(
@@ -224,8 +233,12 @@ class ReleaseRecord:
             )
         if loaded is None or not self.releases or loaded.responses.empty:
             return
-        ids = set(_id_hashes(loaded.responses).tolist())
-        if not any(int(h, 16) in ids for r in self.releases for h in r.id_sketch):
+        import numpy as np
+
+        ids = response_ids(loaded.responses) if ids is None else ids
+        sketch = {int(h, 16) for r in self.releases for h in r.id_sketch}
+        # A few digests against every id: one comparison pass each, no sorting of the ids.
+        if sketch and not any(bool((ids == np.uint64(h)).any()) for h in sketch):
             raise ReleaseRecordError(
                 "the release record is from another consultation: none of the responses it "
                 "released is among these"
@@ -263,18 +276,12 @@ class Coverage:
         )
 
 
-def _id_hashes(responses: Any) -> np.ndarray:
-    import numpy as np
-    import pandas as pd
-
-    return pd.util.hash_array(responses["response_id"].astype(str).to_numpy()).astype(np.uint64)
-
-
-def _id_sketch(responses: Any) -> tuple[str, ...]:
+def _id_sketch(ids: np.ndarray) -> tuple[str, ...]:
+    """The smallest few id digests: enough to tell another consultation's responses."""
     import numpy as np
 
-    hashes = np.unique(_id_hashes(responses))[:_SKETCH]
-    return tuple(f"{int(h):016x}" for h in hashes)
+    small = np.unique(np.partition(ids, min(_SKETCH, len(ids) - 1))[:_SKETCH]) if len(ids) else ids
+    return tuple(f"{int(h):016x}" for h in np.sort(small)[:_SKETCH])
 
 
 def empty_record(questionnaire: Questionnaire, consultation: str | None = None) -> ReleaseRecord:

@@ -14,10 +14,14 @@ from typing import TYPE_CHECKING
 import click
 
 from analysis.counts.disclosure import DEFAULT_THRESHOLD  # a constant: no heavy import
+from analysis.releases.command_line import open_release_record, releases_option
 from analysis.themes.grouping import ENGINE_GROUPING
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from analysis.themes.model import ThemeReport
+    from analysis.themes.sources import FreeTextAnswers
 
 __all__ = ["evaluate_themes_command", "register", "themes_command"]
 
@@ -120,6 +124,7 @@ def _engine_options(f: click.decorators.FC) -> click.decorators.FC:
     help="Questionnaire of an export CSV (a database names its own).",
 )
 @click.option("--consultation", default=None, help="Consultation slug, when the database holds several.")
+@releases_option
 @click.option("--quiet", is_flag=True, help="No progress messages on stderr.")
 def themes_command(
     source: str,
@@ -136,6 +141,7 @@ def themes_command(
     out: Path | None,
     questionnaire: str,
     consultation: str | None,
+    releases_path: Path | None,
     quiet: bool,
 ) -> None:
     """Find themes in free-text answers of INPUT: an export CSV or a database URL.
@@ -173,8 +179,11 @@ def themes_command(
         report = theme_answers(loaded.answers, options, question_text=loaded.question_text, progress=say)  # type: ignore[arg-type]
         report.title = f"Themes in free-text answers: {loaded.title}"
         report.excluded = loaded.with_loader_exclusions(report.excluded)
-        destination = out if out is not None else sys.stdout
-        write_report(report, fmt, destination, threshold=None if no_suppression else threshold)
+        if fmt == "html" and not no_suppression:
+            _publish_html(report, loaded, source, releases_path, out, threshold, say)
+        else:
+            destination = out if out is not None else sys.stdout
+            write_report(report, fmt, destination, threshold=None if no_suppression else threshold)
     except (AnalysisError, OSError) as exc:
         _fail(exc)
     say(f"done{f': {out}' if out else ''}")
@@ -266,6 +275,50 @@ def _read_coded(path: Path, say: Callable[[str], None]) -> pd.DataFrame:
             say(f"{path.name} is not UTF-8: read as Windows-1252")
         return frame
     raise ThemesError(f"{path}: not a readable CSV (neither UTF-8 nor Windows-1252 text)")
+
+
+def _publish_html(
+    report: ThemeReport,
+    loaded: FreeTextAnswers,
+    source: str,
+    releases_path: Path | None,
+    out: Path | None,
+    threshold: int,
+    say: Callable[[str], None],
+) -> None:
+    """The HTML report, the one for publication: made against the release record and then
+    added to it (its figures per question), once written."""
+    from analysis.releases.store import replace_atomically
+    from analysis.themes.disclosure import protect_theme_report
+    from analysis.themes.html_report import to_html
+    from analysis.themes.releases import answer_versions, question_histories, release_themes
+
+    with open_release_record(source, releases_path, loaded.loaded, say=say) as session:
+        versions = answer_versions(loaded.answers)
+        history = question_histories(session.record, versions) if session.record is not None else {}
+        figures = protect_theme_report(report, threshold, history)
+        text = to_html(report, threshold, figures)
+        written = []
+        if out is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            replace_atomically(out, text.encode("utf-8"))
+            written = [out]
+        if session.record is not None:
+            coverage = session.record.cover(loaded.loaded, threshold)
+            release = coverage.next_release(
+                output="themes",
+                format="html",
+                file=out.name if out is not None else "standard output",
+                threshold=threshold,
+                breakdowns=(),
+                show_zeros=False,
+                figures=(),
+                themes=release_themes(figures, versions),
+                summary={"questions": len(versions), "not_updated": sorted(figures.not_updated)},
+            )
+            session.record_output(coverage.with_release(release), written)
 
 
 def register(group: click.Group) -> None:

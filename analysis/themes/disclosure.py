@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from analysis.themes.model import ThemeReport
+    from analysis.themes.releases import QuestionHistory
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -98,20 +99,29 @@ class _Cells:
             self.coefs.append(coef)
         self.equations += 1
 
-    def protect(self, threshold: int, small_groups: list[tuple[int, list[int]]]) -> np.ndarray:
+    def protect(
+        self,
+        threshold: int,
+        small_groups: list[tuple[int, list[int]]],
+        forced: set[int] | None = None,
+        public: set[int] | None = None,
+    ) -> np.ndarray:
         """Hidden mask over the cells: 1 to threshold - 1 (and zeros of a small group's
-        parts, `small_groups` = (total cell, part cells)) are primary; the rest by MIP."""
+        parts, `small_groups` = (total cell, part cells)) and `forced` are primary; `public`
+        cells are printed already (known); the rest by MIP."""
         from scipy import sparse
 
         from analysis.counts.disclosure import protect_cells
 
         values = np.asarray(self.values, dtype=np.int64)
         known = np.asarray(self.known, dtype=bool)
+        known[list(public or ())] = True
         shown = np.asarray(self.shown, dtype=bool)
         primary = shown & (values > 0) & (values < threshold)
         for total, parts in small_groups:
             if 0 < values[total] < threshold:
                 primary[[p for p in parts if values[p] == 0 and shown[p]]] = True
+        primary[[c for c in forced or () if shown[c]]] = True
         primary &= ~known
         if not primary.any():
             return np.zeros(len(values), dtype=bool)
@@ -129,14 +139,16 @@ class ThemeFigures:
     `questions`: the report's questions table with `<name>_hidden` for each of `SUMMARY`.
     `totals_hidden`: each `SUMMARY` total over all questions, hidden or not.
     `themes`: the themes table with `suppressed` (the count, hence share, sentiment and
-    quotes), `suppression`, `quotable`, `share_hidden` and `<sentiment>_hidden`; a hidden
-    theme's quotes are emptied. `campaigns`: with `hidden` (its size).
+    quotes), `suppression`, `quotable`, `share_hidden`, `<sentiment>_hidden` and
+    `<sentiment>_count`; a hidden theme's quotes are emptied. `campaigns`: with `hidden`.
     """
 
     questions: pd.DataFrame
     totals_hidden: dict[str, bool]
     themes: pd.DataFrame
     campaigns: pd.DataFrame
+    # Questions whose figures are not updated (too few answers changed): the earlier release.
+    not_updated: dict[str, int] = field(default_factory=dict)
 
 
 def _sentiment_counts(report: ThemeReport) -> dict[str, dict[str, int]]:
@@ -151,8 +163,17 @@ def _sentiment_counts(report: ThemeReport) -> dict[str, dict[str, int]]:
     return out
 
 
-def protect_theme_report(report: ThemeReport, threshold: int | None = DEFAULT_THRESHOLD) -> ThemeFigures:
-    """Everything the report prints, protected as one family (`threshold` None: nothing hidden)."""
+def protect_theme_report(
+    report: ThemeReport,
+    threshold: int | None = DEFAULT_THRESHOLD,
+    history: dict[str, QuestionHistory] | None = None,
+) -> ThemeFigures:
+    """Everything the report prints, protected as one family (`threshold` None: nothing
+    hidden), and with `history` together with earlier theme releases
+    (`analysis.themes.releases`)."""
+    history = history or {}
+    held = {q: h.release for q, h in history.items() if threshold is not None and h.not_updated(threshold)}
+    key_cell: dict[tuple[str, str], int] = {}
     questions = report.questions.copy()
     themes = report.themes.copy()
     campaigns = report.campaigns.copy() if not report.campaigns.empty else report.campaigns
@@ -166,8 +187,10 @@ def protect_theme_report(report: ThemeReport, threshold: int | None = DEFAULT_TH
     campaign_cell: dict[int, int] = {}
     for qi, q in enumerate(questions.itertuples(index=False)):
         get = {name: int(getattr(q, name)) for name in (*SUMMARY, "drafts")}
+        shown = q.question_id not in held
         for name in SUMMARY:
-            summary_cell[(qi, name)] = cells.cell(get[name])
+            summary_cell[(qi, name)] = cells.cell(get[name], shown=shown)
+            key_cell[(q.question_id, name)] = summary_cell[(qi, name)]
         drafts = cells.cell(get["drafts"], known=True)
         themed = get["answers"] - get["no_answer"] - get["drafts"]
         themed_cell = cells.cell(themed, shown=False)
@@ -181,12 +204,15 @@ def protect_theme_report(report: ThemeReport, threshold: int | None = DEFAULT_TH
         counts = []
         for i in mine:
             row = themes.iloc[i]
-            count = cells.cell(int(row["count"]))
+            count = cells.cell(int(row["count"]), shown=shown)
             counts.append(count)
             split = sentiment.get(str(row["theme_id"]), {})
             answers = sum(split.values())
             total = cells.cell(answers, known=True) if once else count
-            parts = {s: cells.cell(split.get(s, 0)) for s in SENTIMENTS}
+            parts = {s: cells.cell(split.get(s, 0), shown=shown) for s in SENTIMENTS}
+            key_cell[(q.question_id, f"theme|{row['label']}|count")] = count
+            for s, cell in parts.items():
+                key_cell[(q.question_id, f"theme|{row['label']}|{s}")] = cell
             cells.equation(list(parts.values()), [total])
             small_groups.append((count, list(parts.values())))
             theme_cell[i] = {"count": count, **parts}
@@ -198,7 +224,7 @@ def protect_theme_report(report: ThemeReport, threshold: int | None = DEFAULT_TH
         if len(campaigns):
             sizes = [j for j in range(len(campaigns)) if campaigns.iloc[j]["question_id"] == q.question_id]
             for j in sizes:
-                campaign_cell[j] = cells.cell(int(campaigns.iloc[j]["size"]))
+                campaign_cell[j] = cells.cell(int(campaigns.iloc[j]["size"]), shown=shown)
             if sizes:
                 cells.equation([campaign_cell[j] for j in sizes], [summary_cell[(qi, "campaign_answers")]])
     totals = {}
@@ -206,9 +232,14 @@ def protect_theme_report(report: ThemeReport, threshold: int | None = DEFAULT_TH
         parts = [summary_cell[(qi, name)] for qi in range(len(questions))]
         totals[name] = cells.cell(sum(cells.values[c] for c in parts))
         cells.equation(parts, [totals[name]])
+    forced, public = _against_history(history, held, key_cell, cells.values, threshold)
     hidden = (
-        cells.protect(threshold, small_groups) if threshold is not None else np.zeros(len(cells.values), bool)
+        cells.protect(threshold, small_groups, forced, public)
+        if threshold is not None
+        else np.zeros(len(cells.values), bool)
     )
+    shown_mask = np.asarray(cells.shown, dtype=bool)
+    hidden |= ~shown_mask  # a question not updated prints none of its new figures
     for name in SUMMARY:
         questions[f"{name}_hidden"] = [bool(hidden[summary_cell[(qi, name)]]) for qi in range(len(questions))]
     base_hidden = dict(zip(questions["question_id"], questions["base_hidden"], strict=True))
@@ -223,6 +254,7 @@ def protect_theme_report(report: ThemeReport, threshold: int | None = DEFAULT_TH
     ]
     for s in SENTIMENTS:
         themes[f"{s}_hidden"] = [suppressed[i] or bool(hidden[theme_cell[i][s]]) for i in range(n_themes)]
+        themes[f"{s}_count"] = [cells.values[theme_cell[i][s]] for i in range(n_themes)]
     themes["quotable"] = [not s for s in suppressed]
     if "quotes" in themes.columns:
         themes["quotes"] = [
@@ -230,7 +262,37 @@ def protect_theme_report(report: ThemeReport, threshold: int | None = DEFAULT_TH
         ]
     if len(campaigns):
         campaigns = campaigns.assign(hidden=[bool(hidden[campaign_cell[j]]) for j in range(len(campaigns))])
-    return ThemeFigures(questions, {name: bool(hidden[totals[name]]) for name in SUMMARY}, themes, campaigns)
+    return ThemeFigures(
+        questions, {name: bool(hidden[totals[name]]) for name in SUMMARY}, themes, campaigns, held
+    )
+
+
+def _against_history(
+    history: dict[str, QuestionHistory],
+    held: dict[str, int],
+    key_cell: dict[tuple[str, str], int],
+    values: list[int],
+    threshold: int | None,
+) -> tuple[set[int], set[int]]:
+    """(cells to hide, cells printed before and so printed again) against earlier releases:
+    hidden before stays hidden; a change of 1 to threshold - 1 since is hidden; with the
+    answers unchanged, the same value printed before is printed again."""
+    forced: set[int] = set()
+    public: set[int] = set()
+    if threshold is None:
+        return forced, public
+    for (question_id, key), cell in key_cell.items():
+        past = history.get(question_id)
+        if past is None or question_id in held or key not in past.figures:
+            continue
+        before = past.figures[key]
+        if before is None:
+            forced.add(cell)
+        elif past.unchanged and before == values[cell]:
+            public.add(cell)
+        elif 0 < abs(values[cell] - before) < threshold:
+            forced.add(cell)
+    return forced, public
 
 
 def protect_theme_counts(

@@ -131,6 +131,13 @@ def _question(figures: ThemeFigures, q: dict[str, Any], threshold: int | None) -
     ]
     if text := q.get("question_text", ""):
         out.append(f"<p>{escape(str(text))}</p>")
+    if qid in figures.not_updated:
+        out.append(
+            f'<p class="note">The themes of this question are not updated: fewer answers than the threshold '
+            f"changed since release {figures.not_updated[qid]}, and the difference would show their themes. "
+            "The figures published then stand.</p></section>"
+        )
+        return "".join(out)
     base = SUPPRESSED_MARK if q.get("base_hidden") else str(int(q.get("base", 0)))
     blank = SUPPRESSED_MARK if q.get("no_answer_hidden") else str(int(q.get("no_answer", 0)))
     out.append(
@@ -186,14 +193,17 @@ def _disclosure_note(threshold: int | None) -> str:
     )
 
 
-def to_html(report: ThemeReport, threshold: int | None = DEFAULT_THRESHOLD) -> str:
+def to_html(
+    report: ThemeReport, threshold: int | None = DEFAULT_THRESHOLD, figures: ThemeFigures | None = None
+) -> str:
     """One HTML document: a summary for the whole consultation, then each question's themes,
     a chart of theme shares, a table with counts and sentiment, and quotes.
 
     Theme counts and campaign sizes below `threshold` are suppressed (see
     `analysis.themes.disclosure`); `threshold=None` turns that off and marks the report
-    not for publication."""
-    figures = protect_theme_report(report, threshold)
+    not for publication. `figures` (as `protect_theme_report` gives them, made against
+    earlier releases) are used if given."""
+    figures = figures or protect_theme_report(report, threshold)
     mode = (
         "each campaign counted once"
         if report.options.campaigns == "once"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -22,12 +23,18 @@ class FreeTextAnswers:
     """
 
     def __init__(
-        self, answers: pd.DataFrame, excluded: pd.DataFrame, question_text: dict[str, str], title: str
+        self,
+        answers: pd.DataFrame,
+        excluded: pd.DataFrame,
+        question_text: dict[str, str],
+        title: str,
+        loaded: Any = None,
     ) -> None:
         self.answers = answers
         self.excluded = excluded
         self.question_text = question_text
         self.title = title
+        self.loaded = loaded  # the responses they came from (`LoadedResponses`), for the release record
 
     def with_loader_exclusions(self, excluded: pd.DataFrame) -> pd.DataFrame:
         """`excluded` (a report's) plus what the loader left out: draft responses (question
@@ -105,4 +112,5 @@ def load_free_text(
         loaded.excluded,
         {q.id: q.text for q in free if q.id in chosen},
         loaded.questionnaire.title,
+        loaded,
     )

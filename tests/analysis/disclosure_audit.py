@@ -262,8 +262,10 @@ def attack_releases(releases, frames, questionnaire, *, integer=False):
                     late_value = sum(values[c] for c, _ in late_terms)
                     asked_terms = form([late], row.question_id, "asked", row.segment_by, segment)
                     late_asked = sum(values[c] for c, _ in asked_terms)
-                    small = 0 < late_value < result.threshold
-                    if small or (late_value == 0 and 0 < late_asked < result.threshold):
+                    size_terms = form([late], single[0].id, "asked", row.segment_by, segment)
+                    late_size = sum(values[c] for c, _ in size_terms)
+                    # A late group smaller than the threshold in this segment: none of its figures.
+                    if 0 < late_size < result.threshold and late_asked > 0:
                         what = f"late epoch {late}: {row.question_id} {pos} {row.segment_by}={row.segment}"
                         targets.append((what, late_terms, late_value, result.threshold / 2))
     for key, (what, true, required) in hidden_forms.items():
