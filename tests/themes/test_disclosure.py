@@ -179,6 +179,7 @@ def test_no_quote_from_a_hidden_theme_and_no_council_name_in_any_report(tmp_path
     import openpyxl
 
     from analysis.themes import write_report
+
     report = _quoting_report()
     shown = protect_theme_report(report).themes
     assert (~shown["quotable"]).any(), "the small group must be hidden"
