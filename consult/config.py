@@ -15,6 +15,9 @@ DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_DATABASE_URI": None,  # set from the instance folder if not given
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "QUESTIONNAIRE": "taking-stock",
+    # Offer respondents a translation still marked draft in the questionnaire file (for a
+    # test consultation, so the translator can check it in place); a complete one is always offered.
+    "OFFER_DRAFT_TRANSLATIONS": False,
     # The site's address, e.g. https://consult.example.gov.uk: every emailed, printed or
     # exported link starts with it (never with the Host a request claims). Required outside
     # development.
@@ -90,6 +93,7 @@ ENVIRONMENT_SETTINGS = {
     "SECRET_KEY",
     "DATABASE_URL",
     "QUESTIONNAIRE",
+    "OFFER_DRAFT_TRANSLATIONS",
     "BASE_URL",
     "EXTRA_TRUSTED_HOSTS",
     "SESSION_COOKIE_SECURE",

@@ -26,6 +26,7 @@ PUBLIC_ENDPOINTS = {
     "auth.email_link",  # asks for a sign-in link by email: the same page whoever asks
     "auth.sign_out",
     "self_service.request_link",
+    "language.switch",  # chooses the language of the respondent pages for this browser
 }
 
 
