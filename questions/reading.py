@@ -113,6 +113,8 @@ def read(path: Path | str) -> ReadFile:
     except tomllib.TOMLDecodeError as exc:
         match = _TOML_LINE.search(str(exc))
         line = int(match.group(1)) if match else None
+        if line is None and "end of document" in str(exc):
+            line = source_text.rstrip("\n").count("\n") + 1
         return ReadFile(file, source_text, None, (Fault(f"not valid TOML ({exc})", line),))
     reader = _Reader(source_text, file)
     questionnaire = reader.questionnaire(data)
