@@ -112,7 +112,11 @@ def test_welsh_is_shipped_in_full_as_a_draft(taking_stock) -> None:
     english_texts = {q.text for q in taking_stock.questions}
     assert not english_texts & {q.text for q in welsh.questions}
     assert welsh.question("q12").note.startswith("Mae cwestiwn 12 ar goll")
-    assert welsh.question("q13").choices == (("Yes", "Oes"), ("No", "Nac oes"), ("Don't know", "Ddim yn gwybod"))
+    assert welsh.question("q13").choices == (
+        ("Yes", "Oes"),
+        ("No", "Nac oes"),
+        ("Don't know", "Ddim yn gwybod"),
+    )
     assert welsh.profile.region_label("Wales") == "Cymru"
     assert welsh.profile.role_label("Chief executive") == "Prif weithredwr"
     for question in welsh.questions:
