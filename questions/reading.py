@@ -327,7 +327,6 @@ class _Reader:
                 (*path, "id"), f"question id {qid!r} in section {section_id!r} is not of the form q1, q2, …"
             )
             return None
-        faults_before = len(self.faults)
         self.known_fields(raw, path, _QUESTION_FIELDS, Question.TRANSLATABLE, qid)
         number = raw.get("number")
         if not isinstance(number, int) or isinstance(number, bool):
@@ -355,11 +354,13 @@ class _Reader:
         reconstructed = raw.get("reconstructed", False)
         if not isinstance(reconstructed, bool):
             self.fault((*path, "reconstructed"), "'reconstructed' must be true or false", qid)
-        if len(self.faults) > faults_before or kind is None or text is None or options is None:
+        if kind is None or text is None or options is None:
             return None
+        # With other faults the question is still read, so its condition and those that
+        # depend on it are checked too; the file as a whole is refused anyway.
         return Question(
             qid,
-            number,
+            number if isinstance(number, int) else 0,
             kind,
             text,
             section_id,
