@@ -118,7 +118,7 @@ def test_load_a_new_consultation_from_any_file(
     assert load_questionnaire("bins-2026").title == "Garden waste collections: should we charge?"
     # Loading the same file again changes nothing and says so.
     again = load_cli(runner, questions_dir / "bins-2026.toml")
-    assert again.exit_code == 0 and "(0 responses kept)" in again.stderr
+    assert again.exit_code == 0 and "Already loaded: 'bins-2026'" in again.stderr
     assert "Restart" not in again.stderr
 
 
@@ -205,7 +205,7 @@ def test_replacing_a_questionnaire_with_responses_keeps_their_meaning(
     )
     result = load_cli(runner, write(tmp_path, "garden-waste.toml", corrected))
     assert result.exit_code == 0, result.output
-    assert "Replaced the questionnaire of (1 response kept)" in result.stderr and "Restart" in result.stderr
+    assert "keeping its 1 response; open" in result.stderr and "Restart" in result.stderr
     welsh = load_questionnaire("garden-waste").in_language("cy")
     assert welsh.sections[0].title == "Y gwasanaeth fel y mae heddiw"
 

@@ -88,17 +88,15 @@ def load(file: Path, opens_on: str | None, closes_on: str | None) -> None:
             raise click.ClickException(str(exc)) from None
         db.session.commit()
         consultation = loaded.consultation
+        named = f"{consultation.slug!r} ({consultation.title})"
+        dates = f"open {consultation.opens_on} to {consultation.closes_on}"
         if loaded.created:
-            verb = "Loaded"
+            click.echo(f"Loaded {named}, {dates}", err=True)
+        elif not loaded.copied:
+            click.echo(f"Already loaded: {named}, {dates}", err=True)
         else:
             held = f"{loaded.responses} response{'' if loaded.responses == 1 else 's'}"
-            verb = f"Replaced the questionnaire of ({held} kept):"
-        click.echo(
-            f"{verb} {consultation.slug!r} ({consultation.title}), "
-            f"open {consultation.opens_on} to {consultation.closes_on}",
-            err=True,
-        )
-        if loaded.copied and not loaded.created:
+            click.echo(f"Replaced the questionnaire of {named}, keeping its {held}; {dates}", err=True)
             click.echo("Restart the app servers and workers to use it.", err=True)
         if app.config["QUESTIONNAIRE"] != consultation.slug:
             click.echo(
