@@ -9,14 +9,17 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from questions import DEFAULT_QUESTIONNAIRE
+
 DEFAULTS: dict[str, Any] = {
     "ENV_NAME": "production",
     "SECRET_KEY": None,
     "SQLALCHEMY_DATABASE_URI": None,  # set from the instance folder if not given
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-    "QUESTIONNAIRE": "taking-stock",
-    # Offer respondents a translation still marked draft in the questionnaire file (for a
-    # test consultation, so the translator can check it in place); a complete one is always offered.
+    "QUESTIONNAIRE": DEFAULT_QUESTIONNAIRE,
+    # Offer respondents a translation still marked as a draft in the questionnaire file
+    # (for a test consultation, while the translator checks it); a complete translation is
+    # always offered, an incomplete one never.
     "OFFER_DRAFT_TRANSLATIONS": False,
     # The site's address, e.g. https://consult.example.gov.uk: every emailed, printed or
     # exported link starts with it (never with the Host a request claims). Required outside

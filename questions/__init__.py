@@ -14,6 +14,7 @@ from pathlib import Path
 
 from questions.faults import Fault, QuestionnaireError
 from questions.languages import (
+    LANGUAGE_NAMES,
     LANGUAGES,
     SOURCE_LANGUAGE,
     TRANSLATIONS,
@@ -35,6 +36,7 @@ from questions.reading import SLUG, ReadFile, read
 __all__ = [
     "DEFAULT_QUESTIONNAIRE",
     "LANGUAGES",
+    "LANGUAGE_NAMES",
     "QUESTIONS_DIR",
     "SOURCE_LANGUAGE",
     "TRANSLATIONS",
@@ -70,21 +72,26 @@ def load(path: Path | str) -> Questionnaire:
     return read(path).raise_for_faults()
 
 
-def available(directory: Path = QUESTIONS_DIR) -> list[str]:
-    """Slugs of the questionnaire files in `directory`."""
-    return sorted(p.stem for p in directory.glob("*.toml"))
+def available(directory: Path | None = None) -> list[str]:
+    """Slugs of the questionnaire files in `directory` (default: QUESTIONS_DIR)."""
+    return sorted(p.stem for p in (directory or QUESTIONS_DIR).glob("*.toml"))
 
 
-def path_of(slug: str, directory: Path = QUESTIONS_DIR) -> Path:
-    """Where the questionnaire `slug` is kept."""
+def path_of(slug: str, directory: Path | None = None) -> Path:
+    """Where the questionnaire `slug` is kept: `directory` (default: QUESTIONS_DIR)/<slug>.toml."""
+    directory = directory or QUESTIONS_DIR
     if not SLUG.match(slug):
         raise QuestionnaireError(directory / f"{slug}.toml", "not a questionnaire name")
     return directory / f"{slug}.toml"
 
 
 @cache
-def load_questionnaire(slug: str, directory: Path = QUESTIONS_DIR) -> Questionnaire:
-    """The questionnaire `slug` from `directory` (cached: files are read once per process)."""
+def load_questionnaire(slug: str, directory: Path | None = None) -> Questionnaire:
+    """The questionnaire `slug` from `directory` (default: QUESTIONS_DIR).
+
+    Cached: a file is read once per process, so a file loaded anew (`consult questionnaire
+    load`) is used by running app servers once they restart.
+    """
     questionnaire = load(path_of(slug, directory))
     if questionnaire.slug != slug:
         raise QuestionnaireError(

@@ -14,13 +14,21 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from questions.model import Questionnaire
 
-__all__ = ["LANGUAGES", "SOURCE_LANGUAGE", "TRANSLATIONS", "TranslationStatus", "offered_languages"]
+__all__ = [
+    "LANGUAGES",
+    "LANGUAGE_NAMES",
+    "SOURCE_LANGUAGE",
+    "TRANSLATIONS",
+    "TranslationStatus",
+    "offered_languages",
+]
 
 SOURCE_LANGUAGE = "en"
 # Languages a file may carry translations for: a text's translation is the key with the
 # language as a suffix (`text_cy` beside `text`).
 TRANSLATIONS: tuple[str, ...] = ("cy",)
 LANGUAGES: tuple[str, ...] = (SOURCE_LANGUAGE, *TRANSLATIONS)
+LANGUAGE_NAMES = {"en": "English", "cy": "Welsh"}
 
 
 class TranslationStatus(StrEnum):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from questions.languages import LANGUAGES, SOURCE_LANGUAGE, TranslationStatus
 
@@ -72,11 +72,18 @@ def _label(values: tuple[str, ...], labels: tuple[str, ...], value: str) -> str:
         return value
 
 
-def _untranslated_fields(element: object, lang: str) -> tuple[list[str], list[str]]:
+class _Translatable(Protocol):
+    """An element with texts to translate: the names of its fields and their translations."""
+
+    TRANSLATABLE: ClassVar[tuple[str, ...]]
+    translations: Translations
+
+
+def _untranslated_fields(element: _Translatable, lang: str) -> tuple[list[str], list[str]]:
     """(missing, draft): the fields of `element` with English text but no `lang` text, or a draft one."""
-    translation = element.translations.get(lang)  # type: ignore[attr-defined]
+    translation = element.translations.get(lang)
     missing, draft = [], []
-    for name in element.TRANSLATABLE:  # type: ignore[attr-defined]
+    for name in element.TRANSLATABLE:
         if not getattr(element, name):
             continue  # nothing in English, nothing to translate
         if translation is None or name not in translation.texts:
@@ -86,10 +93,19 @@ def _untranslated_fields(element: object, lang: str) -> tuple[list[str], list[st
     return missing, draft
 
 
-def _translated(element: object, lang: str, name: str) -> str:
-    translation = element.translations.get(lang)  # type: ignore[attr-defined]
-    if translation is not None and name in translation.texts:
-        return translation.texts[name]  # type: ignore[return-value]
+def _translated(element: _Translatable, lang: str, name: str) -> str:
+    """`element`'s text `name` in `lang`, or in English where it has none."""
+    translation = element.translations.get(lang)
+    if translation is not None and isinstance(text := translation.texts.get(name), str):
+        return text
+    return getattr(element, name)
+
+
+def _labels(element: _Translatable, lang: str, name: str) -> tuple[str, ...]:
+    """`element`'s list `name` (options, roles …) as labels in `lang`, or in English where it has none."""
+    translation = element.translations.get(lang)
+    if translation is not None and isinstance(labels := translation.texts.get(name), tuple):
+        return labels
     return getattr(element, name)
 
 
@@ -142,14 +158,12 @@ class Question:
         return _label(self.options, self.option_labels, value)
 
     def in_language(self, lang: str) -> Question:
-        translation = self.translations.get(lang)
-        labels = translation.texts.get("options") if translation else None
         return replace(
             self,
             text=_translated(self, lang, "text"),
             hint=_translated(self, lang, "hint"),
             note=_translated(self, lang, "note"),
-            option_labels=labels or self.options,
+            option_labels=_labels(self, lang, "options"),
         )
 
 
@@ -206,13 +220,11 @@ class Profile:
         return _label(self.regions, self.region_labels, value)
 
     def in_language(self, lang: str) -> Profile:
-        translation = self.translations.get(lang)
-        texts = translation.texts if translation else {}
         return replace(
             self,
-            role_labels=texts.get("roles") or self.roles,  # type: ignore[arg-type]
-            organisation_type_labels=texts.get("organisation_types") or self.organisation_types,  # type: ignore[arg-type]
-            region_labels=texts.get("regions") or self.regions,  # type: ignore[arg-type]
+            role_labels=_labels(self, lang, "roles"),
+            organisation_type_labels=_labels(self, lang, "organisation_types"),
+            region_labels=_labels(self, lang, "regions"),
         )
 
 
@@ -325,7 +337,7 @@ class Questionnaire:
             raise ValueError(f"{lang!r} is not a questionnaire language ({', '.join(LANGUAGES)})")
         if lang == SOURCE_LANGUAGE:
             return []
-        elements: list[tuple[str, tuple[str | int, ...], object]] = [
+        elements: list[tuple[str, tuple[str | int, ...], _Translatable]] = [
             ("questionnaire", (), source),
             ("profile", ("profile",), source.profile),
         ]

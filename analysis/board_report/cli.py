@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from analysis.counts.disclosure import DEFAULT_THRESHOLD  # a constant: no heavy import
+from questions import DEFAULT_QUESTIONNAIRE
 
 __all__ = ["report_command"]
 
@@ -41,7 +42,7 @@ __all__ = ["report_command"]
 )
 @click.option(
     "--questionnaire",
-    default="taking-stock",
+    default=DEFAULT_QUESTIONNAIRE,
     show_default=True,
     help="Questionnaire of an export CSV (a database names its own).",
 )

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from analysis.counts.disclosure import DEFAULT_THRESHOLD  # a constant: no heavy import
+from questions import DEFAULT_QUESTIONNAIRE
 
 __all__ = ["counts_command"]
 
@@ -69,7 +70,7 @@ def _progress(quiet: bool) -> Callable[[str], None]:
 @click.option("--out", type=click.Path(path_type=Path), help="Output file (folder for png/svg).")
 @click.option(
     "--questionnaire",
-    default="taking-stock",
+    default=DEFAULT_QUESTIONNAIRE,
     show_default=True,
     help="Questionnaire of an export CSV (a database names its own).",
 )

@@ -15,6 +15,7 @@ import click
 
 from analysis.counts.disclosure import DEFAULT_THRESHOLD  # a constant: no heavy import
 from analysis.themes.grouping import ENGINE_GROUPING
+from questions import DEFAULT_QUESTIONNAIRE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -115,7 +116,7 @@ def _engine_options(f: click.decorators.FC) -> click.decorators.FC:
 )
 @click.option(
     "--questionnaire",
-    default="taking-stock",
+    default=DEFAULT_QUESTIONNAIRE,
     show_default=True,
     help="Questionnaire of an export CSV (a database names its own).",
 )
