@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import ClassVar
 
 from setuptools import Command, setup
 from setuptools.command.build import build
@@ -33,7 +34,7 @@ class BuildFrontend(Command):
     """Install GOV.UK Frontend from npm and build consult/static/frontend/."""
 
     description = "install GOV.UK Frontend (npm ci) and build the pages' CSS and JavaScript"
-    user_options: list[tuple[str, str | None, str]] = []
+    user_options: ClassVar[list[tuple[str, str | None, str]]] = []
     editable_mode = False
 
     def initialize_options(self) -> None:
@@ -68,7 +69,7 @@ class CompileCatalogs(Command):
     """Compile every consult/translations/<language>/LC_MESSAGES/messages.po to its .mo."""
 
     description = "compile the interface text catalogues (.po) to .mo files"
-    user_options: list[tuple[str, str | None, str]] = []
+    user_options: ClassVar[list[tuple[str, str | None, str]]] = []
     editable_mode = False
 
     def initialize_options(self) -> None:
@@ -104,7 +105,7 @@ class CompileCatalogs(Command):
 
 class BuildWithAssets(build):
     # The assets and catalogues come first, so that build_py packages what they made.
-    sub_commands = [("build_frontend", None), ("compile_catalogs", None), *build.sub_commands]
+    sub_commands: ClassVar = [("build_frontend", None), ("compile_catalogs", None), *build.sub_commands]
 
 
 setup(

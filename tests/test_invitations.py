@@ -153,7 +153,7 @@ def test_xlsx_lists_are_read(app: Flask, officer_client: FlaskClient) -> None:
     rows[5][5] = "Narnia"
     response = upload(officer_client, xlsx_bytes([*rows, invitee(99)]), "list.xlsx")
     assert response.status_code == 400
-    assert re.search(rb'<td class="govuk-table__cell">7</td><td class="govuk-table__cell">Region</td>', response.data)
+    assert re.search(rb'<td [^>]+>7</td><td [^>]+>Region</td>', response.data)
     assert len(listed(app)) == 20
 
 

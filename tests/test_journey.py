@@ -136,8 +136,11 @@ def test_answer_to_a_question_that_becomes_hidden_is_cleared(app: Flask, leader:
     page = leader.get("/respond/section/childrens-adults-health").get_data(as_text=True)
     # q14 is drawn inside q13's "Yes" (GOV.UK conditional reveal), hidden while "No" is chosen
     # and with no answer; q16 is shown inside q15's chosen "Yes".
-    assert re.search(r'govuk-radios__conditional govuk-radios__conditional--hidden" id="conditional-q13"', page)
-    assert re.search(r'class="govuk-radios__conditional" id="conditional-q15">\s*<div class="govuk-form-group"\s+id="q16-group"', page)
+    assert re.search(r'conditional govuk-radios__conditional--hidden" id="conditional-q13"', page)
+    assert re.search(
+        r'class="govuk-radios__conditional" id="conditional-q15">\s*<div class="[^"]+"\s+id="q16-group"',
+        page,
+    )
     assert not re.search(r'name="q14" type="radio" value="[^"]+" checked', page)
 
 
@@ -252,7 +255,7 @@ def test_a_page_whose_token_expired_comes_back_with_every_word_and_saves_next_ti
     assert "Your answers have not been saved yet because the page was open for a long time" in text
     assert "A long answer, &lt;b&gt;typed&lt;/b&gt; &amp; considered,\nover two paragraphs." in text
     assert "Another answer" in text
-    assert re.search(r'id="q1-\d+" name="q1" type="radio" value="No, none of them are relevant now" checked', text)
+    assert re.search(rf'id="q1-\d+" name="q1" type="radio" value="{Q1_NO}" checked', text)
     assert "There is a problem" not in text  # nothing the respondent did wrong
     assert stored(app) == {"q1": Q1_YES, "q3": "saved before"}
     # Saving the page as it came back (its fresh token, the same answers) stores every word.

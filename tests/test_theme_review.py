@@ -161,7 +161,8 @@ def test_rename_create_merge_move_approve_flag_each_audited(
     # One answer to several themes, approved as a quote; another flagged and in no theme.
     quoted, flagged = in_first[3], in_first[4]
     form = analyst_client.get(f"/officer/themes/q3/answers/{quoted}").data.decode()
-    assert 'name="quote" type="radio" value="yes"' in form and 'name="flag" type="radio" value="abusive"' in form
+    assert 'name="quote" type="radio" value="yes"' in form
+    assert 'name="flag" type="radio" value="abusive"' in form
     assert f'id="themes" name="themes" type="checkbox" value="{first}" checked' in form
     assert f'name="themes" type="checkbox" value="{created[0]}"' in form
     page = f"/officer/themes/q3/answers/{quoted}"

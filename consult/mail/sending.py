@@ -208,7 +208,11 @@ def _letter_for(
         except links.AlreadyResponded:
             return None  # answered through a link given another way: a new one would count twice
         return mail_text.invitation(
-            questionnaire, consultation.closes_on, invitation.name, link, _languages(questionnaire, invitation)
+            questionnaire,
+            consultation.closes_on,
+            invitation.name,
+            link,
+            _languages(questionnaire, invitation),
         )
     if invitation.responded or invitation.token_digest is None:
         return None
@@ -219,7 +223,12 @@ def _letter_for(
         return None  # submitted since the reminder was queued: no reminder, no new link
     sent_on = invitation.sent_on or invitation.issued_on
     return mail_text.reminder(
-        questionnaire, consultation.closes_on, invitation.name, link, sent_on, _languages(questionnaire, invitation)
+        questionnaire,
+        consultation.closes_on,
+        invitation.name,
+        link,
+        sent_on,
+        _languages(questionnaire, invitation),
     )
 
 

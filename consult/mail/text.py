@@ -51,7 +51,9 @@ def letter_languages(language: str) -> tuple[str, ...]:
     return ENGLISH if language == "en" else (language, "en")
 
 
-def invitee_languages(offered: Sequence[str], region: str | None, organisation_type: str | None) -> tuple[str, ...]:
+def invitee_languages(
+    offered: Sequence[str], region: str | None, organisation_type: str | None
+) -> tuple[str, ...]:
     """The languages of an invitation or reminder: Welsh and English for Welsh respondents where
     the consultation offers Welsh (`offered`), English for everyone else."""
     if "cy" in offered and ({region, organisation_type} & WELSH_CATEGORIES):
@@ -151,7 +153,9 @@ def reminder(
                         date=long_date(sent_on, language),
                         subject=_your_link_subject(shown.title),
                     ),
-                    gettext("If you cannot find that email, reply to this one and we will send you a new link."),
+                    gettext(
+                        "If you cannot find that email, reply to this one and we will send you a new link."
+                    ),
                     _closing(closes_on, language),
                 ),
             )
@@ -161,7 +165,8 @@ def reminder(
             paragraphs=(
                 not_yet,
                 gettext(
-                    "Use this new link to respond. It replaces the link we sent you before, which no longer works:"
+                    "Use this new link to respond. It replaces the link we sent you before, "
+                    "which no longer works:"
                 ),
             ),
             link=link,
@@ -229,7 +234,8 @@ def already_invited(
                     subject=_your_link_subject(shown.title),
                 ),
                 gettext(
-                    "If you cannot find it, reply to this email and the consultation team will send you a new link."
+                    "If you cannot find it, reply to this email and the consultation team will send "
+                    "you a new link."
                 ),
                 _closing(closes_on, language),
                 gettext("If you did not ask for a link, you can ignore this email."),
@@ -303,7 +309,8 @@ def to_message(letter: Letter, *, sender: str, to: str) -> EmailMessage:
     domain = sender.rpartition("@")[2].strip(">").strip() or None
     message["Message-ID"] = make_msgid(domain=domain)
     message["Auto-Submitted"] = "auto-generated"
-    message["Content-Language"] = ", ".join(part.language for part in letter.parts)
     message.set_content(_plain(letter))
     message.add_alternative(_html(letter), subtype="html")
+    # After the parts are made: making them moves every Content-* header into the first part.
+    message["Content-Language"] = ", ".join(part.language for part in letter.parts)
     return message

@@ -48,10 +48,11 @@ def check_answer(question: Question, posted: str | None, free_text_limit: int) -
             if len(text) > free_text_limit:
                 return text, [
                     gettext(
-                        "Your answer to question %(number)s must be %(limit)s characters or fewer (it is %(length)s)",
+                        "Your answer to question %(number)s must be %(limit)s characters or fewer "
+                        "(it is %(length)s)",
                         number=question.number,
-                        limit=f"{free_text_limit:,}",
-                        length=f"{len(text):,}",
+                        limit=format(free_text_limit, ","),
+                        length=format(len(text), ","),
                     )
                 ]
             if _CONTROL.search(text):
@@ -162,7 +163,8 @@ class AboutYouForm(FlaskForm):
     consent_to_be_named = RadioField(
         lazy_gettext("May we name your organisation when we publish the results?"),
         description=lazy_gettext(
-            "If you say no, we will report your answers only in aggregate, without naming you or your organisation."
+            "If you say no, we will report your answers only in aggregate, without naming you or "
+            "your organisation."
         ),
         choices=[
             SelectChoice("yes", lazy_gettext("Yes, you may name my organisation")),

@@ -118,7 +118,10 @@ def answer_label(question: Question, value: str | None) -> str | None:
 
 
 def profile_label(profile: Profile, kind: str, value: str | None) -> str | None:
-    """How a stored "About you" category (`kind`: role, organisation_type, region) reads in `profile`'s language."""
+    """How a stored "About you" category reads in `profile`'s language.
+
+    `kind` is role, organisation_type or region.
+    """
     if value is None:
         return None
     return {

@@ -24,10 +24,10 @@ from consult.mail import sending as mail
 from consult.mail import smtp
 from consult.mail import text as mail_text
 from consult.models import Consultation, Invitation, Origin
-from questions import Questionnaire
 from consult.respond.routes import from_another_site
 from consult.web import language, public_url, ratelimit
 from consult.web.frontend import EmailInput
+from questions import Questionnaire
 
 bp = Blueprint("self_service", __name__)
 # The form checks its own CSRF token, so an expired page is shown again with a message.
@@ -122,7 +122,9 @@ def _letter(consultation: Consultation, email: str) -> tuple[mail_text.Letter, i
         return mail_text.already_invited(questionnaire, consultation.closes_on, languages), None
     issued = links.issue_link(consultation, kind=Origin.SELF_SERVICE)
     link = mail.link_url(public_url.base_url(), issued.token)
-    return mail_text.self_service(questionnaire, consultation.closes_on, link, languages), issued.invitation.id
+    return mail_text.self_service(
+        questionnaire, consultation.closes_on, link, languages
+    ), issued.invitation.id
 
 
 @bp.route("/get-a-link", methods=["GET", "POST"])

@@ -33,7 +33,9 @@ def character_count_texts(limit: int) -> dict[str, Any]:
     categories = ("zero", "one", "two", "few", "many", "other")
     return {
         "maxlength": limit,
-        "textareaDescriptionText": gettext("You can enter up to %(count)s characters", count=f"{limit:,}"),
+        "textareaDescriptionText": gettext(
+            "You can enter up to %(count)s characters", count=format(limit, ",")
+        ),
         "charactersUnderLimitText": {
             **dict.fromkeys(categories, under),
             "one": gettext("You have %{count} character remaining"),

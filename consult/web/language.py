@@ -27,7 +27,8 @@ from flask import (
 )
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from questions import Questionnaire, languages as questions
+from questions import Questionnaire
+from questions import languages as questions
 
 # Every language the interface is written in, by its code, in the language's own name.
 LANGUAGES = {"en": "English", "cy": "Cymraeg"}
