@@ -180,3 +180,16 @@ def test_every_interface_text_is_in_welsh(app: Flask) -> None:
         for message in translated.values():
             if isinstance(message.id, str):  # the compiled catalogue is the one written
                 assert gettext(message.id) == message.string, message.id
+
+
+def test_a_local_try_out_offers_the_draft_welsh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from consult.config import ensure_instance_secret
+
+    for name in ("CONSULT_SECRET_KEY", "CONSULT_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CONSULT_INSTANCE_PATH", str(tmp_path))
+    written = ensure_instance_secret()
+    assert written is not None
+    settings: dict[str, object] = {}
+    exec(Path(written).read_text(encoding="utf-8"), settings)
+    assert settings["OFFER_DRAFT_TRANSLATIONS"] is True and settings["BASE_URL"] == "http://127.0.0.1:5000"
