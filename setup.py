@@ -30,10 +30,9 @@ FRONTEND_OUTPUT = ROOT / "consult" / "static" / "frontend"
 TRANSLATIONS = ROOT / "consult" / "translations"
 
 
-class BuildFrontend(Command):
-    """Install GOV.UK Frontend from npm and build consult/static/frontend/."""
+class _InSourceStep(Command):
+    """A build step that writes into the source tree (the same for editable installs and wheels)."""
 
-    description = "install GOV.UK Frontend (npm ci) and build the pages' CSS and JavaScript"
     user_options: ClassVar[list[tuple[str, str | None, str]]] = []
     editable_mode = False
 
@@ -42,6 +41,15 @@ class BuildFrontend(Command):
 
     def finalize_options(self) -> None:
         pass
+
+    def get_output_mapping(self) -> dict[str, str]:
+        return {}
+
+
+class BuildFrontend(_InSourceStep):
+    """Install GOV.UK Frontend from npm and build consult/static/frontend/."""
+
+    description = "install GOV.UK Frontend (npm ci) and build the pages' CSS and JavaScript"
 
     def run(self) -> None:
         npm = shutil.which("npm")
@@ -61,22 +69,11 @@ class BuildFrontend(Command):
     def get_outputs(self) -> list[str]:
         return [str(FRONTEND_OUTPUT / name) for name in ("consult.css", "govuk-frontend.min.js")]
 
-    def get_output_mapping(self) -> dict[str, str]:
-        return {}
 
-
-class CompileCatalogs(Command):
+class CompileCatalogs(_InSourceStep):
     """Compile every consult/translations/<language>/LC_MESSAGES/messages.po to its .mo."""
 
     description = "compile the interface text catalogues (.po) to .mo files"
-    user_options: ClassVar[list[tuple[str, str | None, str]]] = []
-    editable_mode = False
-
-    def initialize_options(self) -> None:
-        pass
-
-    def finalize_options(self) -> None:
-        pass
 
     def run(self) -> None:
         from babel.messages.mofile import write_mo
@@ -98,9 +95,6 @@ class CompileCatalogs(Command):
 
     def get_outputs(self) -> list[str]:
         return [str(p.with_suffix(".mo")) for p in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")]
-
-    def get_output_mapping(self) -> dict[str, str]:
-        return {}
 
 
 class BuildWithAssets(build):
