@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "DEFAULT_QUESTIONNAIRE",
     "Condition",
     "Profile",
     "Question",
@@ -30,6 +31,8 @@ __all__ = [
 ]
 
 QUESTIONS_DIR = Path(__file__).resolve().parent
+# The questionnaire an export CSV is read with when none is named: the first consultation's.
+DEFAULT_QUESTIONNAIRE = "taking-stock"
 
 _ID = re.compile(r"^[a-z][a-z0-9-]*$")
 _QUESTION_ID = re.compile(r"^q[1-9][0-9]*$")

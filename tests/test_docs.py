@@ -306,15 +306,6 @@ def test_the_readme_states_both_exit_statuses() -> None:
     assert "Errors are one line on stderr and exit status 1." not in text
 
 
-def test_an_error_in_the_work_is_one_line_on_stderr_and_status_1(tmp_path: Path) -> None:
-    missing = tmp_path / "no-such-export.csv"
-    result = CliRunner().invoke(analysis_main, ["counts", str(missing), "-q"])
-    assert result.exit_code == 1, result.output
-    assert result.stdout == ""
-    [line] = result.stderr.splitlines()
-    assert line.startswith("Error: ") and "no-such-export.csv" in line
-
-
 def test_a_consult_command_that_cannot_act_says_why_in_one_line(runner: FlaskCliRunner) -> None:
     result = runner.invoke(consult_main, ["links", "new", "--questionnaire", "no-such-thing"])
     assert result.exit_code == 1, result.output
