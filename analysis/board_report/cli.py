@@ -10,21 +10,13 @@ from pathlib import Path
 
 import click
 
-from analysis.cli_options import (
-    consultation_option,
-    one_line_errors,
-    progress_printer,
-    questionnaire_option,
-    quiet_option,
-    source_argument,
-    threshold_option,
-)
+from analysis import cli_options as shared
 
 __all__ = ["report_command"]
 
 
 @click.command("report")
-@source_argument
+@shared.source_argument
 @click.option(
     "--format",
     "fmt",
@@ -40,10 +32,10 @@ __all__ = ["report_command"]
     type=click.Path(path_type=Path),
     help="TOML file of the officer's words: purpose, summary, recommendations, action, contact, …",
 )
-@threshold_option()
-@questionnaire_option
-@consultation_option
-@quiet_option
+@shared.threshold_option()
+@shared.questionnaire_option
+@shared.consultation_option
+@shared.quiet_option
 def report_command(
     source: str,
     fmt: str,
@@ -62,8 +54,8 @@ def report_command(
     """
     if fmt == "docx" and out is None:
         raise click.UsageError("--format docx needs --out")
-    say = progress_printer(quiet)
-    with one_line_errors(out):
+    say = shared.progress_printer(quiet)
+    with shared.one_line_errors(out):
         from analysis.board_report import make_report
         from analysis.board_report.words import load_words
 

@@ -11,15 +11,7 @@ from pathlib import Path
 
 import click
 
-from analysis.cli_options import (
-    consultation_option,
-    one_line_errors,
-    progress_printer,
-    questionnaire_option,
-    quiet_option,
-    source_argument,
-    threshold_option,
-)
+from analysis import cli_options as shared
 
 __all__ = ["counts_command"]
 
@@ -28,7 +20,7 @@ _BY = ("role", "organisation_type", "region", "channel")
 
 
 @click.command("counts")
-@source_argument
+@shared.source_argument
 @click.option(
     "--by",
     "by",
@@ -36,7 +28,7 @@ _BY = ("role", "organisation_type", "region", "channel")
     type=click.Choice(_BY),
     help="Cross-tabulate by this attribute (repeat for several).",
 )
-@threshold_option()
+@shared.threshold_option()
 @click.option(
     "--show-zeros",
     is_flag=True,
@@ -57,9 +49,9 @@ _BY = ("role", "organisation_type", "region", "channel")
     help="csv/json/html: a file or stdout; xlsx: a file; png/svg: a folder of charts.",
 )
 @click.option("--out", type=click.Path(path_type=Path), help="Output file (folder for png/svg).")
-@questionnaire_option
-@consultation_option
-@quiet_option
+@shared.questionnaire_option
+@shared.consultation_option
+@shared.quiet_option
 def counts_command(
     source: str,
     by: tuple[str, ...],
@@ -80,8 +72,8 @@ def counts_command(
     """
     if fmt in ("xlsx", "png", "svg") and out is None:
         raise click.UsageError(f"--format {fmt} needs --out")
-    say = progress_printer(quiet)
-    with one_line_errors(out):
+    say = shared.progress_printer(quiet)
+    with shared.one_line_errors(out):
         say(f"loading {source if '://' not in source else 'database'}")
         from analysis.counts.counting import count_responses
         from analysis.loading import load_responses

@@ -12,15 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from analysis.cli_options import (
-    consultation_option,
-    one_line_errors,
-    progress_printer,
-    questionnaire_option,
-    quiet_option,
-    source_argument,
-    threshold_option,
-)
+from analysis import cli_options as shared
 from analysis.themes.grouping import ENGINE_GROUPING
 
 if TYPE_CHECKING:
@@ -64,7 +56,7 @@ def _engine_options(f: click.decorators.FC) -> click.decorators.FC:
 
 
 @click.command("themes")
-@source_argument
+@shared.source_argument
 @click.option(
     "--question",
     "questions",
@@ -81,7 +73,7 @@ def _engine_options(f: click.decorators.FC) -> click.decorators.FC:
     help="Count campaign / near-identical answers in full or once per campaign.",
 )
 @click.option("--include-drafts", is_flag=True, help="Theme draft answers too (never quoted).")
-@threshold_option("HTML report: ")
+@shared.threshold_option("HTML report: ")
 @click.option(
     "--no-suppression",
     is_flag=True,
@@ -100,9 +92,9 @@ def _engine_options(f: click.decorators.FC) -> click.decorators.FC:
     default=None,
     help="Output file; default standard output (html, json).",
 )
-@questionnaire_option
-@consultation_option
-@quiet_option
+@shared.questionnaire_option
+@shared.consultation_option
+@shared.quiet_option
 def themes_command(
     source: str,
     questions: tuple[str, ...],
@@ -133,8 +125,8 @@ def themes_command(
         fmt = suffix if suffix in _FORMATS else "json"
     if fmt == "xlsx" and out is None:
         raise click.UsageError("--format xlsx needs --out PATH")
-    say = progress_printer(quiet)
-    with one_line_errors(out):
+    say = shared.progress_printer(quiet)
+    with shared.one_line_errors(out):
         options = ThemeOptions(
             engine=engine,
             min_themes=min_themes,
@@ -170,7 +162,7 @@ def themes_command(
     help="Column holding the human-coded theme (repeatable).",
 )
 @_engine_options
-@quiet_option
+@shared.quiet_option
 def evaluate_themes_command(
     csv_path: Path,
     text_column: str,
@@ -187,8 +179,8 @@ def evaluate_themes_command(
     from analysis.themes import ThemeOptions, ThemesError, theme_answers
     from analysis.themes.evaluation import agreement, primary_themes
 
-    say = progress_printer(quiet)
-    with one_line_errors():
+    say = shared.progress_printer(quiet)
+    with shared.one_line_errors():
         frame = _read_coded(csv_path, say)
         for column in (text_column, *label_columns):
             if column not in frame.columns:
