@@ -172,9 +172,12 @@ def test_every_environment_setting_is_read_as_the_readme_says(name: str) -> None
         assert from_environment({f"CONSULT_{name}": "not json"}) == {target: "not json"}
 
 
-def test_a_form_time_limit_from_the_environment_reaches_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_form_time_limit_from_the_environment_reaches_the_app(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from consult import create_app
 
+    monkeypatch.setenv("CONSULT_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("CONSULT_WTF_CSRF_TIME_LIMIT", "60")
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "ENV_NAME": "development"})
     assert app.config["WTF_CSRF_TIME_LIMIT"] == 60
