@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from questions import DEFAULT_QUESTIONNAIRE
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -35,7 +37,11 @@ SETTINGS: dict[str, Setting] = {
     "DATABASE_URL": Setting(None, text=True),
     "SQLALCHEMY_DATABASE_URI": Setting(None, environment=False),
     "SQLALCHEMY_ENGINE_OPTIONS": Setting({"pool_pre_ping": True}, environment=False),
-    "QUESTIONNAIRE": Setting("taking-stock", text=True),
+    "QUESTIONNAIRE": Setting(DEFAULT_QUESTIONNAIRE, text=True),
+    # Offer respondents a translation still marked as a draft in the questionnaire file
+    # (for a test consultation, while the translator checks it); a complete translation is
+    # always offered, an incomplete one never.
+    "OFFER_DRAFT_TRANSLATIONS": Setting(False),
     # The site's address, e.g. https://consult.example.gov.uk: every emailed, printed or
     # exported link starts with it (never with the Host a request claims). Required outside
     # development.

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from analysis.counts.disclosure import DEFAULT_THRESHOLD
 from analysis.errors import AnalysisError
+from questions import DEFAULT_QUESTIONNAIRE
 
 if TYPE_CHECKING:
     from analysis.board_report.model import BoardReport
@@ -47,7 +48,7 @@ def make_report(
     words: BoardWords | None = None,
     threshold: int = DEFAULT_THRESHOLD,
     run_engine: bool = True,
-    questionnaire: str = "taking-stock",
+    questionnaire: str = DEFAULT_QUESTIONNAIRE,
     consultation: str | None = None,
 ) -> bytes:
     """Read `source` (export CSV, database URL or a `ReportSource`), build and write the report."""
