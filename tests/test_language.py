@@ -72,7 +72,15 @@ def test_the_browser_language_is_the_default_and_a_choice_is_kept(app: Flask, cl
 
 
 @pytest.mark.parametrize(
-    "target", ["//evil.example/", "https://evil.example/", "/\\evil.example", "/r/" + "a" * 43, "respond/"]
+    "target",
+    [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+        "/r/" + "a" * 43,
+        "/R/" + "a" * 43,
+        "respond/",
+    ],
 )
 def test_a_switch_never_sends_anyone_off_the_site_or_to_a_link(client: FlaskClient, target: str) -> None:
     response = client.get("/language/cy", query_string={"next": target})

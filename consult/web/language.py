@@ -27,6 +27,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from consult.web.security import TOKEN_PATH_PREFIXES
 from questions import Questionnaire
 from questions import languages as questions
 
@@ -36,8 +37,6 @@ DEFAULT_LANGUAGE = "en"
 SESSION_KEY = "language"
 # Blueprints whose pages are in English whatever the visitor chose: the consultation team's.
 ENGLISH_ONLY_BLUEPRINTS = frozenset({"officer", "auth"})
-# Paths whose tail is a secret: a language switch never sends the visitor back to one.
-_SECRET_PATH_PREFIXES = ("/r/", "/sign-in/link/")
 
 bp = Blueprint("language", __name__)
 
@@ -88,9 +87,14 @@ def current_language() -> str:
     return locale.language if locale is not None else DEFAULT_LANGUAGE
 
 
+def _carries_a_token(path: str) -> bool:
+    # A language switch never names, nor sends anyone back to, a link's secret (any case).
+    return path.lower().startswith(TOKEN_PATH_PREFIXES)
+
+
 def _return_path() -> str:
     """Where a language switch on this page returns to: this page, never a secret-bearing path."""
-    if request.path.startswith(_SECRET_PATH_PREFIXES):
+    if _carries_a_token(request.path):
         return "/"
     if request.method != "GET":
         return request.path  # a page drawn for a post (an error): its own address shows it again
@@ -121,7 +125,7 @@ def _safe_next(target: str | None) -> str:
     # Only a path on this site: "/x", never "//host" or "/\host", which browsers read as another site.
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or "\n" in target:
         return "/"
-    if target.startswith(_SECRET_PATH_PREFIXES):
+    if _carries_a_token(target):
         return "/"
     return target
 
