@@ -55,11 +55,16 @@ def _asked_clause(asked: int | None, answered: int | None) -> str:
     return f"{_count(asked)} were asked"
 
 
-def _headline(options: pd.DataFrame, asked: int | None, answered: int | None) -> str:
+def _headline(options: pd.DataFrame, asked: int | None, answered: int | None, threshold: int) -> str:
     shown = options[options["percent"].notna()]
     if shown.empty or answered is None:
         where = f" ({_asked_clause(asked, None)})" if asked is not None else ""
-        return f"Too few respondents answered this question for its figures to be published{where}."
+        if answered is not None and answered < threshold:
+            return f"Too few respondents answered this question for its figures to be published{where}."
+        return (
+            "No percentages are given for this question: the number who answered it is hidden to protect "
+            f"respondents{where}."
+        )
     most = int(shown["count"].max())
     top = [str(o) for o in shown.loc[shown["count"] == most, "option"]]
     said = f"“{top[0]}”" + "".join(f", and as many said “{o}”" for o in top[1:])
@@ -100,7 +105,7 @@ def single_choice_blocks(
         ("Total asked", SUPPRESSED_MARK if asked is None else _count(asked), ""),
     ]
     of = f"the {_count(answered)} who answered" if answered is not None else "those who answered"
-    blocks: list = [number(_headline(options, asked, answered))]
+    blocks: list = [number(_headline(options, asked, answered, counts.threshold))]
     blocks.append(number(" ".join(finding_sentences(findings, question))))
     blocks.append(
         Table(
