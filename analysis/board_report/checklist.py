@@ -62,7 +62,8 @@ def _words(words: BoardWords) -> list[str]:
         "report_for": bool(words.report_for),
     }
     if missing := [FURNITURE_FIELDS[name].lower() for name, given in furniture.items() if not given]:
-        items.append(f"Not given yet: {_and(missing)} (the paper's heading leaves them out).")
+        them = "them" if len(missing) > 1 else "it"
+        items.append(f"Not given yet: {_and(missing)} (the paper's heading leaves {them} out).")
     written = {
         "purpose": bool(words.purpose or words.report_for),
         "summary": bool(words.summary),
@@ -74,7 +75,8 @@ def _words(words: BoardWords) -> list[str]:
     }
     names = {**TEXT_FIELDS, "recommendations": "Recommendations", "contact": "Contact officer"}
     if missing := [names[part].lower() for part, done in written.items() if not done]:
-        items.append(f"Not written yet: {_and(missing)} (the paper leaves these parts out).")
+        parts = "these parts" if len(missing) > 1 else "this part"
+        items.append(f"Not written yet: {_and(missing)} (the paper leaves {parts} out).")
     return items
 
 
