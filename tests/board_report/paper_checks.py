@@ -199,3 +199,14 @@ def combined_labels_confusable() -> list[tuple[str, str]]:
         for option in options
         if confusable(OTHER_SEGMENT[column], option)
     ]
+
+
+def check_html_says_the_same(blocks: list[Block], html: str) -> None:
+    """The HTML page's numbered paragraphs and captions are the Word file's, in order."""
+    from html import unescape
+
+    numbered = [b.text for b in blocks if b.kind == "paragraph" and b.style == "List Number"]
+    items = [unescape(re.sub(r"<[^>]+>", "", li)) for li in re.findall(r"<li>(.*?)</li>", html, re.S)]
+    assert [item for item in items if item in numbered] == numbered
+    captions = [b.text for b in blocks if b.kind == "paragraph" and b.style == "Caption"]
+    assert [unescape(c) for c in re.findall(r"<(?:caption|figcaption)>(.*?)</", html)] == captions

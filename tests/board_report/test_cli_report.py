@@ -69,6 +69,9 @@ def word_report(export: Path, words_file: Path, tmp_path_factory: pytest.TempPat
         "report", str(export), "--format", "docx", "--out", str(out), "--words", str(words_file), "-q"
     )
     assert result.exit_code == 0, result.output
+    # What the paper leaves out is listed for the team on stderr, even with -q.
+    assert "Before this paper goes to the Board:\n" in result.output
+    assert "  - Not written yet: summary, action, background and financial implications" in result.output
     return out.read_bytes()
 
 
