@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from analysis.counts.disclosure import DEFAULT_THRESHOLD
 from analysis.errors import AnalysisError
+from questions import DEFAULT_QUESTIONNAIRE
 
 if TYPE_CHECKING:
     from analysis.board_report.model import BoardReport
@@ -49,7 +50,7 @@ def prepare_report(
     words: BoardWords | None = None,
     threshold: int = DEFAULT_THRESHOLD,
     run_engine: bool = True,
-    questionnaire: str = "taking-stock",
+    questionnaire: str = DEFAULT_QUESTIONNAIRE,
     consultation: str | None = None,
 ) -> BoardReport:
     """Read `source` (export CSV, database URL or a `ReportSource`) and build the report's model
@@ -71,7 +72,7 @@ def make_report(
     words: BoardWords | None = None,
     threshold: int = DEFAULT_THRESHOLD,
     run_engine: bool = True,
-    questionnaire: str = "taking-stock",
+    questionnaire: str = DEFAULT_QUESTIONNAIRE,
     consultation: str | None = None,
 ) -> bytes:
     """Read `source` (export CSV, database URL or a `ReportSource`), build and write the report."""

@@ -1,6 +1,6 @@
 """`consult-analysis report`: the Board report as a Word document or an HTML page.
 
-Errors are one line on stderr and exit status 1 (click's usage errors exit 2).
+Errors are one line on stderr and exit status 1 (a command line click cannot read exits 2).
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from pathlib import Path
 
 import click
 
-from analysis.counts.disclosure import DEFAULT_THRESHOLD  # a constant: no heavy import
+from analysis import cli_options as shared
 
 __all__ = ["report_command"]
 
 
 @click.command("report")
-@click.argument("source", metavar="INPUT")
+@shared.source_argument
 @click.option(
     "--format",
     "fmt",
@@ -32,21 +32,10 @@ __all__ = ["report_command"]
     type=click.Path(path_type=Path),
     help="TOML file of the officer's words: purpose, summary, recommendations, action, contact, …",
 )
-@click.option(
-    "--threshold",
-    type=click.IntRange(1),
-    default=DEFAULT_THRESHOLD,
-    show_default=True,
-    help="Suppress counts below this; no percentage where fewer answered.",
-)
-@click.option(
-    "--questionnaire",
-    default="taking-stock",
-    show_default=True,
-    help="Questionnaire of an export CSV (a database names its own).",
-)
-@click.option("--consultation", help="Consultation slug, when the database holds several.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@shared.threshold_option()
+@shared.questionnaire_option
+@shared.consultation_option
+@shared.quiet_option
 def report_command(
     source: str,
     fmt: str,
@@ -66,14 +55,8 @@ def report_command(
     """
     if fmt == "docx" and out is None:
         raise click.UsageError("--format docx needs --out")
-
-    def say(message: str) -> None:
-        if not quiet:
-            click.echo(message, err=True)
-
-    from analysis.errors import AnalysisError
-
-    try:
+    say = shared.progress_printer(quiet)
+    with shared.one_line_errors(out):
         from analysis.board_report import prepare_report, render
         from analysis.board_report.words import load_words
 
@@ -99,9 +82,3 @@ def report_command(
         else:
             out.write_bytes(body)
             say(f"wrote {out}")
-    except AnalysisError as exc:
-        raise click.ClickException(str(exc).splitlines()[0]) from None
-    except BrokenPipeError:
-        sys.exit(1)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}") from None
