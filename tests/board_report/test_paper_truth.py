@@ -319,3 +319,30 @@ def test_from_the_database_interim_with_stored_themes_and_a_checklist(
     ):
         assert any(line.startswith(item) for line in report.checklist), item
         assert item in page, item
+
+
+@pytest.mark.e2e
+def test_the_outsiders_html_paper_in_chromium(outsider_paper: OutsiderPaper, tmp_path) -> None:
+    from tests.browser import assert_accessible, chromium
+
+    page_file = tmp_path / "paper.html"
+    page_file.write_text(outsider_paper.html, encoding="utf-8")
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(page_file.as_uri())
+        assert page.locator("p.furniture").all_inner_texts() == [
+            "Improvement and Innovation Board", "17 March 2027", "Item 4",
+        ]  # fmt: skip
+        assert page.locator("h2").all_inner_texts()[1:] == [
+            "Purpose of report", "Recommendation", "Results of the consultation", "Annex: methods",
+        ]  # fmt: skip
+        main = page.inner_text("main")
+        assert (
+            "Leaders were more likely than other respondents to say “Yes” (70 per cent of the 270 leaders"
+            in main
+        )
+        captions = page.locator("figure figcaption").all_inner_texts()
+        assert captions and captions == [
+            f"Figure {i}: " + c.split(": ", 1)[1] for i, c in enumerate(captions, 1)
+        ]
+        assert_accessible(page)
