@@ -50,27 +50,33 @@ def report_command(
 
     INPUT is the anonymised export CSV or a database URL. From a database, reviewed theme
     sets are used; any free-text question without one (and every one in an export) gets
-    the core engine's themes, marked as an unreviewed machine draft.
+    the core engine's themes, marked as a machine draft. What is still missing before the
+    paper goes to the Board (words not written, themes not checked) is listed on stderr.
     """
     if fmt == "docx" and out is None:
         raise click.UsageError("--format docx needs --out")
     say = shared.progress_printer(quiet)
     with shared.one_line_errors(out):
-        from analysis.board_report import make_report
+        from analysis.board_report import prepare_report, render
         from analysis.board_report.words import load_words
 
         words = load_words(words_path) if words_path is not None else None
         if words is None:
-            say("no --words file: the officer's parts will say they are not yet written")
+            say("no --words file: the paper leaves out the parts only the consultation team can write")
         say(f"loading {source if '://' not in source else 'database'}")
-        body = make_report(
+        report = prepare_report(
             source,
-            fmt=fmt,
             words=words,
             threshold=threshold,
             questionnaire=questionnaire,
             consultation=consultation,
         )
+        body = render(report, fmt)
+        if report.checklist:
+            # For the team, not the Board: printed even with --quiet, as it is no progress message.
+            click.echo("Before this paper goes to the Board:", err=True)
+            for item in report.checklist:
+                click.echo(f"  - {item}", err=True)
         if out is None:
             sys.stdout.write(body.decode("utf-8"))
         else:
