@@ -1,20 +1,17 @@
 """`consult-analysis counts`: counts and cross-tabulations with disclosure control.
 
-Errors are one line on stderr and exit status 1 (click's usage errors exit 2). Progress
-goes to stderr; output to --out or, for text formats, stdout.
+Errors are one line on stderr and exit status 1 (a command line click cannot read exits 2).
+Progress goes to stderr; output to --out or, for text formats, stdout.
 """
 
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from analysis.counts.disclosure import DEFAULT_THRESHOLD  # a constant: no heavy import
-from analysis.releases.command_line import open_release_record, releases_option
+from analysis import cli_options as shared
 
 __all__ = ["counts_command"]
 
@@ -22,18 +19,8 @@ _FORMATS = ("csv", "xlsx", "html", "json", "png", "svg")
 _BY = ("role", "organisation_type", "region", "channel")
 
 
-def _progress(quiet: bool) -> Callable[[str], None]:
-    start = time.monotonic()
-
-    def say(message: str) -> None:
-        if not quiet:
-            click.echo(f"[{time.monotonic() - start:5.1f}s] {message}", err=True)
-
-    return say
-
-
 @click.command("counts")
-@click.argument("source", metavar="INPUT")
+@shared.source_argument
 @click.option(
     "--by",
     "by",
@@ -41,13 +28,7 @@ def _progress(quiet: bool) -> Callable[[str], None]:
     type=click.Choice(_BY),
     help="Cross-tabulate by this attribute (repeat for several).",
 )
-@click.option(
-    "--threshold",
-    type=click.IntRange(1),
-    default=DEFAULT_THRESHOLD,
-    show_default=True,
-    help="Hide figures from 1 to this less one, protected over all tables together.",
-)
+@shared.threshold_option()
 @click.option(
     "--show-zeros",
     is_flag=True,
@@ -68,15 +49,10 @@ def _progress(quiet: bool) -> Callable[[str], None]:
     help="csv/json/html: a file or stdout; xlsx: a file; png/svg: a folder of charts.",
 )
 @click.option("--out", type=click.Path(path_type=Path), help="Output file (folder for png/svg).")
-@click.option(
-    "--questionnaire",
-    default="taking-stock",
-    show_default=True,
-    help="Questionnaire of an export CSV (a database names its own).",
-)
-@click.option("--consultation", help="Consultation slug, when the database holds several.")
-@releases_option
-@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@shared.questionnaire_option
+@shared.consultation_option
+@shared.releases_option
+@shared.quiet_option
 def counts_command(
     source: str,
     by: tuple[str, ...],
@@ -98,10 +74,8 @@ def counts_command(
     """
     if fmt in ("xlsx", "png", "svg") and out is None:
         raise click.UsageError(f"--format {fmt} needs --out")
-    say = _progress(quiet)
-    from analysis.errors import AnalysisError
-
-    try:
+    say = shared.progress_printer(quiet)
+    with shared.one_line_errors(out):
         say(f"loading {source if '://' not in source else 'database'}")
         from analysis.counts.counting import count_responses
         from analysis.loading import load_responses
@@ -114,6 +88,8 @@ def counts_command(
             result = count_responses(loaded, by=by, threshold=threshold, suppression=False)
             _write(result, fmt, out)
         else:
+            from analysis.releases.command_line import open_release_record
+
             with open_release_record(source, releases_path, loaded, say=say) as session:
                 result = count_responses(
                     loaded, by=by, threshold=threshold, show_zeros=show_zeros, releases=session.record
@@ -127,13 +103,7 @@ def counts_command(
                     session.record_output(
                         with_counts_release(result, output="counts", fmt=fmt, file=name), written
                     )
-                    say(f"recorded as release {len(result.coverage.record.releases) + 1}")
-    except AnalysisError as exc:
-        raise click.ClickException(str(exc).splitlines()[0]) from None
-    except BrokenPipeError:
-        sys.exit(1)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}") from None
+                    say(f"recorded as release {len(session.record.releases) + 1}")
     if no_suppression:
         click.echo("warning: disclosure control is off; this output is NOT FOR PUBLICATION", err=True)
     if out is not None:

@@ -18,7 +18,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from analysis.releases.record import ReleaseRecord
     from analysis.response_frame import LoadedResponses
 
-__all__ = ["ALONE", "RecordSession", "open_release_record", "releases_option"]
+__all__ = ["ALONE", "RecordSession", "open_release_record"]
 
 #: What stderr and the methods note say when no record is kept.
 ALONE = (
@@ -36,17 +36,6 @@ ALONE = (
     "published before, at another threshold, with other breakdowns or before late responses, are "
     "not taken into account"
 )
-
-
-def releases_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    """The `--releases FILE` option, shared by the commands that publish."""
-    return click.option(
-        "--releases",
-        "releases_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Release record of an export: this output is protected together with every one "
-        "recorded there, then added to it. A database keeps its own.",
-    )(f)
 
 
 @dataclass

@@ -6,15 +6,13 @@ Heavy libraries are imported inside the commands so that `--help` is instant.
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from analysis.counts.disclosure import DEFAULT_THRESHOLD  # a constant: no heavy import
-from analysis.releases.command_line import open_release_record, releases_option
+from analysis import cli_options as shared
 from analysis.themes.grouping import ENGINE_GROUPING
 
 if TYPE_CHECKING:
@@ -26,20 +24,6 @@ if TYPE_CHECKING:
 __all__ = ["evaluate_themes_command", "register", "themes_command"]
 
 _FORMATS = ("html", "xlsx", "json")
-
-
-def _progress(quiet: bool) -> object:
-    start = time.monotonic()
-
-    def say(message: str) -> None:
-        if not quiet:
-            click.echo(f"[{time.monotonic() - start:6.1f}s] {message}", err=True)
-
-    return say
-
-
-def _fail(exc: Exception) -> None:
-    raise click.ClickException(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__)
 
 
 def _engine_options(f: click.decorators.FC) -> click.decorators.FC:
@@ -75,7 +59,7 @@ def _engine_options(f: click.decorators.FC) -> click.decorators.FC:
 
 
 @click.command("themes")
-@click.argument("source", metavar="INPUT")
+@shared.source_argument
 @click.option(
     "--question",
     "questions",
@@ -92,13 +76,7 @@ def _engine_options(f: click.decorators.FC) -> click.decorators.FC:
     help="Count campaign / near-identical answers in full or once per campaign.",
 )
 @click.option("--include-drafts", is_flag=True, help="Theme draft answers too (never quoted).")
-@click.option(
-    "--threshold",
-    type=click.IntRange(1),
-    default=DEFAULT_THRESHOLD,
-    show_default=True,
-    help="HTML report: suppress theme counts and campaign sizes below this.",
-)
+@shared.threshold_option("HTML report: ")
 @click.option(
     "--no-suppression",
     is_flag=True,
@@ -117,15 +95,10 @@ def _engine_options(f: click.decorators.FC) -> click.decorators.FC:
     default=None,
     help="Output file; default standard output (html, json).",
 )
-@click.option(
-    "--questionnaire",
-    default="taking-stock",
-    show_default=True,
-    help="Questionnaire of an export CSV (a database names its own).",
-)
-@click.option("--consultation", default=None, help="Consultation slug, when the database holds several.")
-@releases_option
-@click.option("--quiet", is_flag=True, help="No progress messages on stderr.")
+@shared.questionnaire_option
+@shared.consultation_option
+@shared.releases_option
+@shared.quiet_option
 def themes_command(
     source: str,
     questions: tuple[str, ...],
@@ -149,7 +122,6 @@ def themes_command(
     The HTML report is the one to publish: theme counts and campaign sizes below
     --threshold are suppressed. XLSX and JSON are working files with one row per answer.
     """
-    from analysis.errors import AnalysisError
     from analysis.themes import ThemeOptions, theme_answers, write_report
     from analysis.themes.sources import load_free_text
 
@@ -158,8 +130,8 @@ def themes_command(
         fmt = suffix if suffix in _FORMATS else "json"
     if fmt == "xlsx" and out is None:
         raise click.UsageError("--format xlsx needs --out PATH")
-    say = _progress(quiet)
-    try:
+    say = shared.progress_printer(quiet)
+    with shared.one_line_errors(out):
         options = ThemeOptions(
             engine=engine,
             min_themes=min_themes,
@@ -184,8 +156,6 @@ def themes_command(
         else:
             destination = out if out is not None else sys.stdout
             write_report(report, fmt, destination, threshold=None if no_suppression else threshold)
-    except (AnalysisError, OSError) as exc:
-        _fail(exc)
     say(f"done{f': {out}' if out else ''}")
 
 
@@ -200,7 +170,7 @@ def themes_command(
     help="Column holding the human-coded theme (repeatable).",
 )
 @_engine_options
-@click.option("--quiet", is_flag=True, help="No progress messages on stderr.")
+@shared.quiet_option
 def evaluate_themes_command(
     csv_path: Path,
     text_column: str,
@@ -214,12 +184,11 @@ def evaluate_themes_command(
     """Theme a human-coded CSV and print agreement with its labels: NMI, ARI, matched F1."""
     import pandas as pd
 
-    from analysis.errors import AnalysisError
     from analysis.themes import ThemeOptions, ThemesError, theme_answers
     from analysis.themes.evaluation import agreement, primary_themes
 
-    say = _progress(quiet)
-    try:
+    say = shared.progress_printer(quiet)
+    with shared.one_line_errors():
         frame = _read_coded(csv_path, say)
         for column in (text_column, *label_columns):
             if column not in frame.columns:
@@ -233,8 +202,6 @@ def evaluate_themes_command(
         )
         options = ThemeOptions(engine=engine, min_themes=min_themes, max_themes=max_themes, model=model)  # type: ignore[arg-type]
         report = theme_answers(answers, options, progress=say)  # type: ignore[arg-type]
-    except AnalysisError as exc:
-        _fail(exc)
     predicted = primary_themes(answers, report.assignments)
     click.echo(
         f"{len(answers)} answers, {predicted.nunique()} groups (themes, other, no answer); engine {engine}"
@@ -243,7 +210,7 @@ def evaluate_themes_command(
         # An answer the coders left without a label is not scored (it is still themed).
         coded = frame[column].str.strip() != ""
         if not coded.any():
-            _fail(ThemesError(f"{csv_path}: column {column!r} has no labels"))
+            raise click.ClickException(f"{csv_path}: column {column!r} has no labels")
         score = agreement(predicted[coded.to_numpy()], frame.loc[coded, column].str.strip())
         uncoded = int((~coded).sum())
         click.echo(
@@ -288,6 +255,7 @@ def _publish_html(
 ) -> None:
     """The HTML report, the one for publication: made against the release record and then
     added to it (its figures per question), once written."""
+    from analysis.releases.command_line import open_release_record
     from analysis.releases.store import replace_atomically
     from analysis.themes.disclosure import protect_theme_report
     from analysis.themes.html_report import to_html
