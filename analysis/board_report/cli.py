@@ -88,6 +88,6 @@ def report_command(
                 replace_atomically(out, body)  # whole or not at all, before it is recorded
                 written = [out]
                 say(f"wrote {out}")
-            if session.record is not None:
-                file = out.name if out is not None else "standard output"
-                session.record_output(with_report_release(report, fmt, file), written)
+            file = out.name if out is not None else "standard output"
+            updated = with_report_release(report, fmt, file) if session.record is not None else None
+            session.record_output(updated, written)

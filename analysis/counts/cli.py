@@ -96,14 +96,15 @@ def counts_command(
                 )
                 say(f"counted; {result.suppressed_cells:,} cells suppressed")
                 written = _write(result, fmt, out)
+                updated = None
                 if session.record is not None:
                     from analysis.releases.publish import with_counts_release
 
                     name = out.name if out is not None else "standard output"
-                    session.record_output(
-                        with_counts_release(result, output="counts", fmt=fmt, file=name), written
-                    )
-                    say(f"recorded as release {len(session.record.releases) + 1}")
+                    updated = with_counts_release(result, output="counts", fmt=fmt, file=name)
+                session.record_output(updated, written)
+                if updated is not None:
+                    say(f"recorded as release {len(updated.releases)}")
     if no_suppression:
         click.echo("warning: disclosure control is off; this output is NOT FOR PUBLICATION", err=True)
     if out is not None:

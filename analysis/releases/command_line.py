@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,12 +44,15 @@ class RecordSession:
 
     record: ReleaseRecord | None
     _save: Callable[[ReleaseRecord], None] | None = None
-    notes: list[str] = field(default_factory=list)
+    # Said on stderr once the output is written, when there is no record to add it to.
+    warning: str = ""
 
     def record_output(self, updated: ReleaseRecord | None, written: list[Path]) -> None:
         """Add the release (`updated` is the record with it) now that its files are written;
-        if that fails, remove those files and raise."""
+        if that fails, remove those files and raise. Without a record, say so."""
         if self._save is None or updated is None:
+            if self.warning:
+                click.echo(f"warning: {self.warning}", err=True)
             return
         try:
             self._save(updated)
@@ -76,8 +79,7 @@ def open_release_record(
             yield session
         return
     if releases_path is None:
-        click.echo(f"warning: {ALONE}", err=True)
-        yield RecordSession(None)
+        yield RecordSession(None, warning=ALONE)
         return
     from analysis.releases.store import ReleaseFile
 
@@ -101,12 +103,11 @@ def _database_record(
     try:
         with engine.connect() as conn:
             if not DatabaseReleases.available(conn):
-                click.echo(
-                    "warning: this database keeps no release record (upgrade it with `consult db upgrade`); "
+                yield RecordSession(
+                    None,
+                    warning="this database keeps no release record (upgrade it with `consult db upgrade`); "
                     + ALONE.split(":")[0],
-                    err=True,
                 )
-                yield RecordSession(None)
                 return
             cid = conn.execute(
                 sa.text("SELECT id FROM consultation WHERE slug = :slug"), {"slug": loaded.consultation}

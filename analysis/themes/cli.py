@@ -273,7 +273,9 @@ def _publish_html(
         else:
             replace_atomically(out, text.encode("utf-8"))
             written = [out]
-        if session.record is not None:
+        if session.record is None:
+            session.record_output(None, written)
+        else:
             coverage = session.record.cover(loaded.loaded, threshold)
             release = coverage.next_release(
                 output="themes",

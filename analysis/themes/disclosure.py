@@ -29,7 +29,7 @@ be worked out) and are not for publication; they too carry no quote from a hidde
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from analysis.themes.model import ThemeReport
-    from analysis.themes.releases import QuestionHistory
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -166,11 +165,11 @@ def _sentiment_counts(report: ThemeReport) -> dict[str, dict[str, int]]:
 def protect_theme_report(
     report: ThemeReport,
     threshold: int | None = DEFAULT_THRESHOLD,
-    history: dict[str, QuestionHistory] | None = None,
+    history: dict[str, Any] | None = None,
 ) -> ThemeFigures:
     """Everything the report prints, protected as one family (`threshold` None: nothing
-    hidden), and with `history` together with earlier theme releases
-    (`analysis.themes.releases`)."""
+    hidden), and with `history` ({question: `analysis.themes.releases.QuestionHistory`})
+    together with earlier theme releases."""
     history = history or {}
     held = {q: h.release for q, h in history.items() if threshold is not None and h.not_updated(threshold)}
     key_cell: dict[tuple[str, str], int] = {}
@@ -268,7 +267,7 @@ def protect_theme_report(
 
 
 def _against_history(
-    history: dict[str, QuestionHistory],
+    history: dict[str, Any],
     held: dict[str, int],
     key_cell: dict[tuple[str, str], int],
     values: list[int],

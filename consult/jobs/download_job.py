@@ -81,21 +81,20 @@ def counts_body(consultation: Consultation, fmt: str, releases: ReleaseRecord) -
 def board_report_body(consultation: Consultation, fmt: str, releases: ReleaseRecord) -> Made:
     """The Board report ("docx" or "html") from the database, with the saved words and the
     stored theme review; no theme engine runs, so unthemed questions say so."""
-    from analysis.board_report import make_report_release
+    from analysis.board_report import prepare_report, render, with_report_release
     from analysis.board_report.sources import read_report_source
 
     url = db.engine.url.render_as_string(hide_password=False)
     source = read_report_source(url, consultation=consultation.slug)
-    body, record = make_report_release(
+    report = prepare_report(
         source,
-        fmt=fmt,
         words=words_data.saved_words(consultation),
         threshold=consultations.disclosure_threshold(consultation),
         run_engine=False,
         releases=releases,
-        file=f"{consultation.slug}-board-report.{fmt}",
     )
-    return Made(body, record)
+    file = f"{consultation.slug}-board-report.{fmt}"
+    return Made(render(report, fmt), with_report_release(report, fmt, file))
 
 
 @dataclass(frozen=True)
