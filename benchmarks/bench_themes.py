@@ -217,12 +217,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["agreement", "sets", "speed", "fingerprint"])
     parser.add_argument("--baseline", action="store_true", help="sets: also plain MiniLM + k-means")
-    parser.add_argument("--engine", choices=["core", "semantic", "both"], default="core")
+    parser.add_argument("--engine", choices=["core", "semantic", "both", "none"], default="core")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sizes", default="1000,10000,100000")
     args = parser.parse_args()
     if args.what == "sets":
-        sets_run(["core", "semantic"] if args.engine == "both" else [args.engine], args.baseline)
+        sets_run({"both": ["core", "semantic"], "none": []}.get(args.engine, [args.engine]), args.baseline)
     elif args.what == "agreement":
         agreement_run(args.engine, args.runs)
     elif args.what == "fingerprint":

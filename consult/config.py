@@ -74,9 +74,9 @@ DEFAULTS: dict[str, Any] = {
     "SELF_SERVICE_PER_ADDRESS": 3,
     "SELF_SERVICE_PER_CLIENT": 20,
     "SELF_SERVICE_WINDOW": 60 * 60,
-    # The themes engine of the web app's theme reports: "core" (always there) or "semantic"
-    # (sentence embeddings, used only where sentence-transformers is installed).
-    "THEMES_ENGINE": "core",
+    # The themes engine of the web app's theme reports: "auto" (the semantic engine where its
+    # `embeddings` extra is installed, else the core one), "core", or "semantic".
+    "THEMES_ENGINE": "auto",
     # Background jobs (theme runs): redis://… to queue them for RQ workers (`consult worker`);
     # unset, the web server runs them itself in a thread (fine for one server on a laptop).
     "JOBS_REDIS_URL": None,
