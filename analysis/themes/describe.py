@@ -147,7 +147,9 @@ def key_terms(
     return [casing.get(w, w) for w in shown] if casing else shown
 
 
-def label_phrase(words: list[str], segments: Sequence[Sequence[Sequence[str]]], casing: dict[str, str]) -> str:
+def label_phrase(
+    words: list[str], segments: Sequence[Sequence[Sequence[str]]], casing: dict[str, str]
+) -> str:
     """A readable label holding the label `words`: the commonest short phrase of the theme's
     answers joining the first two of them, if one is common enough, then the rest after a
     comma ("Friendly staff", "Waiting list, appointment"); else the words with commas.

@@ -31,7 +31,7 @@ def _members(report: object) -> dict[str, set[str]]:
 
 
 def test_each_campaign_is_one_theme_with_its_size(themed: tuple) -> None:
-    answers, campaign_of, report = themed
+    _, campaign_of, report = themed
     primary = report.assignments[report.assignments["primary"]].set_index("response_id")["theme_id"]
     themes = report.themes.set_index("theme_id")
     for name, size in SIZES.items():
