@@ -29,7 +29,7 @@ from analysis.response_frame import (
     questionnaire_by_slug,
 )
 from analysis.spreadsheet_safety import FORMULA_TRIGGERS
-from questions import Questionnaire
+from questions import DEFAULT_QUESTIONNAIRE, Questionnaire
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,7 +51,7 @@ __all__ = [
 def load_responses(
     source: str | Path,
     *,
-    questionnaire: str = "taking-stock",
+    questionnaire: str = DEFAULT_QUESTIONNAIRE,
     consultation: str | None = None,
     include_drafts: bool = False,
     free_text: bool = False,

@@ -10,6 +10,8 @@ region of 3, conditional questions, free text). Printed, as medians of the runs:
   whole process (it themes the free-text questions with the core engine too);
 - `counts s`: the report's one `count_responses` call over role, type of organisation and
   region (the protected family), alone;
+- `findings s`: the findings about groups on those counts (every comparison tested and
+  corrected together), alone, statsmodels already imported;
 - `web docx s`: what the officer's download does: `read_report_source` on a SQLite database
   holding the same responses, then `make_report(..., run_engine=False)` (no theming in a
   request), timed in this process after the imports.
@@ -38,6 +40,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from analysis.board_report import make_report
+    from analysis.board_report.group_findings import group_findings
     from analysis.board_report.response_summary import REPORT_BREAKDOWNS
     from analysis.board_report.sources import read_report_source
     from analysis.counts.counting import count_responses
@@ -50,7 +53,7 @@ def main() -> None:
     export = write_export(folder / "export.csv", rows)
     url = write_database(folder / "responses.db", rows)
     cli = str(Path(sys.executable).with_name("consult-analysis"))
-    timings: dict[str, list[float]] = {"cli docx s": [], "counts s": [], "web docx s": []}
+    timings: dict[str, list[float]] = {"cli docx s": [], "counts s": [], "findings s": [], "web docx s": []}
     loaded = load_responses(export)
     for _ in range(args.runs):
         start = time.perf_counter()
@@ -61,8 +64,12 @@ def main() -> None:
         )
         timings["cli docx s"].append(time.perf_counter() - start)
         start = time.perf_counter()
-        count_responses(loaded, by=REPORT_BREAKDOWNS)
+        counts = count_responses(loaded, by=REPORT_BREAKDOWNS)
         timings["counts s"].append(time.perf_counter() - start)
+        group_findings(counts)  # the first call imports statsmodels
+        start = time.perf_counter()
+        group_findings(counts)
+        timings["findings s"].append(time.perf_counter() - start)
         start = time.perf_counter()
         make_report(read_report_source(url), fmt="docx", run_engine=False)
         timings["web docx s"].append(time.perf_counter() - start)

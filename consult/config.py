@@ -4,151 +4,130 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
 
-DEFAULTS: dict[str, Any] = {
-    "ENV_NAME": "production",
-    "SECRET_KEY": None,
-    "SQLALCHEMY_DATABASE_URI": None,  # set from the instance folder if not given
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-    "QUESTIONNAIRE": "taking-stock",
+from questions import DEFAULT_QUESTIONNAIRE
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its default and how a `CONSULT_<NAME>` environment variable sets it.
+
+    `text`: the environment value is taken as it is, never as JSON (a password of digits
+    stays text). `environment=False`: set only in instance/config.py or test config, for
+    settings the app's safety rests on rather than a deployment's needs.
+    """
+
+    default: Any
+    text: bool = False
+    environment: bool = True
+
+
+# Every setting, once. The README's configuration table is checked against this.
+SETTINGS: dict[str, Setting] = {
+    "ENV_NAME": Setting("production", text=True),
+    "SECRET_KEY": Setting(None, text=True),
+    # The database: CONSULT_DATABASE_URL or DATABASE_URL in instance/config.py; SQLite in
+    # the instance folder when neither is given.
+    "DATABASE_URL": Setting(None, text=True),
+    "SQLALCHEMY_DATABASE_URI": Setting(None, environment=False),
+    "SQLALCHEMY_ENGINE_OPTIONS": Setting({"pool_pre_ping": True}, environment=False),
+    "QUESTIONNAIRE": Setting(DEFAULT_QUESTIONNAIRE, text=True),
+    # Offer respondents a translation still marked as a draft in the questionnaire file
+    # (for a test consultation, while the translator checks it); a complete translation is
+    # always offered, an incomplete one never.
+    "OFFER_DRAFT_TRANSLATIONS": Setting(False),
     # The site's address, e.g. https://consult.example.gov.uk: every emailed, printed or
     # exported link starts with it (never with the Host a request claims). Required outside
     # development.
-    "BASE_URL": None,
+    "BASE_URL": Setting(None, text=True),
     # Host names besides BASE_URL's that requests may name (e.g. an internal health-check
     # name); any other Host header is refused with 400. A list, or comma-separated text.
-    "EXTRA_TRUSTED_HOSTS": [],
-    "SESSION_COOKIE_HTTPONLY": True,
-    "SESSION_COOKIE_SAMESITE": "Lax",
-    "SESSION_COOKIE_SECURE": True,
-    "SESSION_COOKIE_NAME": "consult_session",
+    "EXTRA_TRUSTED_HOSTS": Setting([], text=True),
+    "SESSION_COOKIE_HTTPONLY": Setting(True, environment=False),
+    "SESSION_COOKIE_SAMESITE": Setting("Lax", environment=False),
+    "SESSION_COOKIE_SECURE": Setting(True),
+    "SESSION_COOKIE_NAME": Setting("consult_session", environment=False),
     # A respondent may take weeks over their answers; the link reopens the session anyway.
-    "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
+    "PERMANENT_SESSION_LIFETIME": Setting(60 * 60 * 24 * 14),
     # The cookie is re-signed only when the session changes, not on every response: that
     # cost a save about a fifth of its CPU (benchmarks/bench_load.py). The session then
     # lasts PERMANENT_SESSION_LIFETIME from when the link was opened; opening it again
     # starts a new one.
-    "SESSION_REFRESH_EACH_REQUEST": False,
+    "SESSION_REFRESH_EACH_REQUEST": Setting(False, environment=False),
     # A page's CSRF token expires after this long. Free-text answers can take a long sitting:
     # a page posted later still loses nothing, as it comes back with everything typed kept
     # and a fresh token, asking the respondent to save again.
-    "WTF_CSRF_TIME_LIMIT": 4 * 60 * 60,
-    "WTF_CSRF_SSL_STRICT": True,
-    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
-    "SQLITE_BUSY_TIMEOUT_MS": 15000,
-    "RATE_LIMIT_STORAGE_URL": None,  # redis://… to share limits between processes
-    "RATE_LIMIT_KEY_PREFIX": "consult:rl:",  # Redis key prefix (one per deployment sharing a Redis)
+    "WTF_CSRF_TIME_LIMIT": Setting(4 * 60 * 60),
+    "WTF_CSRF_SSL_STRICT": Setting(True, environment=False),
+    "MAX_CONTENT_LENGTH": Setting(2 * 1024 * 1024, environment=False),
+    "SQLITE_BUSY_TIMEOUT_MS": Setting(15000),
+    "RATE_LIMIT_STORAGE_URL": Setting(None, text=True),  # redis://… to share limits between processes
+    # Redis key prefix (one per deployment sharing a Redis).
+    "RATE_LIMIT_KEY_PREFIX": Setting("consult:rl:", text=True),
     # Proxies in front of the app that set X-Forwarded-For/-Proto/-Host: 0 trusts none.
     # An int applies to all three; or a JSON object {"x_for": 2, "x_proto": 1, "x_host": 1}.
-    "PROXY_FIX_HOPS": 0,
-    "OFFICER_IDLE_TIMEOUT": 30 * 60,
-    "OFFICER_ABSOLUTE_TIMEOUT": 12 * 60 * 60,
+    "PROXY_FIX_HOPS": Setting(0),
+    "OFFICER_IDLE_TIMEOUT": Setting(30 * 60),
+    "OFFICER_ABSOLUTE_TIMEOUT": Setting(12 * 60 * 60),
     # Sign-in: failed attempts per client address in the window; per account, failures past
     # the threshold make each further attempt wait (doubling, up to the maximum) - a slow-down,
     # never a lock-out, and a one-time sign-in link is not subject to it.
-    "SIGN_IN_ATTEMPTS_PER_CLIENT": 20,
-    "SIGN_IN_WINDOW": 15 * 60,
-    "SIGN_IN_FAILURES_BEFORE_SLOWDOWN": 5,
-    "SIGN_IN_SLOWDOWN_SECONDS": 10,
-    "SIGN_IN_SLOWDOWN_MAX_SECONDS": 120,
+    "SIGN_IN_ATTEMPTS_PER_CLIENT": Setting(20),
+    "SIGN_IN_WINDOW": Setting(15 * 60),
+    "SIGN_IN_FAILURES_BEFORE_SLOWDOWN": Setting(5),
+    "SIGN_IN_SLOWDOWN_SECONDS": Setting(10),
+    "SIGN_IN_SLOWDOWN_MAX_SECONDS": Setting(120),
     # Emailed one-time sign-in links: per address and per client address in the window.
-    "SIGN_IN_LINKS_PER_ADDRESS": 3,
-    "SIGN_IN_LINKS_PER_CLIENT": 10,
-    "SIGN_IN_LINKS_WINDOW": 60 * 60,
+    "SIGN_IN_LINKS_PER_ADDRESS": Setting(3),
+    "SIGN_IN_LINKS_PER_CLIENT": Setting(10),
+    "SIGN_IN_LINKS_WINDOW": Setting(60 * 60),
     # Respondent links that are not valid, per client address per window.
-    "INVALID_LINKS_PER_CLIENT": 30,
-    "INVALID_LINKS_WINDOW": 60,
+    "INVALID_LINKS_PER_CLIENT": Setting(30),
+    "INVALID_LINKS_WINDOW": Setting(60),
     # Email (SMTP) for invitations, reminders and self-service links; unset = no email.
-    "MAIL_SERVER": None,
-    "MAIL_PORT": 587,
-    "MAIL_USE_STARTTLS": True,
-    "MAIL_USERNAME": None,
-    "MAIL_PASSWORD": None,
-    "MAIL_FROM": None,  # e.g. "Taking Stock consultation <consultation@local.gov.uk>"
-    "MAIL_TIMEOUT": 30,
-    "MAIL_SEND_SECONDS": 20,  # how long one web request sends for before offering "continue"
-    "SELF_SERVICE_PER_ADDRESS": 3,
-    "SELF_SERVICE_PER_CLIENT": 20,
-    "SELF_SERVICE_WINDOW": 60 * 60,
+    "MAIL_SERVER": Setting(None, text=True),
+    "MAIL_PORT": Setting(587),
+    "MAIL_USE_STARTTLS": Setting(True),
+    "MAIL_USERNAME": Setting(None, text=True),
+    "MAIL_PASSWORD": Setting(None, text=True),
+    # e.g. "Taking Stock consultation <consultation@local.gov.uk>"
+    "MAIL_FROM": Setting(None, text=True),
+    "MAIL_TIMEOUT": Setting(30),
+    "MAIL_SEND_SECONDS": Setting(20),  # how long one web request sends for before offering "continue"
+    "SELF_SERVICE_PER_ADDRESS": Setting(3),
+    "SELF_SERVICE_PER_CLIENT": Setting(20),
+    "SELF_SERVICE_WINDOW": Setting(60 * 60),
     # The themes engine of the web app's theme reports: "auto" (the semantic engine where its
     # `embeddings` extra is installed, else the core one), "core", or "semantic".
-    "THEMES_ENGINE": "auto",
+    "THEMES_ENGINE": Setting("auto", text=True),
     # Background jobs (theme runs): redis://… to queue them for RQ workers (`consult worker`);
     # unset, the web server runs them itself in a thread (fine for one server on a laptop).
-    "JOBS_REDIS_URL": None,
-    "JOBS_QUEUE": "consult-themes",
+    "JOBS_REDIS_URL": Setting(None, text=True),
+    "JOBS_QUEUE": Setting("consult-themes", text=True),
 }
 
-# Settings that may come from CONSULT_<NAME> environment variables; values are read as
-# JSON where they parse as JSON (numbers, true/false), otherwise as plain text.
-ENVIRONMENT_SETTINGS = {
-    "ENV_NAME",
-    "SECRET_KEY",
-    "DATABASE_URL",
-    "QUESTIONNAIRE",
-    "BASE_URL",
-    "EXTRA_TRUSTED_HOSTS",
-    "SESSION_COOKIE_SECURE",
-    "PERMANENT_SESSION_LIFETIME",
-    "SQLITE_BUSY_TIMEOUT_MS",
-    "RATE_LIMIT_STORAGE_URL",
-    "RATE_LIMIT_KEY_PREFIX",
-    "PROXY_FIX_HOPS",
-    "OFFICER_IDLE_TIMEOUT",
-    "OFFICER_ABSOLUTE_TIMEOUT",
-    "SIGN_IN_ATTEMPTS_PER_CLIENT",
-    "SIGN_IN_WINDOW",
-    "SIGN_IN_FAILURES_BEFORE_SLOWDOWN",
-    "SIGN_IN_SLOWDOWN_SECONDS",
-    "SIGN_IN_SLOWDOWN_MAX_SECONDS",
-    "INVALID_LINKS_PER_CLIENT",
-    "INVALID_LINKS_WINDOW",
-    "SELF_SERVICE_PER_ADDRESS",
-    "SELF_SERVICE_PER_CLIENT",
-    "SELF_SERVICE_WINDOW",
-    "MAIL_SERVER",
-    "MAIL_PORT",
-    "MAIL_USE_STARTTLS",
-    "MAIL_USERNAME",
-    "MAIL_PASSWORD",
-    "MAIL_FROM",
-    "THEMES_ENGINE",
-    "JOBS_REDIS_URL",
-    "JOBS_QUEUE",
-}
+DEFAULTS: dict[str, Any] = {name: setting.default for name, setting in SETTINGS.items()}
 
 
-TEXT_SETTINGS = {
-    "SECRET_KEY",
-    "EXTRA_TRUSTED_HOSTS",
-    "DATABASE_URL",
-    "BASE_URL",
-    "RATE_LIMIT_STORAGE_URL",
-    "RATE_LIMIT_KEY_PREFIX",
-    "ENV_NAME",
-    "QUESTIONNAIRE",
-    "MAIL_SERVER",
-    "MAIL_USERNAME",
-    "MAIL_PASSWORD",
-    "MAIL_FROM",
-    "THEMES_ENGINE",
-    "JOBS_REDIS_URL",
-    "JOBS_QUEUE",
-}
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings given as `CONSULT_<NAME>` variables in `environ`, by config key.
 
-
-def _from_environment(environ: dict[str, str]) -> dict[str, Any]:
+    Values are read as JSON where they parse (numbers, true/false, objects), except text
+    settings, which are taken as they are.
+    """
     settings: dict[str, Any] = {}
-    for name in ENVIRONMENT_SETTINGS:
+    for name, setting in SETTINGS.items():
         raw = environ.get(f"CONSULT_{name}")
-        if raw is None:
+        if raw is None or not setting.environment:
             continue
         try:
-            value: Any = json.loads(raw) if name not in TEXT_SETTINGS else raw
+            value: Any = raw if setting.text else json.loads(raw)
         except ValueError:
             value = raw
         settings["SQLALCHEMY_DATABASE_URI" if name == "DATABASE_URL" else name] = value
@@ -193,7 +172,7 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     """Load configuration in order: defaults, instance/config.py, environment, test config."""
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
-    app.config.update(_from_environment(dict(os.environ)))
+    app.config.update(from_environment(os.environ))
     if test_config is not None:
         app.config.update(test_config)
     if app.config.get("DATABASE_URL") and not app.config.get("SQLALCHEMY_DATABASE_URI"):

@@ -353,12 +353,18 @@ class BoardReportWords(db.Model):
     """The officer's words for the Board report, one row per consultation.
 
     Purpose, summary and the rest are what only the consultation team knows; the report
-    shows "not yet written" under any heading left empty. Recommendations are one per line.
+    leaves out any part left empty. Recommendations are one per line. The Board, meeting
+    date, item number and what the report is for (`report_for`: "information",
+    "discussion" and/or "decision", separated by commas) head the paper.
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), unique=True)
     title: Mapped[str] = mapped_column(String(400), default="")
+    board: Mapped[str] = mapped_column(String(200), default="")
+    meeting_date: Mapped[dt.date | None] = mapped_column(Date)
+    item: Mapped[str] = mapped_column(String(20), default="")
+    report_for: Mapped[str] = mapped_column(String(64), default="")
     purpose: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     recommendations: Mapped[str] = mapped_column(Text, default="")

@@ -4,9 +4,12 @@
     body = make_report("export.csv", fmt="docx", words=load_words("words.toml"))
 
 Parts: `words` (the officer's words, from TOML or a form), `sources` (what the report is
-made from), `question_themes` (each free-text question's themes), `content` (the document
-model, `model`), `methods` (the annex), and two writers: `docx_writer` (Word, python-docx)
-and `html_writer` (accessible HTML, Jinja2). Heavy libraries load only when used.
+made from), `question_themes` (each free-text question's themes), `group_findings` (which
+groups answered differently, tested with `analysis.findings`), `content` and
+`question_results` (the document model, `model`), `methods` (the annex), `checklist` (what
+the team still has to do, never printed in the paper), and two writers: `docx_writer`
+(Word, python-docx) and `html_writer` (accessible HTML, Jinja2). Heavy libraries load only
+when used.
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ from typing import TYPE_CHECKING
 
 from analysis.counts.disclosure import DEFAULT_THRESHOLD
 from analysis.errors import AnalysisError
+from questions import DEFAULT_QUESTIONNAIRE
 
 if TYPE_CHECKING:
     from analysis.board_report.model import BoardReport
     from analysis.board_report.sources import ReportSource
     from analysis.board_report.words import BoardWords
 
-__all__ = ["FORMATS", "make_report", "render"]
+__all__ = ["FORMATS", "make_report", "prepare_report", "render"]
 
 FORMATS = ("docx", "html")
 
@@ -40,6 +44,27 @@ def render(report: BoardReport, fmt: str) -> bytes:
     raise AnalysisError(f"the report's format must be docx or html, not {fmt!r}")
 
 
+def prepare_report(
+    source: str | Path | ReportSource,
+    *,
+    words: BoardWords | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+    run_engine: bool = True,
+    questionnaire: str = DEFAULT_QUESTIONNAIRE,
+    consultation: str | None = None,
+) -> BoardReport:
+    """Read `source` (export CSV, database URL or a `ReportSource`) and build the report's model
+    (with its `checklist` for the team); `render` writes it."""
+    from analysis.board_report.content import build_report
+    from analysis.board_report.sources import ReportSource, read_report_source
+
+    if threshold < 1:
+        raise AnalysisError(f"the threshold must be a whole number of 1 or more (got {threshold})")
+    if not isinstance(source, ReportSource):
+        source = read_report_source(source, questionnaire=questionnaire, consultation=consultation)
+    return build_report(source, words, threshold=threshold, run_engine=run_engine)
+
+
 def make_report(
     source: str | Path | ReportSource,
     *,
@@ -47,17 +72,18 @@ def make_report(
     words: BoardWords | None = None,
     threshold: int = DEFAULT_THRESHOLD,
     run_engine: bool = True,
-    questionnaire: str = "taking-stock",
+    questionnaire: str = DEFAULT_QUESTIONNAIRE,
     consultation: str | None = None,
 ) -> bytes:
     """Read `source` (export CSV, database URL or a `ReportSource`), build and write the report."""
-    from analysis.board_report.content import build_report
-    from analysis.board_report.sources import ReportSource, read_report_source
-
     if fmt not in FORMATS:
         raise AnalysisError(f"the report's format must be docx or html, not {fmt!r}")
-    if threshold < 1:
-        raise AnalysisError(f"the threshold must be a whole number of 1 or more (got {threshold})")
-    if not isinstance(source, ReportSource):
-        source = read_report_source(source, questionnaire=questionnaire, consultation=consultation)
-    return render(build_report(source, words, threshold=threshold, run_engine=run_engine), fmt)
+    report = prepare_report(
+        source,
+        words=words,
+        threshold=threshold,
+        run_engine=run_engine,
+        questionnaire=questionnaire,
+        consultation=consultation,
+    )
+    return render(report, fmt)

@@ -1,6 +1,6 @@
 """`consult-analysis report`: the Board report as a Word document or an HTML page.
 
-Errors are one line on stderr and exit status 1 (click's usage errors exit 2).
+Errors are one line on stderr and exit status 1 (a command line click cannot read exits 2).
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from pathlib import Path
 
 import click
 
-from analysis.counts.disclosure import DEFAULT_THRESHOLD  # a constant: no heavy import
+from analysis import cli_options as shared
 
 __all__ = ["report_command"]
 
 
 @click.command("report")
-@click.argument("source", metavar="INPUT")
+@shared.source_argument
 @click.option(
     "--format",
     "fmt",
@@ -32,21 +32,10 @@ __all__ = ["report_command"]
     type=click.Path(path_type=Path),
     help="TOML file of the officer's words: purpose, summary, recommendations, action, contact, …",
 )
-@click.option(
-    "--threshold",
-    type=click.IntRange(1),
-    default=DEFAULT_THRESHOLD,
-    show_default=True,
-    help="Suppress counts below this; no percentage where fewer answered.",
-)
-@click.option(
-    "--questionnaire",
-    default="taking-stock",
-    show_default=True,
-    help="Questionnaire of an export CSV (a database names its own).",
-)
-@click.option("--consultation", help="Consultation slug, when the database holds several.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@shared.threshold_option()
+@shared.questionnaire_option
+@shared.consultation_option
+@shared.quiet_option
 def report_command(
     source: str,
     fmt: str,
@@ -61,41 +50,35 @@ def report_command(
 
     INPUT is the anonymised export CSV or a database URL. From a database, reviewed theme
     sets are used; any free-text question without one (and every one in an export) gets
-    the core engine's themes, marked as an unreviewed machine draft.
+    the core engine's themes, marked as a machine draft. What is still missing before the
+    paper goes to the Board (words not written, themes not checked) is listed on stderr.
     """
     if fmt == "docx" and out is None:
         raise click.UsageError("--format docx needs --out")
-
-    def say(message: str) -> None:
-        if not quiet:
-            click.echo(message, err=True)
-
-    from analysis.errors import AnalysisError
-
-    try:
-        from analysis.board_report import make_report
+    say = shared.progress_printer(quiet)
+    with shared.one_line_errors(out):
+        from analysis.board_report import prepare_report, render
         from analysis.board_report.words import load_words
 
         words = load_words(words_path) if words_path is not None else None
         if words is None:
-            say("no --words file: the officer's parts will say they are not yet written")
+            say("no --words file: the paper leaves out the parts only the consultation team can write")
         say(f"loading {source if '://' not in source else 'database'}")
-        body = make_report(
+        report = prepare_report(
             source,
-            fmt=fmt,
             words=words,
             threshold=threshold,
             questionnaire=questionnaire,
             consultation=consultation,
         )
+        body = render(report, fmt)
+        if report.checklist:
+            # For the team, not the Board: printed even with --quiet, as it is no progress message.
+            click.echo("Before this paper goes to the Board:", err=True)
+            for item in report.checklist:
+                click.echo(f"  - {item}", err=True)
         if out is None:
             sys.stdout.write(body.decode("utf-8"))
         else:
             out.write_bytes(body)
             say(f"wrote {out}")
-    except AnalysisError as exc:
-        raise click.ClickException(str(exc).splitlines()[0]) from None
-    except BrokenPipeError:
-        sys.exit(1)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}") from None

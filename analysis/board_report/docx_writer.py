@@ -1,10 +1,13 @@
 """The Board report as a Word document (python-docx), ready to paste into the LGA's template.
 
-Built only from Word's own styles, so the template's styles take over on pasting: "Title",
-"Heading 1" for each part, "Heading 2/3" for sections and questions, "List Number" for the
-numbered paragraphs (one list, numbered on through the paper), "Quote" for quotes, and real
-tables in "Table Grid" with a header row repeated on each page. Charts are pictures whose
-alternative text (the drawing's `descr`) gives every value.
+Built only from Word's own styles, so the template's styles take over on pasting: the
+Board, meeting date and item above the "Title", "Heading 1" for each part, "Heading 2/3"
+for sections and questions, "List Number" for the numbered paragraphs (one list, numbered
+on through the paper), "Quote" for quotes, "Caption" for the numbered captions ("Table 3:
+…", "Figure 2: …", above each), and real tables in "Table Grid" with a header row repeated
+on each page. Charts are pictures whose alternative text (the drawing's `descr`) gives
+every value. A chart follows its table on the same page: the table's paragraphs, the space
+after it and the chart's caption are each kept with the next, and no row breaks across pages.
 """
 
 from __future__ import annotations
@@ -25,18 +28,25 @@ from analysis.board_report.model import (
 
 if TYPE_CHECKING:
     from docx.document import Document
+    from docx.text.paragraph import Paragraph as DocxParagraph
 
 __all__ = ["report_docx"]
 
 
-def _table(document: Document, table: Table) -> None:
+def _keep(paragraph: DocxParagraph, *, with_next: bool) -> None:
+    paragraph.paragraph_format.keep_together = True
+    if with_next:
+        paragraph.paragraph_format.keep_with_next = True
+
+
+def _table(document: Document, table: Table, *, chart_follows: bool) -> None:
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
-    caption = document.add_paragraph(table.caption, style="Caption")
-    caption.paragraph_format.keep_with_next = True
+    caption = document.add_paragraph(table.label, style="Caption")
+    _keep(caption, with_next=True)
     grid = document.add_table(rows=1, cols=len(table.columns))
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.LEFT
@@ -59,18 +69,30 @@ def _table(document: Document, table: Table) -> None:
             cells[i].text = text
             if i in table.numeric:
                 cells[i].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    document.add_paragraph()
+    last = len(grid.rows) - 1
+    for r, row in enumerate(grid.rows):
+        # A row never breaks across pages; the rows (and, before a chart, the last one too)
+        # keep with the next, so the table stays together and with its chart.
+        cant_split = OxmlElement("w:cantSplit")
+        cant_split.set(qn("w:val"), "true")
+        row._tr.get_or_add_trPr().append(cant_split)
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                _keep(paragraph, with_next=r < last or chart_follows)
+    _keep(document.add_paragraph(), with_next=chart_follows)
 
 
-def _chart(document: Document, chart: Chart, number: int) -> None:
+def _chart(document: Document, chart: Chart) -> None:
     from docx.shared import Inches
 
+    _keep(document.add_paragraph(chart.label, style="Caption"), with_next=True)
     document.add_picture(io.BytesIO(chart.png), width=Inches(chart.width_inches))
+    _keep(document.paragraphs[-1], with_next=False)
     inline = document.inline_shapes[-1]._inline
     properties = inline.docPr
     properties.set("descr", chart.alt)
-    properties.set("title", f"Chart {number}")
-    properties.set("name", f"Chart {number}")
+    properties.set("title", f"Figure {chart.number}")
+    properties.set("name", f"Figure {chart.number}")
 
 
 def report_docx(report: BoardReport) -> bytes:
@@ -80,14 +102,16 @@ def report_docx(report: BoardReport) -> bytes:
     document = docx.Document()
     document.core_properties.title = report.title
     document.core_properties.language = "en-GB"
+    for line in report.furniture:
+        document.add_paragraph().add_run(line).bold = True
     document.add_paragraph(report.title, style="Title")
     document.add_paragraph(report.subtitle)
     if not report.for_publication:
         document.add_paragraph("NOT FOR PUBLICATION: disclosure control was turned off.").runs[0].bold = True
-    charts = 0
     for part in report.parts:
-        document.add_heading(part.heading, level=1)
-        for block in part.blocks:
+        if part.heading:
+            document.add_heading(part.heading, level=1)
+        for i, block in enumerate(part.blocks):
             if isinstance(block, Heading):
                 document.add_heading(block.text, level=block.level)
             elif isinstance(block, Paragraph):
@@ -96,15 +120,15 @@ def report_docx(report: BoardReport) -> bytes:
                 else:
                     paragraph = document.add_paragraph()
                     run = paragraph.add_run(block.text)
-                    run.italic = block.missing or block.note
+                    run.italic = block.note
             elif isinstance(block, BulletList):
                 for item in block.items:
                     document.add_paragraph(item, style="List Bullet")
             elif isinstance(block, Table):
-                _table(document, block)
+                following = part.blocks[i + 1] if i + 1 < len(part.blocks) else None
+                _table(document, block, chart_follows=isinstance(following, Chart))
             elif isinstance(block, Chart):
-                charts += 1
-                _chart(document, block, charts)
+                _chart(document, block)
             elif isinstance(block, Quote):
                 document.add_paragraph(f"“{block.text}”", style="Quote")
             elif isinstance(block, Contact):

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from analysis.board_report.model import Paragraph, Part, Table
+from analysis.board_report.group_findings import method_sentence
+from analysis.board_report.model import Paragraph, Part, Table, hidden_figures
 from analysis.board_report.question_themes import REVIEWED, STORED_DRAFT, QuestionThemes
+from analysis.board_report.response_summary import long_date
 from analysis.counts.tables import SUPPRESSED_MARK
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from analysis.board_report.sources import ReportSource
     from analysis.counts.counting import CountsResult
 
@@ -41,10 +45,35 @@ def _channels(source: ReportSource, threshold: int) -> Table:
     )
 
 
+def _disclosure(threshold: int, hidden: int) -> Paragraph:
+    shown = (
+        f"In the tables of this paper, {hidden:,} figures are shown as {SUPPRESSED_MARK}."
+        if hidden > 1
+        else f"In the tables of this paper, one figure is shown as {SUPPRESSED_MARK}."
+        if hidden == 1
+        else "No figure in the tables of this paper had to be hidden."
+    )
+    return Paragraph(
+        f"Disclosure control: no count below {threshold} is published; such a count is shown as "
+        f"{SUPPRESSED_MARK}, and further counts are hidden where a hidden one could otherwise be worked out "
+        "from the totals and bases. The answers are protected together with their breakdowns by role, type "
+        "of organisation and region (the figures the findings about groups draw on), so a figure may be "
+        f"hidden here to protect one in a breakdown this paper does not print. {shown} No percentage is "
+        f"given where fewer than {threshold} answered. The same rule applies to the counts of responses, "
+        "invitations and themes; a theme whose count is hidden is never quoted."
+    )
+
+
 def methods_part(
-    source: ReportSource, counts: CountsResult, themes: dict[str, QuestionThemes], threshold: int
+    source: ReportSource,
+    counts: CountsResult,
+    findings: pd.DataFrame,
+    themes: dict[str, QuestionThemes],
+    threshold: int,
+    *,
+    hidden: int = 0,
 ) -> Part:
-    """The annex, as one part of the report."""
+    """The annex, as one part of the report. `hidden`: figures hidden in the paper's other tables."""
     loaded = source.loaded
     facts = source.consultation
     where = (
@@ -61,7 +90,7 @@ def methods_part(
     if facts is not None and facts.opens_on and facts.closes_on:
         blocks.append(
             Paragraph(
-                f"Dates: open from {facts.opens_on.isoformat()} to {facts.closes_on.isoformat()} inclusive."
+                f"Dates: open from {long_date(facts.opens_on)} to {long_date(facts.closes_on)} inclusive."
             )
         )
     blocks.append(
@@ -70,28 +99,26 @@ def methods_part(
             "or on paper, keyed in by the consultation team."
         )
     )
-    blocks.append(_channels(source, threshold))
+    channels = _channels(source, threshold)
+    blocks.append(channels)
     cleared = int((loaded.excluded["question_id"] != "").sum())
+    cleared_text = (
+        f"Answers to questions that were not shown to the respondent were cleared and not counted "
+        f"({cleared:,})."
+        if cleared
+        else "No answer had to be cleared for being given to a question the respondent was not shown."
+    )
     blocks.append(
         Paragraph(
             "Bases: the base of a question is the number of respondents asked it; a follow-up question is "
-            "asked only of those whose earlier answer led to it. Percentages are of those asked who "
-            "answered; “not answered” is shown apart and never counted in them. "
-            f"{cleared:,} answers to questions that were not shown to the respondent were cleared and "
-            "not counted."
+            "asked only of those whose earlier answer led to it. Percentages are of those who answered "
+            "(each sentence names how many), made from the counts and rounded half up: to whole numbers in "
+            "the text and charts, to one decimal place in the tables. “Not answered” is shown apart and "
+            f"never counted in them. {cleared_text}"
         )
     )
-    suppressed = int(counts.table["suppressed"].sum())
-    blocks.append(
-        Paragraph(
-            f"Disclosure control: no count below {threshold} is published; such a count is shown as "
-            f"{SUPPRESSED_MARK}, and further counts are hidden where a hidden one could otherwise be "
-            f"worked out from the totals and bases. {suppressed:,} cells of the answer tables are hidden. "
-            f"No percentage is given where fewer than {threshold} answered. "
-            "The same rule applies to the counts of responses, invitations and themes; a theme whose "
-            "count is hidden is never quoted."
-        )
-    )
+    blocks.append(_disclosure(threshold, hidden + hidden_figures([channels])))
+    blocks.append(Paragraph(method_sentence(findings, threshold)))
     engines = sorted({t.engine for t in themes.values() if t.engine})
     if not engines:
         blocks.append(Paragraph("Themes: none have been found yet for the questions in this report."))
@@ -109,9 +136,11 @@ def methods_part(
         Paragraph(
             "An answer may raise more than one theme, so shares can add up to more than 100 per cent. Quotes "
             "appear only where an analyst approved them and did not flag the answer; email addresses, phone "
-            "numbers, postcodes and web addresses are removed from them. Themes no analyst has finished "
-            "reviewing are marked as an unreviewed machine draft; those found by the software for this "
-            "report are never quoted, as no one has approved a quote from them."
+            "numbers, postcodes and web addresses are removed from them. Each question says how many of its "
+            "answers analysts checked; where they have not checked them all, the rest are as the software "
+            "grouped them (a machine draft). Themes found by the software for this report are never quoted, "
+            "as no one has approved a quote from them. Themes are listed by the number of answers raising "
+            "them, most first (those whose number is hidden last); answers that raised none are given apart."
         )
     )
     stored = [t for t in themes.values() if t.kind in (REVIEWED, STORED_DRAFT)]

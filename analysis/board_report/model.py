@@ -4,12 +4,16 @@ A `BoardReport` is a title and a list of `Part`s (Purpose of report, Summary, â€
 Financial implications, the methods annex); each part is a heading and a list of blocks:
 `Heading` (a sub-heading), `Paragraph` (numbered or not), `BulletList`, `Table`, `Chart`,
 `Quote` and `Contact`. Numbered paragraphs carry their number, running on through the
-whole paper as in the LGA's Board papers, so the Word and HTML files agree.
+whole paper as in the LGA's Board papers, and tables and charts theirs ("Table 3",
+"Figure 2"), so the Word and HTML files agree.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from analysis.counts.tables import SUPPRESSED_MARK
 
 __all__ = [
     "Block",
@@ -22,6 +26,7 @@ __all__ = [
     "Part",
     "Quote",
     "Table",
+    "hidden_figures",
 ]
 
 
@@ -36,13 +41,11 @@ class Heading:
 
 @dataclass(frozen=True)
 class Paragraph:
-    """Running text. `number` is its paragraph number (None: not numbered); `missing` marks
-    the plain "not yet written" note standing in for the officer's words; `note` is smaller
+    """Running text. `number` is its paragraph number (None: not numbered); `note` is smaller
     print (conditions, bases, disclosure marks)."""
 
     text: str
     number: int | None = None
-    missing: bool = False
     note: bool = False
 
 
@@ -55,21 +58,35 @@ class BulletList:
 class Table:
     """A real table: `columns` are the header cells; the first cell of each row heads the row.
 
-    `numeric` marks the columns (by index) to align right."""
+    `numeric` marks the columns (by index) to align right. `number` is its table number in
+    the paper (0 until the paper is put together)."""
 
     caption: str
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     numeric: tuple[int, ...] = ()
+    number: int = 0
+
+    @property
+    def label(self) -> str:
+        """The caption as printed: "Table 3: Responses by role"."""
+        return f"Table {self.number}: {self.caption}" if self.number else self.caption
 
 
 @dataclass(frozen=True)
 class Chart:
-    """A PNG picture with its alternative text (every value in words)."""
+    """A PNG picture with its alternative text (every value in words), caption and figure number."""
 
     png: bytes
     alt: str
+    caption: str = ""
     width_inches: float = 6.0
+    number: int = 0
+
+    @property
+    def label(self) -> str:
+        """The caption as printed: "Figure 2: Question 1, â€¦"."""
+        return f"Figure {self.number}: {self.caption}" if self.number else self.caption
 
 
 @dataclass(frozen=True)
@@ -91,7 +108,8 @@ Block = Heading | Paragraph | BulletList | Table | Chart | Quote | Contact
 
 @dataclass
 class Part:
-    """A top-level part of the paper under its own heading (Word "Heading 1", HTML h2)."""
+    """A top-level part of the paper under its own heading (Word "Heading 1", HTML h2); a part
+    with no heading (the contact officer's lines) runs on from the one before."""
 
     heading: str
     blocks: list[Block] = field(default_factory=list)
@@ -100,13 +118,31 @@ class Part:
 
 @dataclass
 class BoardReport:
-    """The whole paper: `title` (Word "Title", HTML h1), a line under it, then the parts."""
+    """The whole paper: the Board paper's heading lines (`furniture`: the Board, the meeting
+    date, the item), `title` (Word "Title", HTML h1), a line under it, then the parts.
+
+    `checklist` is what the consultation team still has to do before the paper goes to the
+    Board (`analysis.board_report.checklist`): for them, never printed in the paper.
+    """
 
     title: str
     subtitle: str
     parts: list[Part]
     for_publication: bool = True
+    furniture: tuple[str, ...] = ()
+    checklist: list[str] = field(default_factory=list)
 
     def blocks(self) -> list[Block]:
         """Every block of every part, in order (for tests and checks)."""
         return [block for part in self.parts for block in part.blocks]
+
+
+def hidden_figures(blocks: Iterable[Block]) -> int:
+    """How many figures the tables among `blocks` show as hidden ("[c]")."""
+    return sum(
+        cell == SUPPRESSED_MARK
+        for block in blocks
+        if isinstance(block, Table)
+        for row in block.rows
+        for cell in row
+    )

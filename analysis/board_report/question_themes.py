@@ -5,7 +5,7 @@ and the quotes an analyst approved that are not flagged. A question with no stor
 its themes from the core engine at report time when `run_engine` is true (the command
 line), marked as an unreviewed machine draft and quoted nowhere: no person has approved a
 quote from it. The web app never runs the engine inside a request, so there such a question
-says that themes have not been run yet.
+says that its answers have not yet been analysed.
 
 Counts are published under the theme disclosure rule (`analysis.themes.disclosure`): a
 suppressed theme shows no count or share, and no quote is taken from it.

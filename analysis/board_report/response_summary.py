@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from analysis.board_report.model import Heading, Paragraph, Table
 from analysis.counts.counting import NOT_STATED, OTHER_SEGMENT
 from analysis.counts.tables import SUPPRESSED_MARK
+from analysis.percentages import percent_text
 from analysis.themes.disclosure import protect_counts
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ __all__ = [
     "DIMENSION_NAMES",
     "REPORT_BREAKDOWNS",
     "long_date",
+    "merged_members",
     "protected_table",
     "rate_table",
     "response_summary",
@@ -56,6 +58,7 @@ DIMENSION_NAMES = {
 
 
 def long_date(value: dt.date) -> str:
+    """The Board papers' way of writing a date: "20 January 2015"."""
     return f"{value.day} {value:%B %Y}"
 
 
@@ -119,46 +122,86 @@ def _size_table(counts: CountsResult, column: str) -> Table:
     return Table(f"Responses by {name}", (name.capitalize(), "Responses"), tuple(rows), numeric=(1,))
 
 
+def merged_members(counts: CountsResult, column: str) -> list[str]:
+    """The segments combined into breakdown `column`'s group of small ones, where naming them
+    tells nothing about any one's size: each has at least one respondent and together they
+    make the group's published size S, so with m of them each lies between 1 and S - m + 1;
+    they are named only if that range is at least half the threshold wide. Empty otherwise."""
+    members = list((counts.merged or {}).get(column, ()))
+    size = dict(segment_sizes(counts, column)).get(OTHER_SEGMENT[column])
+    if not members or size is None or size - len(members) < counts.threshold / 2:
+        return []
+    return [m if m != NOT_STATED else "not stated" for m in members]
+
+
+def _merged_note(counts: CountsResult, threshold: int) -> Paragraph | None:
+    merged = [c for c in REPORT_BREAKDOWNS if (counts.merged or {}).get(c)]
+    if not merged:
+        return None
+    plural = {"role": "roles", "organisation_type": "types of organisation", "region": "regions"}
+    groups = []
+    for column in merged:
+        members = merged_members(counts, column)
+        groups.append(f"“{OTHER_SEGMENT[column]}”" + (f" ({', '.join(members)})" if members else ""))
+    names = " or ".join(plural[c] for c in merged)
+    return Paragraph(
+        f"{names.capitalize()} with fewer than {threshold} respondents are not shown on their own: they are "
+        f"combined (with the next smallest where needed) so that no group shown has fewer than {threshold}, "
+        f"here and in every figure by group: {'; '.join(groups)}.",
+        note=True,
+    )
+
+
+def _dates(source: ReportSource, counts: CountsResult, interim_on: dt.date | None) -> str:
+    facts = source.consultation
+    responses = source.loaded.responses
+    if facts is not None and facts.opens_on and facts.closes_on:
+        if interim_on is not None:
+            return (
+                f"The consultation opened on {long_date(facts.opens_on)} and is open until "
+                f"{long_date(facts.closes_on)}. This interim report counts the responses submitted by "
+                f"{long_date(interim_on)}."
+            )
+        return f"The consultation was open from {long_date(facts.opens_on)} to {long_date(facts.closes_on)}."
+    days = sorted(dt.date.fromisoformat(str(d)[:10]) for d in responses["updated_on"].dropna().unique())
+    dates = (
+        f" Responses were last changed between {long_date(days[0])} and {long_date(days[-1])}."
+        if len(days) > 1
+        else f" Responses were last changed on {long_date(days[0])}."
+        if days
+        else ""
+    )
+    return f"The anonymised export does not record the consultation's dates.{dates}"
+
+
 def response_summary(
-    source: ReportSource, counts: CountsResult, threshold: int, number: Callable[[str], Paragraph]
+    source: ReportSource,
+    counts: CountsResult,
+    threshold: int,
+    number: Callable[[str], Paragraph],
+    *,
+    interim_on: dt.date | None = None,
 ) -> list:
     """The "Dates and responses" blocks: dates, responses, by segment, and response rates.
 
-    `counts` must be `count_responses` over `REPORT_BREAKDOWNS` (its segments are shown)."""
+    `counts` must be `count_responses` over `REPORT_BREAKDOWNS` (its segments are shown).
+    `interim_on`: the day an interim paper is made (None for a final one)."""
     loaded = source.loaded
-    responses = loaded.responses
-    blocks: list = [Heading("Dates and responses", 2, "responses")]
-    facts = source.consultation
-    if facts is not None and facts.opens_on and facts.closes_on:
-        blocks.append(
-            number(
-                f"The consultation was open from {long_date(facts.opens_on)} to {long_date(facts.closes_on)}."
-            )
-        )
-    else:
-        days = sorted(str(d) for d in responses["updated_on"].dropna().unique())
-        dates = f" Responses were last changed between {days[0]} and {days[-1]}." if days else ""
-        blocks.append(number(f"The anonymised export does not record the consultation's dates.{dates}"))
+    blocks: list = [Heading("Dates and responses" + (" (interim)" if interim_on else ""), 2, "responses")]
+    blocks.append(number(_dates(source, counts, interim_on)))
     drafts = int((loaded.excluded["question_id"] == "").sum())
+    so_far = f"By {long_date(interim_on)}, " if interim_on else "In all, "
     blocks.append(
         number(
-            f"{_count(counts.responses)} responses were submitted and are counted in this report"
-            + (f"; {_count(drafts)} responses started but never submitted are not." if drafts else ".")
+            f"{so_far}{_count(counts.responses)} responses had been submitted; they are counted in this "
+            "report" + (f", and {_count(drafts)} started but never submitted are not." if drafts else ".")
         )
     )
-    merged = [c for c in REPORT_BREAKDOWNS if (counts.merged or {}).get(c)]
-    if merged:
-        plural = {"role": "roles", "organisation_type": "types of organisation", "region": "regions"}
-        names = ", ".join(plural[c] for c in merged)
-        blocks.append(
-            Paragraph(
-                f"Groups of fewer than {threshold} respondents are not shown on their own: they are counted "
-                f"together as “other” ({names}), here and in every table by segment.",
-                note=True,
-            )
-        )
+    if (note := _merged_note(counts, threshold)) is not None:
+        blocks.append(note)
     for column in REPORT_BREAKDOWNS:
         blocks.append(_size_table(counts, column))
+    facts = source.consultation
     if source.invitations is None or source.invited_responses is None:
         blocks.append(
             number(
@@ -183,12 +226,12 @@ def response_summary(
     if not invited_total:
         blocks.append(number("No invitations were recorded, so there is no response rate to report."))
         return blocks
+    responded = len(source.invited_responses)
     blocks.append(
         number(
-            f"{_count(invited_total)} people were invited with their own link; "
-            f"{_count(len(source.invited_responses))} of them submitted a response"
-            f" ({100 * len(source.invited_responses) / invited_total:.1f} per cent). Others who asked for a "
-            "link or replied by email or on paper are counted above but have no response rate."
+            f"Of the {_count(invited_total)} people invited with their own link, {_count(responded)} "
+            f"submitted a response: {percent_text(responded, invited_total, 1)} per cent. Others who asked "
+            "for a link or replied by email or on paper are counted above but have no response rate."
         )
     )
     for column in REPORT_BREAKDOWNS:
@@ -294,12 +337,17 @@ def rate_table(source: ReportSource, counts: CountsResult, column: str, threshol
                 category,
                 SUPPRESSED_MARK if hide_invited[i] else _count(invited[i]),
                 SUPPRESSED_MARK if hide_answered[i] else _count(answered[i]),
-                f"{100 * answered[i] / invited[i]:.1f}%" if shown else "–",
+                f"{percent_text(answered[i], invited[i], 1)}%" if shown else "–",
             )
         )
     name = DIMENSION_NAMES[column]
     rows.append(
-        ("Total", _count(sum(invited)), _count(sum(answered)), f"{100 * sum(answered) / sum(invited):.1f}%")
+        (
+            "Total",
+            _count(sum(invited)),
+            _count(sum(answered)),
+            f"{percent_text(sum(answered), sum(invited), 1)}%",
+        )
     )
     return Table(
         f"Response rate of invited people by {name}",

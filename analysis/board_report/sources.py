@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from analysis.errors import AnalysisError
 from analysis.loading import LoadedResponses, load_responses
+from questions import DEFAULT_QUESTIONNAIRE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -104,7 +105,7 @@ def _missing(value: object) -> bool:
 def read_report_source(
     source: str | Path,
     *,
-    questionnaire: str = "taking-stock",
+    questionnaire: str = DEFAULT_QUESTIONNAIRE,
     consultation: str | None = None,
 ) -> ReportSource:
     """Load INPUT (an export CSV path or a database URL) for a Board report."""

@@ -2,11 +2,16 @@
 
 Only the consultation team knows these, so they are given to the report rather than made
 up: from a small TOML file at the command line (`load_words`), or from the form on the
-officer dashboard in the web app (`BoardWords.from_mapping`). Any part left out is shown in
-the report under its heading as not yet written (`MISSING`), never as filler text.
+officer dashboard in the web app (`BoardWords.from_mapping`). A part left out is left out
+of the paper (never filler text); `analysis.board_report.checklist` tells the team what
+is still to write.
 
 The TOML file (every key optional; see docs/board-report-words.example.toml):
 
+    board = "Improvement and Innovation Board"
+    meeting_date = 2015-01-20
+    item = "4"
+    report_for = ["information", "discussion"]
     title = "Sector-led improvement: results of the Taking Stock consultation"
     purpose = "To report the results of the consultation."
     summary = \"\"\"First paragraph.
@@ -28,6 +33,7 @@ Text parts may hold several paragraphs separated by a blank line.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 from collections.abc import Mapping
@@ -39,8 +45,9 @@ from analysis.errors import AnalysisError
 
 __all__ = [
     "CONTACT_FIELDS",
+    "FURNITURE_FIELDS",
     "MAX_LENGTH",
-    "MISSING",
+    "REPORT_FOR",
     "TEXT_FIELDS",
     "BoardWords",
     "WordsError",
@@ -62,29 +69,16 @@ _SHORT_LENGTH = 200
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9+() .-]{6,30}$")
 
-# What the report says where a part has not been written, by part.
-MISSING = {
-    "title": "",
-    "purpose": (
-        "Not yet written: the consultation team adds the purpose of the report before it goes to the Board."
-    ),
-    "summary": "Not yet written: the consultation team adds the summary before the report goes to the Board.",
-    "recommendations": (
-        "Not yet written: the consultation team adds the recommendations before the report goes to the Board."
-    ),
-    "action": "Not yet written: the consultation team adds the action before the report goes to the Board.",
-    "contact": (
-        "Not yet written: the consultation team adds the contact officer's details before the report "
-        "goes to the Board."
-    ),
-    "background": (
-        "Not yet written: the consultation team adds the background before the report goes to the Board."
-    ),
-    "financial_implications": (
-        "Not yet written: the consultation team adds the financial implications before the report goes "
-        "to the Board."
-    ),
+# The Board paper's heading: which Board, which meeting, which item, and what it is for.
+FURNITURE_FIELDS = {
+    "board": "Board",
+    "meeting_date": "Meeting date",
+    "item": "Item number",
+    "report_for": "What the report is for",
 }
+#: What a Board paper can be for ("For information and discussion."), in the papers' order.
+REPORT_FOR = ("information", "discussion", "decision")
+_ITEM_LENGTH = 20
 
 
 class WordsError(AnalysisError):
@@ -117,10 +111,16 @@ class BoardWords:
     """The officer's words; an empty string (or empty list) is a part not yet written.
 
     `recommendations` is a list, one recommendation each. `contact` maps "name",
-    "position", "phone" and "email" to text (absent keys not given).
+    "position", "phone" and "email" to text (absent keys not given). `board`,
+    `meeting_date`, `item` and `report_for` (some of `REPORT_FOR`, in that order) head the
+    paper as in the Board's papers.
     """
 
     title: str = ""
+    board: str = ""
+    meeting_date: dt.date | None = None
+    item: str = ""
+    report_for: tuple[str, ...] = ()
     purpose: str = ""
     summary: str = ""
     recommendations: tuple[str, ...] = ()
@@ -133,6 +133,22 @@ class BoardWords:
     def has_contact(self) -> bool:
         return any(self.contact.get(name) for name in CONTACT_FIELDS)
 
+    @property
+    def report_for_sentence(self) -> str:
+        """ "For information and discussion." ("" if not given)."""
+        if not self.report_for:
+            return ""
+        names = list(self.report_for)
+        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return f"For {joined}."
+
+    @property
+    def item_label(self) -> str:
+        """ "Item 4" ("" if not given; kept as typed if it already says "Item …")."""
+        if not self.item:
+            return ""
+        return self.item if self.item.lower().startswith(("item", "agenda")) else f"Item {self.item}"
+
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, where: str = "the words") -> BoardWords:
         """Check `data` (as read from TOML or a form) and return the words, or raise `WordsError`.
@@ -141,7 +157,7 @@ class BoardWords:
         `recommendations` may be a list of strings or one string with one recommendation
         per line; `contact` is a table of name, position, phone and email.
         """
-        allowed = {"title", "recommendations", "contact", *TEXT_FIELDS}
+        allowed = {"title", "recommendations", "contact", *TEXT_FIELDS, *FURNITURE_FIELDS}
         if unknown := sorted(set(data) - allowed):
             raise WordsError(
                 where, f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})", unknown[0]
@@ -151,6 +167,12 @@ class BoardWords:
         if "\n" in title:
             raise WordsError(where, "the title must be one line", "title")
         values["title"] = title
+        for name, limit in (("board", _SHORT_LENGTH), ("item", _ITEM_LENGTH)):
+            values[name] = _text(data, name, where, limit)
+            if "\n" in values[name]:
+                raise WordsError(where, f"The {FURNITURE_FIELDS[name].lower()} must be one line", name)
+        values["meeting_date"] = _meeting_date(data.get("meeting_date"), where)
+        values["report_for"] = _report_for(data.get("report_for"), where)
         for name in TEXT_FIELDS:
             values[name] = _text(data, name, where, MAX_LENGTH)
         values["recommendations"] = _recommendations(data.get("recommendations"), where)
@@ -172,6 +194,44 @@ def _text(data: Mapping[str, Any], name: str, where: str, limit: int, part: str 
             where, f"{label.capitalize()} must be {limit:,} characters or fewer (it has {len(value):,})", part
         )
     return value
+
+
+def _meeting_date(value: object, where: str) -> dt.date | None:
+    """A TOML date (2015-01-20), or the same written as text; None if not given."""
+    part = "meeting_date"
+    example = "like 2015-01-20 (year, month, day)"
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        raise WordsError(where, f"The meeting date must be a date without a time, {example}", part)
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise WordsError(where, f"The meeting date must be a real date, {example} (not {value!r})", part)
+
+
+def _report_for(value: object, where: str) -> tuple[str, ...]:
+    """Some of `REPORT_FOR`, as a list or as text separated by commas, in the papers' order."""
+    part = "report_for"
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items: list[object] = [v for v in value.split(",") if v.strip()]
+    elif isinstance(value, list):
+        items = list(value)
+    else:
+        raise WordsError(where, f"report_for must be a list of texts, not {type(value).__name__}", part)
+    chosen = set()
+    for item in items:
+        word = str(item).strip().lower().removeprefix("for ").strip() if isinstance(item, str) else None
+        if word not in REPORT_FOR:
+            raise WordsError(where, f"The report can be for {', '.join(REPORT_FOR)}, not {item!r}", part)
+        chosen.add(word)
+    return tuple(word for word in REPORT_FOR if word in chosen)
 
 
 def _recommendations(value: object, where: str) -> tuple[str, ...]:

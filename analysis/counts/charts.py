@@ -1,7 +1,8 @@
 """Bar charts of a question's overall answers (matplotlib, Agg backend), with alt text.
 
 Colours are from the Okabe–Ito palette, safe for the common colour-vision deficiencies,
-and every bar is labelled with its value so colour never carries meaning alone. Long
+and every bar is labelled with its value (whole per cent, rounded half up from the counts, as
+the alternative text gives it) so colour never carries meaning alone. Long
 option texts are wrapped. Suppressed options get no bar and the label "[c]".
 """
 
@@ -10,9 +11,11 @@ from __future__ import annotations
 import io
 import textwrap
 from pathlib import Path
+from typing import NamedTuple
 
 from analysis.counts.counting import NOT_ANSWERED, CountsResult
 from analysis.counts.tables import SUPPRESSED_MARK
+from analysis.percentages import percent_text
 
 __all__ = ["OKABE_ITO", "chart_alt_text", "question_chart", "write_charts"]
 
@@ -21,16 +24,39 @@ _BAR = OKABE_ITO[0]
 _TEXT = "#0b0c0c"
 
 
-def _overall(result: CountsResult, question_id: str) -> list[tuple[str, float | None, bool]]:
+class _Bar(NamedTuple):
+    option: str
+    count: int | None  # None: not shown (suppressed, or too few answered for a percentage)
+    answered: int | None
+    suppressed: bool
+
+    @property
+    def percent(self) -> str | None:
+        """Whole per cent, from the counts (`analysis.percentages`), or None if not shown."""
+        if self.count is None or not self.answered:
+            return None
+        return percent_text(self.count, self.answered)
+
+    @property
+    def length(self) -> float:
+        return 100 * self.count / self.answered if self.percent is not None else 0.0  # type: ignore[operator]
+
+
+def _overall(result: CountsResult, question_id: str) -> list[_Bar]:
     rows = result.table[
         (result.table["question_id"] == question_id)
         & (result.table["segment_by"] == "all")
         & (result.table["option"] != NOT_ANSWERED)
     ]
+
+    def number(value: object) -> int | None:
+        return None if value is None or str(value) == "<NA>" else int(value)  # type: ignore[call-overload]
+
     return [
-        (
+        _Bar(
             str(r.option),
-            None if r.percent is None or str(r.percent) == "<NA>" else float(r.percent),
+            None if str(r.percent) == "<NA>" else number(r.count),
+            number(r.answered),
             bool(r.suppressed),
         )
         for r in rows.itertuples(index=False)
@@ -38,20 +64,19 @@ def _overall(result: CountsResult, question_id: str) -> list[tuple[str, float | 
 
 
 def chart_alt_text(result: CountsResult, question_id: str) -> str:
-    """A sentence giving every bar's value, for the image's alt attribute."""
+    """A sentence giving every bar's value as the chart labels it, and the base."""
+    bars = _overall(result, question_id)
     parts = []
-    for option, percent, suppressed in _overall(result, question_id):
-        if suppressed:
-            parts.append(f"{option}: suppressed")
-        elif percent is None:
-            parts.append(f"{option}: no percentage shown")
+    for bar in bars:
+        if bar.suppressed:
+            parts.append(f"{bar.option}: suppressed")
+        elif bar.percent is None:
+            parts.append(f"{bar.option}: no percentage shown")
         else:
-            parts.append(f"{option}: {percent:.1f} per cent")
-    return (
-        f"Bar chart of answers to {question_id.upper()}, per cent of those who answered. "
-        + "; ".join(parts)
-        + "."
-    )
+            parts.append(f"{bar.option}: {bar.percent} per cent")
+    answered = next((bar.answered for bar in bars if bar.answered), None)
+    of = f"of the {answered:,} who answered" if answered else "of those who answered"
+    return f"Bar chart of answers to question {question_id[1:]}, per cent {of}. " + "; ".join(parts) + "."
 
 
 def question_chart(result: CountsResult, question_id: str, fmt: str = "png") -> bytes:
@@ -64,8 +89,8 @@ def question_chart(result: CountsResult, question_id: str, fmt: str = "png") -> 
     if fmt not in ("png", "svg"):
         raise ValueError(f"chart format must be png or svg, not {fmt!r}")
     bars = _overall(result, question_id)
-    labels = ["\n".join(textwrap.wrap(option, 38)) for option, _, _ in bars]
-    values = [percent or 0.0 for _, percent, _ in bars]
+    labels = ["\n".join(textwrap.wrap(bar.option, 38)) for bar in bars]
+    values = [bar.length for bar in bars]
     height = 0.6 + 0.55 * sum(label.count("\n") + 1 for label in labels)
     fig, ax = plt.subplots(figsize=(8, max(2.2, height)), dpi=100)
     try:
@@ -74,9 +99,9 @@ def question_chart(result: CountsResult, question_id: str, fmt: str = "png") -> 
         ax.set_yticks(positions, labels, fontsize=10, color=_TEXT)
         ax.set_xlim(0, 110)
         ax.set_xlabel("Per cent of those who answered", color=_TEXT)
-        for y, (_, percent, suppressed) in zip(positions, bars, strict=True):
-            text = SUPPRESSED_MARK if suppressed else "n/a" if percent is None else f"{percent:.0f}%"
-            ax.text((percent or 0.0) + 1, y, text, va="center", fontsize=10, color=_TEXT)
+        for y, bar in zip(positions, bars, strict=True):
+            text = SUPPRESSED_MARK if bar.suppressed else "n/a" if bar.percent is None else f"{bar.percent}%"
+            ax.text(bar.length + 1, y, text, va="center", fontsize=10, color=_TEXT)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         fig.tight_layout()

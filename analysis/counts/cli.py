@@ -1,19 +1,17 @@
 """`consult-analysis counts`: counts and cross-tabulations with disclosure control.
 
-Errors are one line on stderr and exit status 1 (click's usage errors exit 2). Progress
-goes to stderr; output to --out or, for text formats, stdout.
+Errors are one line on stderr and exit status 1 (a command line click cannot read exits 2).
+Progress goes to stderr; output to --out or, for text formats, stdout.
 """
 
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from analysis.counts.disclosure import DEFAULT_THRESHOLD  # a constant: no heavy import
+from analysis import cli_options as shared
 
 __all__ = ["counts_command"]
 
@@ -21,18 +19,8 @@ _FORMATS = ("csv", "xlsx", "html", "json", "png", "svg")
 _BY = ("role", "organisation_type", "region", "channel")
 
 
-def _progress(quiet: bool) -> Callable[[str], None]:
-    start = time.monotonic()
-
-    def say(message: str) -> None:
-        if not quiet:
-            click.echo(f"[{time.monotonic() - start:5.1f}s] {message}", err=True)
-
-    return say
-
-
 @click.command("counts")
-@click.argument("source", metavar="INPUT")
+@shared.source_argument
 @click.option(
     "--by",
     "by",
@@ -40,13 +28,7 @@ def _progress(quiet: bool) -> Callable[[str], None]:
     type=click.Choice(_BY),
     help="Cross-tabulate by this attribute (repeat for several).",
 )
-@click.option(
-    "--threshold",
-    type=click.IntRange(1),
-    default=DEFAULT_THRESHOLD,
-    show_default=True,
-    help="Hide figures from 1 to this less one, protected over all tables together.",
-)
+@shared.threshold_option()
 @click.option(
     "--show-zeros",
     is_flag=True,
@@ -67,14 +49,9 @@ def _progress(quiet: bool) -> Callable[[str], None]:
     help="csv/json/html: a file or stdout; xlsx: a file; png/svg: a folder of charts.",
 )
 @click.option("--out", type=click.Path(path_type=Path), help="Output file (folder for png/svg).")
-@click.option(
-    "--questionnaire",
-    default="taking-stock",
-    show_default=True,
-    help="Questionnaire of an export CSV (a database names its own).",
-)
-@click.option("--consultation", help="Consultation slug, when the database holds several.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@shared.questionnaire_option
+@shared.consultation_option
+@shared.quiet_option
 def counts_command(
     source: str,
     by: tuple[str, ...],
@@ -95,10 +72,8 @@ def counts_command(
     """
     if fmt in ("xlsx", "png", "svg") and out is None:
         raise click.UsageError(f"--format {fmt} needs --out")
-    say = _progress(quiet)
-    from analysis.errors import AnalysisError
-
-    try:
+    say = shared.progress_printer(quiet)
+    with shared.one_line_errors(out):
         say(f"loading {source if '://' not in source else 'database'}")
         from analysis.counts.counting import count_responses
         from analysis.loading import load_responses
@@ -112,12 +87,6 @@ def counts_command(
         )
         say(f"counted; {result.suppressed_cells:,} cells suppressed")
         _write(result, fmt, out)
-    except AnalysisError as exc:
-        raise click.ClickException(str(exc).splitlines()[0]) from None
-    except BrokenPipeError:
-        sys.exit(1)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}") from None
     if no_suppression:
         click.echo("warning: disclosure control is off; this output is NOT FOR PUBLICATION", err=True)
     if out is not None:

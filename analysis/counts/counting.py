@@ -223,20 +223,9 @@ def count_answers(
     return frame
 
 
-def percent_half_up(count: np.ndarray, base: np.ndarray) -> np.ndarray:
-    """100 × count / base to one decimal place, halves rounded up (21/80 → 26.3); NaN where
-    the base is 0. Worked in whole numbers, so no binary fraction tips a half either way."""
-    import numpy as np
-
-    count = np.asarray(count, dtype=np.int64)
-    base = np.asarray(base, dtype=np.int64)
-    safe = np.where(base > 0, base, 1)
-    tenths = (2000 * count + safe) // (2 * safe)
-    return np.where(base > 0, tenths / 10.0, np.nan)
-
-
 def add_percentages(counts: pd.DataFrame, *, threshold: int | None) -> pd.DataFrame:
-    """Add `percent`: count as a share of those who answered, one decimal place, half up.
+    """Add `percent`: count as a share of those who answered, one decimal place, rounded half
+    up from the counts (`analysis.percentages`).
 
     Empty (NaN) for "Not answered" rows, for suppressed cells (if `suppressed` is present),
     where the number answered is hidden (if `answered_suppressed` is present) and, when
@@ -244,9 +233,11 @@ def add_percentages(counts: pd.DataFrame, *, threshold: int | None) -> pd.DataFr
     """
     import numpy as np
 
+    from analysis.percentages import percent_value
+
     out = counts.copy()
     answered = out["answered"].to_numpy()
-    percent = percent_half_up(out["count"].to_numpy(), answered)
+    percent = percent_value(out["count"].to_numpy(), answered, 1)
     hide = ~out["is_option"].to_numpy(dtype=bool) | (answered == 0)
     if threshold is not None:
         hide |= answered < threshold

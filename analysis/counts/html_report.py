@@ -1,8 +1,8 @@
 """A single-file HTML report of the counts, in the LGA's style, for the Board.
 
 Self-contained (charts are base64 PNG with alt text; styles inline), `lang` set, tables
-with captions and header cells, contrast above WCAG AA. Headline sentences read "84 per
-cent of chief executives who answered said “Yes” (base: 120 who answered)".
+with captions and header cells, contrast above WCAG AA. Headline sentences name their
+divisor: "84 per cent of the 120 chief executives who answered said “Yes”".
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from datetime import date
 from html import escape
 
 from analysis.counts.charts import chart_alt_text, question_chart
-from analysis.counts.counting import NOT_ANSWERED, CountsResult
+from analysis.counts.counting import NOT_ANSWERED, NOT_STATED, OTHER_SEGMENT, CountsResult
 from analysis.counts.tables import SUPPRESSED_MARK, crosstab_for_people, methods_summary
+from analysis.percentages import percent_text
 from questions import Question
 
 __all__ = ["render_report", "segment_phrase"]
@@ -26,8 +27,25 @@ _ROLE_PLURALS = {
     "Representative of a professional body": "representatives of professional bodies",
     "National stakeholder": "national stakeholders",
     "Local partner": "local partners",
-    "Other": "other respondents",
+    "Other": "respondents who gave their role as “Other”",
 }
+_ORGANISATION_PLURALS = {
+    "District": "respondents from district councils",
+    "County": "respondents from county councils",
+    "Metropolitan": "respondents from metropolitan councils",
+    "London": "respondents from London boroughs",
+    "Unitary": "respondents from unitary councils",
+    "Welsh": "respondents from Welsh councils",
+    "Fire": "respondents from fire authorities",
+    "Parks": "respondents from national park authorities",
+    "Professional body": "respondents from professional bodies",
+    "Government department": "respondents from government departments",
+    "Inspectorate": "respondents from inspectorates",
+    "Other national organisation": "respondents from other national organisations",
+    "Local partner organisation": "respondents from local partner organisations",
+    "Other organisation": "respondents from other organisations",
+}
+_DIMENSIONS = {"role": "role", "organisation_type": "type of organisation", "region": "region"}
 _CHANNELS = {"web": "online", "email": "by email", "paper": "on paper", "other": "by other means"}
 
 _STYLE = """
@@ -48,6 +66,10 @@ def segment_phrase(segment_by: str, segment: str) -> str:
     """Who a segment is, as a plural noun phrase: "chief executives", "respondents in Wales"."""
     if segment_by == "all":
         return "respondents"
+    if segment == NOT_STATED:
+        return f"respondents who did not give their {_DIMENSIONS.get(segment_by, 'details')}"
+    if segment in OTHER_SEGMENT.values():
+        return f"respondents in the group “{segment}”"
     if segment_by == "role":
         return _ROLE_PLURALS.get(segment, f"respondents whose role is {segment}")
     if segment_by == "region":
@@ -56,11 +78,7 @@ def segment_phrase(segment_by: str, segment: str) -> str:
         )
     if segment_by == "channel":
         return f"respondents who replied {_CHANNELS.get(segment, segment)}"
-    return (
-        f"respondents from a {segment} organisation"
-        if segment != "Not stated"
-        else "respondents not stating it"
-    )
+    return _ORGANISATION_PLURALS.get(segment, f"respondents from a {segment} organisation")
 
 
 def _headlines(result: CountsResult, question: Question) -> list[str]:
@@ -76,9 +94,10 @@ def _headlines(result: CountsResult, question: Question) -> list[str]:
                 continue
             top = shown.loc[shown["percent"].idxmax()]
             who = segment_phrase(segment_by, str(segment))
+            percent = percent_text(int(top["count"]), int(top["answered"]))
             sentences.append(
-                f"{top['percent']:.0f} per cent of {who} who answered said “{escape(str(top['option']))}” "
-                f"(base: {int(top['answered']):,} who answered)."
+                f"{percent} per cent of the {int(top['answered']):,} {who} who answered said "
+                f"“{escape(str(top['option']))}”."
             )
     return sentences
 
@@ -110,6 +129,11 @@ def _condition(result: CountsResult, question: Question) -> str:
     return f'<p class="condition">Asked only of those who answered {answers} to {controller}.</p>'
 
 
+def _share_hidden(facts: dict) -> str:
+    large = facts["cells_10_or_more"]
+    return percent_text(facts["cells_10_or_more_hidden"], large, 1) if large else "0.0"
+
+
 def _methods(result: CountsResult) -> str:
     facts = methods_summary(result)
     drafts = (
@@ -124,7 +148,7 @@ def _methods(result: CountsResult) -> str:
             f"(or a zero among so few asked), and a further {facts['cells_suppressed_secondary']:,} to "
             f"protect those. Of the {facts['cells_10_or_more']:,} figures of 10 or more, "
             f"{facts['cells_10_or_more_hidden']:,} "
-            f"({100 * facts['share_of_cells_10_or_more_hidden']:.1f} per cent) were hidden. "
+            f"({_share_hidden(facts)} per cent) were hidden. "
             + " ".join(escape(note) + "." for note in facts["merged_segments"].values())
         )
     else:

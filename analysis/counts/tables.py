@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from analysis.counts.counting import NOT_ANSWERED, OTHER_SEGMENT, TIDY_COLUMNS, CountsResult
+from analysis.percentages import percent_text
 from analysis.spreadsheet_safety import neutralise_formula
 
 if TYPE_CHECKING:
@@ -183,7 +184,7 @@ def _cell_text(cell: Any) -> str:
     count = f"{int(cell.count):,}"
     if cell.option == NOT_ANSWERED or _missing(cell.percent):
         return count
-    return f"{count} ({float(cell.percent):.1f}%)"
+    return f"{count} ({percent_text(int(cell.count), int(cell.answered), 1)}%)"
 
 
 def _sheet_name(question_id: str) -> str:

@@ -6,14 +6,13 @@ Heavy libraries are imported inside the commands so that `--help` is instant.
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from analysis.counts.disclosure import DEFAULT_THRESHOLD  # a constant: no heavy import
+from analysis import cli_options as shared
 from analysis.themes.engines import ENGINES, default_engine
 from analysis.themes.grouping import ENGINE_GROUPING
 
@@ -23,20 +22,6 @@ if TYPE_CHECKING:
 __all__ = ["evaluate_themes_command", "register", "themes_command"]
 
 _FORMATS = ("html", "xlsx", "json")
-
-
-def _progress(quiet: bool) -> object:
-    start = time.monotonic()
-
-    def say(message: str) -> None:
-        if not quiet:
-            click.echo(f"[{time.monotonic() - start:6.1f}s] {message}", err=True)
-
-    return say
-
-
-def _fail(exc: Exception) -> None:
-    raise click.ClickException(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__)
 
 
 def _engine_options(f: click.decorators.FC) -> click.decorators.FC:
@@ -72,7 +57,7 @@ def _engine_options(f: click.decorators.FC) -> click.decorators.FC:
 
 
 @click.command("themes")
-@click.argument("source", metavar="INPUT")
+@shared.source_argument
 @click.option(
     "--question",
     "questions",
@@ -89,13 +74,7 @@ def _engine_options(f: click.decorators.FC) -> click.decorators.FC:
     help="Count campaign / near-identical answers in full or once per campaign.",
 )
 @click.option("--include-drafts", is_flag=True, help="Theme draft answers too (never quoted).")
-@click.option(
-    "--threshold",
-    type=click.IntRange(1),
-    default=DEFAULT_THRESHOLD,
-    show_default=True,
-    help="HTML report: suppress theme counts and campaign sizes below this.",
-)
+@shared.threshold_option("HTML report: ")
 @click.option(
     "--no-suppression",
     is_flag=True,
@@ -114,14 +93,9 @@ def _engine_options(f: click.decorators.FC) -> click.decorators.FC:
     default=None,
     help="Output file; default standard output (html, json).",
 )
-@click.option(
-    "--questionnaire",
-    default="taking-stock",
-    show_default=True,
-    help="Questionnaire of an export CSV (a database names its own).",
-)
-@click.option("--consultation", default=None, help="Consultation slug, when the database holds several.")
-@click.option("--quiet", is_flag=True, help="No progress messages on stderr.")
+@shared.questionnaire_option
+@shared.consultation_option
+@shared.quiet_option
 def themes_command(
     source: str,
     questions: tuple[str, ...],
@@ -144,7 +118,6 @@ def themes_command(
     The HTML report is the one to publish: theme counts and campaign sizes below
     --threshold are suppressed. XLSX and JSON are working files with one row per answer.
     """
-    from analysis.errors import AnalysisError
     from analysis.themes import ThemeOptions, theme_answers, write_report
     from analysis.themes.sources import load_free_text
 
@@ -153,9 +126,9 @@ def themes_command(
         fmt = suffix if suffix in _FORMATS else "json"
     if fmt == "xlsx" and out is None:
         raise click.UsageError("--format xlsx needs --out PATH")
-    say = _progress(quiet)
+    say = shared.progress_printer(quiet)
     engine = engine or default_engine()
-    try:
+    with shared.one_line_errors(out):
         options = ThemeOptions(
             engine=engine,
             min_themes=min_themes,
@@ -177,8 +150,6 @@ def themes_command(
         report.excluded = loaded.with_loader_exclusions(report.excluded)
         destination = out if out is not None else sys.stdout
         write_report(report, fmt, destination, threshold=None if no_suppression else threshold)
-    except (AnalysisError, OSError) as exc:
-        _fail(exc)
     say(f"done{f': {out}' if out else ''}")
 
 
@@ -193,7 +164,7 @@ def themes_command(
     help="Column holding the human-coded theme (repeatable).",
 )
 @_engine_options
-@click.option("--quiet", is_flag=True, help="No progress messages on stderr.")
+@shared.quiet_option
 def evaluate_themes_command(
     csv_path: Path,
     text_column: str,
@@ -208,13 +179,12 @@ def evaluate_themes_command(
     well the theme labels describe their answers (share of answers using a word of the label)."""
     import pandas as pd
 
-    from analysis.errors import AnalysisError
     from analysis.themes import ThemeOptions, ThemesError, theme_answers
     from analysis.themes.evaluation import agreement, coverage_summary, label_coverage, primary_themes
 
-    say = _progress(quiet)
+    say = shared.progress_printer(quiet)
     engine = engine or default_engine()
-    try:
+    with shared.one_line_errors():
         frame = _read_coded(csv_path, say)
         for column in (text_column, *label_columns):
             if column not in frame.columns:
@@ -228,8 +198,6 @@ def evaluate_themes_command(
         )
         options = ThemeOptions(engine=engine, min_themes=min_themes, max_themes=max_themes, model=model)  # type: ignore[arg-type]
         report = theme_answers(answers, options, progress=say)  # type: ignore[arg-type]
-    except AnalysisError as exc:
-        _fail(exc)
     predicted = primary_themes(answers, report.assignments)
     click.echo(
         f"{len(answers)} answers, {predicted.nunique()} groups (themes, other, no answer); engine {engine}"
@@ -238,7 +206,7 @@ def evaluate_themes_command(
         # An answer the coders left without a label is not scored (it is still themed).
         coded = frame[column].str.strip() != ""
         if not coded.any():
-            _fail(ThemesError(f"{csv_path}: column {column!r} has no labels"))
+            raise click.ClickException(f"{csv_path}: column {column!r} has no labels")
         score = agreement(predicted[coded.to_numpy()], frame.loc[coded, column].str.strip())
         uncoded = int((~coded).sum())
         click.echo(

@@ -20,6 +20,8 @@ from analysis.themes.public_names import redact_label, redact_names
 from analysis.themes.redaction import redact
 from analysis.themes.sentiment import sentiment, sentiment_shares
 from analysis.themes.text import STOP_WORDS, clean_text, is_non_answer, normalised_key, stem, words
+from analysis.themes.welsh import NOTE as WELSH_NOTE
+from analysis.themes.welsh import set_apart_welsh, split_welsh
 
 __all__ = ["Engine", "engine_for", "theme_answers"]
 
@@ -89,10 +91,14 @@ def theme_answers(
     )
     parts: dict[str, list[pd.DataFrame]] = {"questions": [], "themes": [], "assignments": [], "campaigns": []}
     excluded: list[pd.DataFrame] = []
+    found_welsh = False
     for question_id in sorted(frame["question_id"].unique(), key=_question_order):
-        group = frame[frame["question_id"] == question_id]
-        say(f"{question_id}: {len(group):,} answers")
+        # Answers in Welsh are set apart, never themed with English ones as noise.
+        group, welsh = split_welsh(frame[frame["question_id"] == question_id])
+        say(f"{question_id}: {len(group) + len(welsh):,} answers")
         result = _one_question(group, question_id, options, engine, say)
+        result = set_apart_welsh(result, welsh, question_id, options.include_drafts)
+        found_welsh = found_welsh or not welsh.empty
         result["questions"]["question_text"] = (question_text or {}).get(question_id, "")
         for name in parts:
             parts[name].append(result[name])
@@ -110,6 +116,7 @@ def theme_answers(
         if excluded
         else pd.DataFrame(columns=["response_id", "question_id", "reason", "text"]),
         campaigns=tables["campaigns"],
+        notes=[WELSH_NOTE] if found_welsh else [],
     )
 
 
@@ -117,7 +124,7 @@ def _one_question(
     group: pd.DataFrame, question_id: str, options: ThemeOptions, engine: Engine, say: Progress
 ) -> dict[str, pd.DataFrame]:
     keys = group["text"].map(normalised_key)
-    no_answer = group["text"].map(is_non_answer) | keys.eq("")
+    no_answer = group["text"].map(is_non_answer).astype(bool) | keys.eq("")
     draft = ~group["submitted"] & ~no_answer & (not options.include_drafts)
     reasons = pd.Series(np.where(no_answer, "no answer", "draft"), index=group.index)[no_answer | draft]
     excluded = group.loc[reasons.index, ["response_id", "question_id", "text"]].assign(reason=reasons)

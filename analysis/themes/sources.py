@@ -8,6 +8,7 @@ import pandas as pd
 
 from analysis.errors import AnalysisError
 from analysis.themes.model import ThemesError
+from questions import DEFAULT_QUESTIONNAIRE
 
 __all__ = ["FreeTextAnswers", "load_free_text"]
 
@@ -40,7 +41,7 @@ def load_free_text(
     source: str | Path,
     *,
     questions: tuple[str, ...] = (),
-    questionnaire: str = "taking-stock",
+    questionnaire: str = DEFAULT_QUESTIONNAIRE,
     consultation: str | None = None,
     include_drafts: bool = False,
 ) -> FreeTextAnswers:

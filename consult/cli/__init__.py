@@ -12,6 +12,7 @@ from consult.cli.accounts import officers
 from consult.cli.consultation import close, dates, export, init, links, purge_contacts
 from consult.cli.mail import mail
 from consult.cli.operations import backup, restore, serve, worker
+from consult.cli.questionnaire import questionnaire
 
 
 @click.group(help="consult: consultation surveys through unique links, stored anonymised.")
@@ -21,6 +22,6 @@ def main() -> None:
 
 for command in (
     init, dates, links, export, close, purge_contacts,
-    officers, mail, serve, worker, backup, restore,
+    officers, mail, serve, worker, backup, restore, questionnaire,
 ):
     main.add_command(command)

@@ -12,7 +12,7 @@ from consult.web.public_url import DEVELOPMENT_BASE_URL
 
 
 @click.command()
-@click.option("--questionnaire", default=None, help="Questionnaire to load (default: taking-stock).")
+@click.option("--questionnaire", default=None, help="Questionnaire to load (default: QUESTIONNAIRE setting).")
 @click.option("--opens-on", help="Opening date, YYYY-MM-DD (default: today).")
 @click.option("--closes-on", help="Closing date, YYYY-MM-DD (default: 12 weeks after opening).")
 @click.option(

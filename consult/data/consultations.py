@@ -58,6 +58,14 @@ def ensure_consultation(
     existing = get_by_slug(questionnaire.slug)
     if existing is not None:
         return existing, False
+    return create(questionnaire, opens_on, closes_on), True
+
+
+def create(
+    questionnaire: Questionnaire, opens_on: dt.date | None = None, closes_on: dt.date | None = None
+) -> Consultation:
+    """A new consultation of `questionnaire`, open from `opens_on` (today) for 12 weeks unless
+    `closes_on` says otherwise; a `DateError` for dates out of order."""
     opens_on = opens_on or today()
     closes_on = closes_on or opens_on + dt.timedelta(weeks=DEFAULT_WEEKS_OPEN)
     check_dates(opens_on, closes_on)
@@ -72,7 +80,7 @@ def ensure_consultation(
     )
     db.session.add(consultation)
     db.session.flush()
-    return consultation, True
+    return consultation
 
 
 def check_dates(opens_on: dt.date, closes_on: dt.date) -> None:

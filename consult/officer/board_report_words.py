@@ -21,6 +21,10 @@ __all__ = ["FIELDS", "save_words", "saved_words", "stored_words"]
 # The form's fields, in the order the report shows them (contact_* are the contact's lines).
 FIELDS = (
     "title",
+    "board",
+    "meeting_date",
+    "item",
+    "report_for",
     "purpose",
     "summary",
     "recommendations",
@@ -41,6 +45,12 @@ def stored_words(consultation: Consultation) -> BoardReportWords | None:
     )
 
 
+def _text(row: BoardReportWords, name: str) -> str:
+    """A saved field as form-shaped text: "" if empty, a date as 2015-01-20."""
+    value = getattr(row, name)
+    return value.isoformat() if isinstance(value, dt.date) else value or ""
+
+
 def _mapping(values: Mapping[str, str]) -> dict[str, object]:
     """Form-shaped values (contact_* flat) as the words' mapping (contact as a table)."""
     data: dict[str, object] = {k: values.get(k, "") for k in FIELDS if not k.startswith("contact_")}
@@ -55,7 +65,7 @@ def saved_words(consultation: Consultation) -> BoardWords:
     row = stored_words(consultation)
     if row is None:
         return BoardWords()
-    return BoardWords.from_mapping(_mapping({k: getattr(row, k) or "" for k in FIELDS}), where="saved words")
+    return BoardWords.from_mapping(_mapping({k: _text(row, k) for k in FIELDS}), where="saved words")
 
 
 def save_words(
@@ -72,9 +82,12 @@ def save_words(
     if row is None:
         row = BoardReportWords(consultation_id=consultation.id, **{k: "" for k in FIELDS})
         db.session.add(row)
-    changed = [k for k in FIELDS if (getattr(row, k) or "") != clean[k]]
+    # Stored as checked: the meeting date as a date, what the report is for in the papers' order.
+    stored = {**clean, "meeting_date": words.meeting_date, "report_for": ",".join(words.report_for)}
+    before = {k: _text(row, k) for k in FIELDS}
     for name in FIELDS:
-        setattr(row, name, clean[name])
+        setattr(row, name, stored[name])
+    changed = [k for k in FIELDS if _text(row, k) != before[k]]
     row.updated_at = dt.datetime.now(dt.UTC)
     row.updated_by = officer_email
     db.session.flush()

@@ -6,9 +6,18 @@ import datetime as _dt
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, Field, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Field,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import AnyOf, DataRequired, InputRequired, ValidationError
 
+from analysis.board_report.words import REPORT_FOR
 from analysis.themes.grouping import ENGINE_GROUPING
 
 # --- Dates, keyed-in responses and purge (dashboard, closing) ---------------------------
@@ -32,16 +41,21 @@ def _parse_day_month_year(day: str, month: str, year: str, what: str) -> _dt.dat
 
 
 class DateParts:
-    """Validator for a `StringField` named X_day whose month and year are X_month and X_year."""
+    """Validator for a `StringField` named X_day whose month and year are X_month and X_year.
 
-    def __init__(self, what: str) -> None:
+    With `optional`, three empty boxes are no date (None in `form.parsed`)."""
+
+    def __init__(self, what: str, *, optional: bool = False) -> None:
         self.what = what
+        self.optional = optional
 
     def __call__(self, form: FlaskForm, field: Field) -> None:
         stem = field.name.removesuffix("_day")
-        form.parsed[stem] = _parse_day_month_year(
-            field.data or "", form[f"{stem}_month"].data or "", form[f"{stem}_year"].data or "", self.what
-        )
+        parts = (field.data or "", form[f"{stem}_month"].data or "", form[f"{stem}_year"].data or "")
+        if self.optional and not "".join(parts).strip():
+            form.parsed[stem] = None
+            return
+        form.parsed[stem] = _parse_day_month_year(*parts, self.what)
 
 
 class DatesForm(FlaskForm):
@@ -226,9 +240,20 @@ class ThemesForm(FlaskForm):
 
 class BoardWordsForm(FlaskForm):
     """The officer's words for the Board report. Every field may be left empty; the rules for
-    what is accepted are the report's own (`analysis.board_report.words`), applied on save."""
+    what is accepted are the report's own (`analysis.board_report.words`), applied on save.
+    The meeting date is three boxes (GOV.UK date input), checked here as a date."""
 
     title = StringField("Title")
+    board = StringField("Board")
+    meeting_date_day = StringField("Day", validators=[DateParts("meeting date", optional=True)])
+    meeting_date_month = StringField("Month")
+    meeting_date_year = StringField("Year")
+    item = StringField("Item number")
+    report_for = SelectMultipleField(
+        "What the report is for",
+        choices=[SelectChoice(value, f"For {value}") for value in REPORT_FOR],
+        validate_choice=False,
+    )
     purpose = TextAreaField("Purpose of report")
     summary = TextAreaField("Summary")
     recommendations = TextAreaField("Recommendations")
@@ -239,3 +264,7 @@ class BoardWordsForm(FlaskForm):
     contact_email = StringField("Email address")
     background = TextAreaField("Background")
     financial_implications = TextAreaField("Financial implications")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.parsed: dict[str, _dt.date | None] = {}

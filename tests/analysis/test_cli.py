@@ -7,12 +7,15 @@ import subprocess
 import sys
 import time
 
+import click
 import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from analysis.cli import main
+from analysis.counts.disclosure import DEFAULT_THRESHOLD
+from questions import DEFAULT_QUESTIONNAIRE
 from tests.analysis.builders import hand_counted_rows, response, write_database, write_export
 
 
@@ -128,3 +131,31 @@ def test_usage_errors_exit_2(export):
     assert run("counts", export, "--threshold", "0").exit_code == 2
     result = run("counts", export, "--format", "xlsx")
     assert result.exit_code == 2 and "needs --out" in result.stderr
+
+
+def test_an_unwritable_output_is_one_line_and_exit_1(export, tmp_path):
+    out = tmp_path / "no-such-folder" / "counts.csv"
+    result = run("counts", export, "--out", str(out), "-q")
+    assert result.exit_code == 1, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"Error: cannot write {out}: ")
+
+
+def test_the_common_options_read_the_same_in_every_command():
+    context = click.Context(main)
+    commands = {name: main.get_command(context, name) for name in main.list_commands(context)}
+    declared: dict[str, click.Parameter] = {}
+    for name, command in commands.items():
+        params = {param.name: param for param in command.params}
+        assert set(params["quiet"].opts) == {"--quiet", "-q"}, name
+        for option in ("questionnaire", "consultation", "threshold", "quiet"):
+            if option in params:
+                first = declared.setdefault(option, params[option])
+                same = ("opts", "default", "is_flag", "required")
+                assert [getattr(params[option], a) for a in same] == [getattr(first, a) for a in same], name
+                assert repr(params[option].type) == repr(first.type), name
+    for name in ("counts", "themes", "report"):
+        params = {param.name for param in commands[name].params}
+        assert {"questionnaire", "consultation", "threshold", "quiet"} <= params, name
+    assert declared["questionnaire"].default == DEFAULT_QUESTIONNAIRE
+    assert declared["threshold"].default == DEFAULT_THRESHOLD

@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 import analysis.counts.family
-from analysis.counts.counting import NOT_ANSWERED, count_responses, percent_half_up
+from analysis.counts.counting import NOT_ANSWERED, count_responses
 from analysis.counts.disclosure import Protection
 from analysis.loading import load_database, load_export
+from analysis.percentages import percent_value
 from tests.analysis.builders import QUESTIONNAIRE, response, write_export
 from tests.analysis.disclosure_audit import feasible_ranges, narrowed_cells
 from tests.analysis.realistic import realistic_rows
@@ -182,7 +183,7 @@ def test_realistic_export_is_safe_and_hides_little(tmp_path):
 
 
 def test_percentages_round_half_up_and_say_what_they_divide_by(tmp_path):
-    assert percent_half_up(np.array([21, 1, 2]), np.array([80, 8, 3])).tolist() == [26.3, 12.5, 66.7]
+    assert percent_value(np.array([21, 1, 2]), np.array([80, 8, 3])).tolist() == [26.3, 12.5, 66.7]
     rows = [response(n, q8="Yes" if n <= 21 else "No") for n in range(1, 81)]
     rows += [response(80 + n) for n in range(1, 13)]  # 12 asked, no answer
     loaded = load_export(write_export(tmp_path / "e.csv", rows), QUESTIONNAIRE)

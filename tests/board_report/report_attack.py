@@ -2,22 +2,25 @@
 
 The report is read back with python-docx. What it publishes together:
 
-- responses by role, type of organisation, region and channel, each with its total;
-- each single-choice question's table for all respondents (options, "Not answered", base);
-- the role headlines' bases ("… (base: 1,234 asked)") for each role segment named.
+- responses by role, type of organisation, region and channel, each with its total, and
+  the names of the segments combined into each "small groups" row;
+- each single-choice question's table for all respondents (options, who answered, "Not
+  answered", who were asked);
+- the findings about groups: a group's number who answered and the others', and both
+  groups' percentages for one answer (whole per cent, half up: a range for each count).
 
 The attacker knows the questionnaire (public): its roles, types and regions, which questions
 are asked of everyone and which follow from which answer. Unknowns are the true figures at
-the finest level: every raw category's size, and for every question and raw role its
-counts per option, "Not answered", asked and answered. Published figures fix some of them
-or their sums (an "Other …" row or segment is the sum of the raw categories not shown on
-their own). Then, by linear programming over non-negative values, the least and greatest
-of every hidden figure: each hidden table cell and each raw category not shown on its own.
+the finest level: every raw category's size and, for every question and every raw category
+of each breakdown, its counts per option, "Not answered", asked and answered. (Each
+breakdown is a model of its own over the same overall figures: the paper publishes no
+figure crossing two breakdowns.) Published figures fix some of them or their sums, or bound
+them; then, by linear programming over non-negative values, the least and greatest of every
+hidden figure: each hidden table cell and each raw category not shown on its own.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable
 
@@ -28,10 +31,14 @@ from scipy.optimize import linprog
 from analysis.counts.counting import NOT_STATED, OTHER_SEGMENT
 from analysis.counts.html_report import segment_phrase
 from questions import Questionnaire
+from tests.board_report.reading import read_body
 
 SUPPRESSED = "[c]"
 DIMENSIONS = {"role": "role", "organisation_type": "type of organisation", "region": "region"}
-_HEADLINE = re.compile(r"(\d+) per cent of (.+?) who answered said “[^”]+” \(base: ([\d,]+) asked\)")
+_FINDING = re.compile(
+    r"were (?:more|less) likely than other respondents to say “([^”]+)” \((\d+) per cent of the ([\d,]+) "
+    r"([^()]+?) who answered, against (\d+) per cent of the ([\d,]+) others\)"
+)
 
 
 def _number(cell: str) -> int | None:
@@ -39,22 +46,29 @@ def _number(cell: str) -> int | None:
 
 
 class _Model:
-    """Variables by name, and equations between them (sum of terms = constant)."""
+    """Variables by name; equations (sum of terms = constant) and bounds (low ≤ sum ≤ high)."""
 
     def __init__(self) -> None:
         self.index: dict[tuple, int] = {}
         self.equations: list[tuple[dict[int, float], float]] = []
+        self.bounds: list[tuple[dict[int, float], float, float]] = []
         self.hidden: list[tuple] = []
 
     def var(self, *key: object) -> int:
         return self.index.setdefault(key, len(self.index))
 
-    def equal(self, terms: Iterable[tuple[tuple, float]], constant: float = 0.0) -> None:
+    def _row(self, terms: Iterable[tuple[tuple, float]]) -> dict[int, float]:
         row: dict[int, float] = {}
         for key, coef in terms:
             cell = self.var(*key)
             row[cell] = row.get(cell, 0.0) + coef
-        self.equations.append((row, constant))
+        return row
+
+    def equal(self, terms: Iterable[tuple[tuple, float]], constant: float = 0.0) -> None:
+        self.equations.append((self._row(terms), constant))
+
+    def between(self, terms: Iterable[tuple[tuple, float]], low: float, high: float) -> None:
+        self.bounds.append((self._row(terms), low, high))
 
     def publish(self, key: tuple, value: int | None) -> None:
         """`key` is shown as `value`, or hidden (None): then its range is audited."""
@@ -64,40 +78,65 @@ class _Model:
         else:
             self.equal([(key, 1.0)], float(value))
 
+    def _matrix(self, rows: list[dict[int, float]]) -> sparse.csr_matrix:
+        r, c, v = [], [], []
+        for i, terms in enumerate(rows):
+            for cell, coef in terms.items():
+                r.append(i)
+                c.append(cell)
+                v.append(coef)
+        return sparse.csr_matrix((v, (r, c)), shape=(len(rows), len(self.index)))
+
     def ranges(self) -> dict[tuple, tuple[float, float]]:
         n = len(self.index)
-        rows, cols, coefs, rhs = [], [], [], []
-        for r, (terms, constant) in enumerate(self.equations):
-            for cell, coef in terms.items():
-                rows.append(r)
-                cols.append(cell)
-                coefs.append(coef)
-            rhs.append(constant)
-        a = sparse.csr_matrix((coefs, (rows, cols)), shape=(len(self.equations), n))
+        a_eq = self._matrix([terms for terms, _ in self.equations])
+        b_eq = [constant for _, constant in self.equations]
+        # low ≤ a·x ≤ high as a·x ≤ high and -a·x ≤ -low.
+        rows = [terms for terms, _, _ in self.bounds]
+        a_ub = sparse.vstack([self._matrix(rows), -self._matrix(rows)]) if rows else None
+        b_ub = [high for *_, high in self.bounds] + [-low for _, low, _ in self.bounds] if rows else None
         out = {}
         for key in dict.fromkeys(self.hidden):
             c = np.zeros(n)
             c[self.index[key]] = 1.0
-            low = linprog(c, A_eq=a, b_eq=rhs, bounds=(0, None), method="highs")
-            high = linprog(-c, A_eq=a, b_eq=rhs, bounds=(0, None), method="highs")
+            kwargs = {
+                "A_eq": a_eq,
+                "b_eq": b_eq,
+                "A_ub": a_ub,
+                "b_ub": b_ub,
+                "bounds": (0, None),
+                "method": "highs",
+            }
+            low = linprog(c, **kwargs)
+            high = linprog(-c, **kwargs)
             assert low.status == 0, f"the published figures contradict each other: {low.message}"
             out[key] = (low.fun, np.inf if high.status == 3 else -high.fun)
         return out
 
 
-def _paragraphs_and_tables(body: bytes) -> tuple[list[tuple[str, str]], dict[str, list[list[str]]]]:
-    import docx
+def _published(body: bytes) -> tuple[list[tuple[str, str]], dict[str, list[list[str]]]]:
+    """(style, text) of every paragraph, and every table by its caption without its number."""
+    blocks = read_body(body)
+    paragraphs = [(b.style, b.text) for b in blocks if b.kind == "paragraph" and b.text]
+    tables = {}
+    for i, block in enumerate(blocks):
+        if block.kind == "table":
+            tables[re.sub(r"^Table \d+: ", "", blocks[i - 1].text)] = block.rows
+    return paragraphs, tables
 
-    document = docx.Document(io.BytesIO(body))
-    paragraphs = [(p.style.name, p.text) for p in document.paragraphs]
-    captions = [text for style, text in paragraphs if style == "Caption"]
-    tables = [[[cell.text for cell in row.cells] for row in table.rows] for table in document.tables]
-    return paragraphs, dict(zip(captions, tables, strict=True))
+
+def _members(paragraphs: list[tuple[str, str]], column: str) -> list[str] | None:
+    """The segments the paper names as combined into `column`'s small-groups row, if it names them."""
+    text = " ".join(t for _, t in paragraphs)
+    match = re.search(rf"“{re.escape(OTHER_SEGMENT[column])}” \(([^)]*)\)", text)
+    if not match:
+        return None
+    return [NOT_STATED if m == "not stated" else m for m in match.group(1).split(", ")]
 
 
 def report_ranges(body: bytes, questionnaire: Questionnaire) -> dict[tuple, tuple[float, float]]:
     """(least, greatest) of every figure the report hides, given everything it publishes."""
-    paragraphs, tables = _paragraphs_and_tables(body)
+    paragraphs, tables = _published(body)
     model = _Model()
     profile = questionnaire.profile
     raw = {
@@ -106,7 +145,7 @@ def report_ranges(body: bytes, questionnaire: Questionnaire) -> dict[tuple, tupl
         "region": [*profile.regions, NOT_STATED],
     }
     total = _number(tables["Responses by role"][-1][1])
-    shown_alone: dict[str, set[str]] = {}
+    alone: dict[str, set[str]] = {}
     for column, name in DIMENSIONS.items():
         rows = tables[f"Responses by {name}"][1:]
         assert rows[-1][0] == "Total"
@@ -114,17 +153,19 @@ def report_ranges(body: bytes, questionnaire: Questionnaire) -> dict[tuple, tupl
         raw[column] += [
             label for label in labels if label not in raw[column] and label != OTHER_SEGMENT[column]
         ]
-        alone = [label for label in labels if label != OTHER_SEGMENT[column]]
-        shown_alone[column] = set(alone)
-        rest = [r for r in raw[column] if r not in alone]
+        alone[column] = {label for label in labels if label != OTHER_SEGMENT[column]}
+        rest = [r for r in raw[column] if r not in alone[column]]
+        members = _members(paragraphs, column)
         for label, cell in rows[:-1]:
-            members = rest if label == OTHER_SEGMENT[column] else [label]
-            model.equal([(("size", column, r), 1.0) for r in members] + [(("row", column, label), -1.0)])
+            inside = (members or rest) if label == OTHER_SEGMENT[column] else [label]
+            model.equal([(("size", column, r), 1.0) for r in inside] + [(("row", column, label), -1.0)])
             model.publish(("row", column, label), _number(cell))
-        if OTHER_SEGMENT[column] in labels:
-            model.hidden += [("size", column, r) for r in rest]  # folded in: not shown alone
-        else:
-            for r in rest:  # not listed and no "Other" group: nobody is in it
+        for r in rest:
+            if OTHER_SEGMENT[column] in labels and (members is None or r in members):
+                model.hidden.append(("size", column, r))  # folded in: not shown alone
+                if members is not None:  # named: so at least one respondent
+                    model.between([(("size", column, r), 1.0)], 1.0, float(total))
+            else:  # not listed: nobody is in it
                 model.equal([(("size", column, r), 1.0)], 0.0)
         model.equal([(("size", column, r), 1.0) for r in raw[column]], float(total))
     channel = tables["Responses by how they arrived"][1:]
@@ -132,59 +173,78 @@ def report_ranges(body: bytes, questionnaire: Questionnaire) -> dict[tuple, tupl
         model.publish(("channel", label), _number(cell))
     model.equal([(("channel", label), 1.0) for label, _ in channel[:-1]], float(total))
 
-    roles = raw["role"]
     single = [q for q in questionnaire.questions if q.is_single_choice]
     for q in single:
         parts = [*q.options, "Not answered"]
-        rows = tables[f"Question {q.number}: answers of all respondents (per cent of those who answered)"][1:]
-        assert [r[0] for r in rows[:-1]] == parts and rows[-1][0] == "Base (asked)"
-        for (_label, cell, _), part in zip(rows[:-1], parts, strict=True):
-            model.publish(("count", q.id, "all", part), _number(cell))
+        rows = tables[f"Question {q.number}, answers of all respondents"][1:]
+        assert [r[0] for r in rows] == [*q.options, "Total who answered", "Not answered", "Total asked"]
+        for (_label, cell, _), option in zip(rows, q.options, strict=False):
+            model.publish(("count", q.id, "all", option), _number(cell))
+        model.publish(("answered", q.id, "all"), _number(rows[-3][1]))
+        model.publish(("count", q.id, "all", "Not answered"), _number(rows[-2][1]))
         model.publish(("asked", q.id, "all"), _number(rows[-1][1]))
-        for segment in ["all", *roles]:
-            model.equal(
-                [(("count", q.id, segment, o), 1.0) for o in q.options]
-                + [(("answered", q.id, segment), -1.0)]
-            )
-            model.equal(
-                [
-                    (("answered", q.id, segment), 1.0),
-                    (("count", q.id, segment, "Not answered"), 1.0),
-                    (("asked", q.id, segment), -1.0),
-                ]
-            )
-        for part in [*parts, "asked", "answered"]:
-            keys = [("count", q.id, s, part) if part in parts else (part, q.id, s) for s in [*roles, "all"]]
-            model.equal([(k, 1.0) for k in keys[:-1]] + [(keys[-1], -1.0)])
-        for r in roles:
-            if q.shown_if is None:
-                model.equal([(("asked", q.id, r), 1.0), (("size", "role", r), -1.0)])
-            else:
+        model.equal(
+            [(("count", q.id, "all", o), 1.0) for o in q.options] + [(("answered", q.id, "all"), -1.0)]
+        )
+        model.equal(
+            [
+                (("answered", q.id, "all"), 1.0),
+                (("count", q.id, "all", "Not answered"), 1.0),
+                (("asked", q.id, "all"), -1.0),
+            ]
+        )
+        for column, categories in raw.items():
+            cells = [(column, r) for r in categories]
+            for cell in cells:
                 model.equal(
-                    [(("asked", q.id, r), 1.0)]
-                    + [(("count", q.shown_if.question, r, o), -1.0) for o in q.shown_if.any_of]
+                    [(("count", q.id, cell, o), 1.0) for o in q.options] + [(("answered", q.id, cell), -1.0)]
                 )
+                model.equal(
+                    [
+                        (("answered", q.id, cell), 1.0),
+                        (("count", q.id, cell, "Not answered"), 1.0),
+                        (("asked", q.id, cell), -1.0),
+                    ]
+                )
+                if q.shown_if is None:
+                    model.equal([(("asked", q.id, cell), 1.0), (("size", *cell), -1.0)])
+                else:
+                    model.equal(
+                        [(("asked", q.id, cell), 1.0)]
+                        + [(("count", q.shown_if.question, cell, o), -1.0) for o in q.shown_if.any_of]
+                    )
+            for part in [*parts, "asked", "answered"]:
+                keys = [
+                    ("count", q.id, c, part) if part in parts else (part, q.id, c) for c in [*cells, "all"]
+                ]
+                model.equal([(k, 1.0) for k in keys[:-1]] + [(keys[-1], -1.0)])
 
-    # Role headlines: the base of each role segment named, under the question's heading.
-    who = {segment_phrase("role", label): label for label in [*roles, OTHER_SEGMENT["role"]]}
-    headline_roles = set()
-    found: list[tuple[str, str, int]] = []
+    # Findings about groups: a group's and the others' bases, and a range for each count.
+    who = {segment_phrase(column, label): (column, label) for column in raw for label in raw[column]}
     question = None
     for style, text in paragraphs:
         if style == "Heading 3" and (m := re.match(r"Question (\d+)\. ", text)):
             question = questionnaire.question(f"q{m.group(1)}")
-        elif question is not None and text.startswith("By role: "):
-            for _, phrase, base in _HEADLINE.findall(text):
-                found.append((question.id, who[phrase], int(base.replace(",", ""))))
-                headline_roles.add(who[phrase])
-    # The segments shown alone are the summary's rows when it has an "Other roles" row (the
-    # summary shows the headlines' segments); otherwise those the headlines name.
-    summary_rows = {r[0] for r in tables["Responses by role"][1:-1]}
-    other_role = OTHER_SEGMENT["role"]
-    alone = shown_alone["role"] if other_role in summary_rows else headline_roles - {other_role}
-    for qid, label, base in found:
-        members = [r for r in roles if r not in alone] if label == OTHER_SEGMENT["role"] else [label]
-        model.equal([(("asked", qid, r), 1.0) for r in members], float(base))
+            continue
+        if question is None or style != "List Number":
+            continue
+        for option, g_percent, g_base, phrase, o_percent, o_base in _FINDING.findall(text):
+            cell = who[phrase]
+            assert cell[1] in alone[cell[0]], phrase  # only groups shown on their own are compared
+            g_base, o_base = int(g_base.replace(",", "")), int(o_base.replace(",", ""))
+            model.equal([(("answered", question.id, cell), 1.0)], float(g_base))
+            model.equal(
+                [(("answered", question.id, "all"), 1.0), (("answered", question.id, cell), -1.0)],
+                float(o_base),
+            )
+            group = [(("count", question.id, cell, option), 1.0)]
+            others = [
+                (("count", question.id, "all", option), 1.0),
+                (("count", question.id, cell, option), -1.0),
+            ]
+            # p per cent of n, half up: 100·count/n lies in [p − ½, p + ½).
+            for terms, percent, base in ((group, int(g_percent), g_base), (others, int(o_percent), o_base)):
+                model.between(terms, (percent - 0.5) * base / 100, (percent + 0.5) * base / 100)
     return model.ranges()
 
 

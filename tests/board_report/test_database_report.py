@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -113,7 +114,8 @@ def _check_review(text: str) -> None:
     assert "07700" not in text
     for never in ("FLAGGED ANSWER", "Smalltown", "UNAPPROVED ANSWER", "TINY THEME QUOTE", "p0001@"):
         assert never not in text, never
-    assert "Analysts have reviewed these themes" in text
+    # 58 of the 60 answers were reviewed; 2 came late and carry a suggestion only.
+    assert "Analysts have checked the themes of 58 of the 60 answers; the rest are a first draft" in text
     assert "Response rate of invited people by role" in text
 
 
@@ -123,10 +125,13 @@ def test_cli_report_from_the_database_uses_the_review(reviewed: str, tmp_path: A
     assert result.exit_code == 0, result.output
     read = read_docx(out.read_bytes())
     _check_review(read.text)
-    by_caption = dict(zip(read.captions, read.tables, strict=True))
-    themes = by_caption["Question 3: themes in 60 answers"]
+    by_caption = dict(zip([re.sub(r"^Table \d+: ", "", c) for c in read.captions], read.tables, strict=True))
+    themes = by_caption["Question 3, themes raised in the 60 answers"]
+    # By number of answers, the hidden one last; answers in no theme are not a row of the table.
     assert themes[1] == [PEER, "Peer challenge helps councils improve.", "30", "50.0%"]
-    assert themes[3][2:] == ["[c]", "[c]"] and themes[4][0] == "Not in any theme" and themes[4][2] == "[c]"
+    assert themes[2] == [FUNDING, "Less money.", "25", "41.7%"]
+    assert themes[3] == [TINY, "–", "[c]", "[c]"] and len(themes) == 4
+    assert "The number of answers that raised none of these themes is not shown" in read.text
     review = by_caption["Analysts' review of the machine's themes"]
     # Reviewed and moved: 5 from peer to funding, 1 to the tiny theme, 2 out of every theme.
     assert review[1] == ["Question 3", "Reviewed", "58 of 60", "2", "8"]
@@ -137,8 +142,9 @@ def test_cli_report_from_the_database_uses_the_review(reviewed: str, tmp_path: A
         ["Total", "40", "25", "62.5%"],
     ]
     # q21 has no stored set: the command line themes it, marked as a machine draft.
-    assert "unreviewed machine draft, found by the software for this report" in read.text
-    assert "The consultation was open from" in read.text
+    assert "These themes were found by software for this report" in read.text
+    # Made while the consultation is open: an interim paper.
+    assert "The consultation opened on" in read.text and "is open until" in read.text
 
 
 def _signed_in(app: Flask, role: str = "officer") -> FlaskClient:
@@ -161,9 +167,9 @@ def test_dashboard_downloads_the_report_from_the_database(reviewed: str, app: Fl
     assert word.mimetype == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     read = read_docx(word.data)
     _check_review(read.text)
-    # No theme engine runs to make the report: q21's themes are reported as not run yet.
-    assert "Themes have not been run yet for this question" in read.text
-    assert "machine draft, found by the software" not in read.text
+    # No theme engine runs to make the report: q21's answers have not been analysed yet.
+    assert "Free-text answers to this question have not yet been analysed." in read.text
+    assert "found by software for this report" not in read.text
     html = prepared_file(app, client, "board-report", "html", page="/officer/board-report")
     assert html.mimetype == "text/html"
     assert html.headers["Content-Disposition"] == 'attachment; filename="taking-stock-board-report.html"'
@@ -181,7 +187,8 @@ def test_dashboard_downloads_the_report_from_the_database(reviewed: str, app: Fl
 def _form(client: FlaskClient, **values: str) -> dict[str, str]:
     page = client.get("/officer/board-report")
     assert page.status_code == 200
-    fields = ("title", "purpose", "summary", "recommendations", "action", "contact_name", "contact_position",
+    fields = ("title", "board", "meeting_date_day", "meeting_date_month", "meeting_date_year", "item",
+              "purpose", "summary", "recommendations", "action", "contact_name", "contact_position",
               "contact_phone", "contact_email", "background", "financial_implications")  # fmt: skip
     return {"csrf_token": csrf_token(page.data), **{f: "" for f in fields}, **values}
 
@@ -238,7 +245,9 @@ def test_words_form_saves_checks_and_keeps_what_was_typed(app: Flask) -> None:
     assert ("Heading 1", "Recommendations") in read.headings
     assert "That officers act." in read.text and "Second paragraph." in read.text
     assert "no additional financial implications" in read.numbered[-1]
-    assert "Not yet written: the consultation team adds the purpose" in read.text
+    # The purpose was not written: the paper leaves the part out, and the page says so.
+    assert ("Heading 1", "Purpose of report") not in read.headings and "Not yet written" not in read.text
+    assert "Not written yet: purpose of report" in again
 
 
 def test_a_stored_set_still_in_review_is_marked_unreviewed(
@@ -255,8 +264,7 @@ def test_a_stored_set_still_in_review_is_marked_unreviewed(
         )
         assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
-    assert "These themes are an unreviewed machine draft: analysts have not finished reviewing them" in text
-    assert "Analysts have reviewed these themes" not in text
+    assert "Analysts have checked the themes of 58 of the 60 answers; the rest are a first draft" in text
     assert "Review not finished" in text
     assert "FLAGGED ANSWER" not in text and "UNAPPROVED ANSWER" not in text
 
@@ -289,3 +297,32 @@ def test_report_from_a_database_of_responses_only(tmp_path: Any) -> None:
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     assert "The database holds no invitation list" in text and "Question 21. Any other comments?" in text
+
+
+def test_words_form_saves_the_board_papers_heading(app: Flask) -> None:
+    client = _signed_in(app)
+    heading = {
+        "board": "Improvement and Innovation Board",
+        "item": "4",
+        "report_for": ["decision", "discussion"],
+    }
+    bad = _form(client, **heading, meeting_date_day="31", meeting_date_month="2", meeting_date_year="2027")
+    response = client.post("/officer/board-report", data=bad)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "The meeting date must be a real date" in page and 'href="#meeting_date_day"' in page
+    assert 'value="Improvement and Innovation Board"' in page and 'value="31"' in page
+    assert re.search(r'value="decision"[^>]*checked', page)
+    good = _form(client, **heading, meeting_date_day="17", meeting_date_month="3", meeting_date_year="2027")
+    assert client.post("/officer/board-report", data=good).status_code == 303
+    again = client.get("/officer/board-report").get_data(as_text=True)
+    assert 'value="17"' in again and 'value="2027"' in again and "Not given yet" not in again
+    read = read_docx(prepared_file(app, client, "board-report", "docx", page="/officer/board-report").data)
+    lines = read.text.splitlines()
+    assert lines[:3] == ["Improvement and Innovation Board", "17 March 2027", "Item 4"]
+    assert lines[lines.index("Purpose of report") + 1] == "For discussion and decision."
+    # Emptied again, the heading is left out of the paper and missing on the page.
+    assert client.post("/officer/board-report", data=_form(client)).status_code == 303
+    assert "Not given yet: board, meeting date, item number and what the report is for" in client.get(
+        "/officer/board-report"
+    ).get_data(as_text=True)

@@ -38,8 +38,17 @@ def test_analyst_writes_the_words_and_downloads_the_report(server: LiveServer, n
     assert_accessible(page)
 
     page.get_by_label("Email address").fill("dennis.skinner@local.gov.uk")
+    page.get_by_label("Board", exact=True).fill("Improvement and Innovation Board")
+    page.get_by_label("Day").fill("17")
+    page.get_by_label("Month").fill("3")
+    page.get_by_label("Year").fill("2027")
+    page.get_by_label("For discussion").check()
     page.get_by_role("button", name="Save the words").click()
     expect(page.locator(".notification")).to_contain_text("have been saved")
+    # What is still missing is listed for the team, never written into the paper.
+    checklist = page.locator("h2:has-text('Before the report goes to the Board') + p + ul")
+    expect(checklist).to_contain_text("Not given yet: item number")
+    expect(checklist).to_contain_text("Not written yet: action, background")
     assert_accessible(page)
 
     # The report is prepared in the background: its page shows progress, then the file.
@@ -53,6 +62,8 @@ def test_analyst_writes_the_words_and_downloads_the_report(server: LiveServer, n
     read = read_docx(open(download.value.path(), "rb").read())
     assert "The sector values peer challenge." in read.text
     assert "dennis.skinner@local.gov.uk" in read.text
+    assert read.text.splitlines()[:2] == ["Improvement and Innovation Board", "17 March 2027"]
+    assert "Not yet written" not in read.text
 
     page.get_by_role("link", name="Back to the Board report").click()
     page.get_by_role("button", name="Prepare Board report (HTML)").click()

@@ -99,3 +99,26 @@ def test_profile_categories_come_from_the_seeds(taking_stock) -> None:
     )
     assert profile.regions[-1] == "National / not applicable" and "Yorkshire & Humber" in profile.regions
     assert {"Leader", "Chief executive"} <= set(profile.roles)
+
+
+def test_welsh_is_shipped_in_full_as_a_draft(taking_stock) -> None:
+    # Every text has its Welsh, and all of it awaits the translator: Welsh is not offered
+    # to respondents unless a test consultation asks for drafts.
+    assert taking_stock.translation_status("cy") == "draft"
+    gaps = taking_stock.untranslated("cy")
+    assert {g.status for g in gaps} == {"draft"}
+    assert len(gaps) == 2 + len(taking_stock.sections) + len(taking_stock.questions)
+    welsh = taking_stock.in_language("cy")
+    english_texts = {q.text for q in taking_stock.questions}
+    assert not english_texts & {q.text for q in welsh.questions}
+    assert welsh.question("q12").note.startswith("Mae cwestiwn 12 ar goll")
+    assert welsh.question("q13").choices == (
+        ("Yes", "Oes"),
+        ("No", "Nac oes"),
+        ("Don't know", "Ddim yn gwybod"),
+    )
+    assert welsh.profile.region_label("Wales") == "Cymru"
+    assert welsh.profile.role_label("Chief executive") == "Prif weithredwr"
+    for question in welsh.questions:
+        assert question.options == taking_stock.question(question.id).options
+        assert len(set(question.option_labels)) == len(question.options)
