@@ -18,8 +18,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from consult.officer.routes import bp as officer_bp
     from consult.respond.routes import bp as respond_bp
     from consult.respond.self_service import bp as self_service_bp
+    from consult.web import frontend, language, ratelimit, security
     from consult.web import pages as web
-    from consult.web import ratelimit, security
 
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_folder())
     configure(app, test_config)
@@ -39,8 +39,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     database.configure_engine(app)
     access.init_app(app)
     ratelimit.init_app(app)
+    frontend.init_app(app)
+    language.init_app(app)
 
     app.register_blueprint(web.bp)
+    app.register_blueprint(language.bp)
     app.register_blueprint(respond_bp)
     app.register_blueprint(self_service_bp)
     app.register_blueprint(auth_bp)

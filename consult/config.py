@@ -237,6 +237,7 @@ def ensure_instance_secret() -> str | None:
     The file also names the local address (`consult serve`'s default) as BASE_URL unless
     one is set in the environment, so that `consult init`, `consult links new` and
     `consult serve` work on a fresh checkout; a real deployment sets CONSULT_BASE_URL.
+    Such a local file also offers draft translations, as a test consultation does.
     Returns the path written, or None when a key is already configured.
     """
     import secrets
@@ -260,5 +261,7 @@ def ensure_instance_secret() -> str | None:
                 "# as `consult serve` runs it. A real deployment sets CONSULT_BASE_URL instead.\n"
                 f"BASE_URL = {LOCAL_BASE_URL!r}\n"
                 f"EXTRA_TRUSTED_HOSTS = {list(DEVELOPMENT_HOSTS)!r}\n"
+                "# A local try-out is a test consultation: it offers a questionnaire's draft Welsh too.\n"
+                "OFFER_DRAFT_TRANSLATIONS = True\n"
             )
     return path

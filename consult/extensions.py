@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -33,3 +34,5 @@ csrf = CSRFProtect()
 # the store is chosen in `consult.web.ratelimit.init_app`.
 limiter = Limiter(key_func=get_remote_address)
 jobs = JobQueue()
+# Interface text in the respondent's language (`consult.web.language` chooses it).
+babel = Babel()

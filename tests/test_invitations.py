@@ -84,7 +84,7 @@ def test_a_file_with_three_bad_rows_is_rejected_whole_with_the_reasons(
     assert response.status_code == 400
     text = response.data.decode()
     assert "The list was not uploaded: 3 rows have problems" in text
-    cells = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td></tr>", text)
+    cells = re.findall(r"<tr[^>]*><td[^>]*>(\d+)</td><td[^>]*>([^<]+)</td><td[^>]*>([^<]+)</td></tr>", text)
     assert [(row, column) for row, column, _ in cells] == [("11", "Role"), ("101", "Email"), ("501", "Email")]
     assert "is not one of the roles in this consultation" in cells[0][2]
     assert cells[1][2] == "Enter an email address in the correct format, like name@example.org"
@@ -152,7 +152,8 @@ def test_xlsx_lists_are_read(app: Flask, officer_client: FlaskClient) -> None:
 
     rows[5][5] = "Narnia"
     response = upload(officer_client, xlsx_bytes([*rows, invitee(99)]), "list.xlsx")
-    assert response.status_code == 400 and b"<td>7</td><td>Region</td>" in response.data
+    assert response.status_code == 400
+    assert re.search(rb'<td [^>]+>7</td><td [^>]+>Region</td>', response.data)
     assert len(listed(app)) == 20
 
 

@@ -133,8 +133,15 @@ def test_answer_to_a_question_that_becomes_hidden_is_cleared(app: Flask, leader:
     answers = stored(app)
     assert "q2" not in answers and "q14" not in answers
     assert answers["q16"] == "Yes"
-    page = leader.get("/respond/section/childrens-adults-health")
-    assert b'name="q14"' not in page.data and b'name="q16"' in page.data
+    page = leader.get("/respond/section/childrens-adults-health").get_data(as_text=True)
+    # q14 is drawn inside q13's "Yes" (GOV.UK conditional reveal), hidden while "No" is chosen
+    # and with no answer; q16 is shown inside q15's chosen "Yes".
+    assert re.search(r'conditional govuk-radios__conditional--hidden" id="conditional-q13"', page)
+    assert re.search(
+        r'class="govuk-radios__conditional" id="conditional-q15">\s*<div class="[^"]+"\s+id="q16-group"',
+        page,
+    )
+    assert not re.search(r'name="q14" type="radio" value="[^"]+" checked', page)
 
 
 def test_free_text_is_kept_exactly_as_typed(app: Flask, leader: FlaskClient) -> None:
@@ -248,7 +255,7 @@ def test_a_page_whose_token_expired_comes_back_with_every_word_and_saves_next_ti
     assert "Your answers have not been saved yet because the page was open for a long time" in text
     assert "A long answer, &lt;b&gt;typed&lt;/b&gt; &amp; considered,\nover two paragraphs." in text
     assert "Another answer" in text
-    assert re.search(r'value="No, none of them are relevant now" id="q1-\d+" checked', text)
+    assert re.search(rf'id="q1-\d+" name="q1" type="radio" value="{Q1_NO}" checked', text)
     assert "There is a problem" not in text  # nothing the respondent did wrong
     assert stored(app) == {"q1": Q1_YES, "q3": "saved before"}
     # Saving the page as it came back (its fresh token, the same answers) stores every word.
@@ -318,9 +325,10 @@ def test_about_you_changed_after_submitting_counts_only_when_submitted_again(
     )
     assert counted.has_unsubmitted_changes
     # The respondent sees their change everywhere they look before submitting again.
-    assert re.search(rb'value="Wales" id="[^"]+" checked', client.get("/respond/about").data)
+    assert re.search(rb'name="region" type="radio" value="Wales" checked', client.get("/respond/about").data)
     check = client.get("/respond/check").data
-    assert b"Wales" in check and b"Yes (Anytown Council)" in check and b"North East" not in check
+    assert b"Wales" in check and b"North East" not in check
+    assert b"Yes, you may name my organisation (Anytown Council)" in check
     submit(client)
     counted = the_response(app)
     assert (counted.region, counted.consent_to_be_named, counted.organisation_name) == (

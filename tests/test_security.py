@@ -26,6 +26,7 @@ PUBLIC_ENDPOINTS = {
     "auth.email_link",  # asks for a sign-in link by email: the same page whoever asks
     "auth.sign_out",
     "self_service.request_link",
+    "language.switch",  # chooses the language of the respondent pages for this browser
 }
 
 
@@ -35,7 +36,7 @@ def _concrete(rule: str) -> str:
     return (
         rule.replace("<path:token>", "x" * 43)
         .replace("<section_id>", "principles")
-        .replace("<path:filename>", "consult.css")
+        .replace("<path:filename>", "consult.js")
         .replace("<token>", "x" * 43)
         .replace("<int:", "<")
         .replace("<", "")

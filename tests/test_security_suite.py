@@ -219,7 +219,7 @@ def _concrete(rule: str) -> str:
     return (
         rule.replace("<path:token>", "x" * 43)
         .replace("<section_id>", "principles")
-        .replace("<path:filename>", "consult.css")
+        .replace("<path:filename>", "consult.js")
         .replace("<token>", "x" * 43)
         .replace("<fmt>", "csv")
     )

@@ -40,6 +40,7 @@ from consult.extensions import db
 from consult.mail import text as mail_text
 from consult.mail.smtp import MailError, MailSettings, connection
 from consult.models import Consultation, Invitation, Origin, OutboxMessage
+from consult.web.language import offered_languages
 
 INVITATION = "invitation"
 REMINDER = "reminder"
@@ -206,7 +207,13 @@ def _letter_for(
             link = link_url(base_url, links.mint_link(invitation))
         except links.AlreadyResponded:
             return None  # answered through a link given another way: a new one would count twice
-        return mail_text.invitation(questionnaire, consultation.closes_on, invitation.name, link)
+        return mail_text.invitation(
+            questionnaire,
+            consultation.closes_on,
+            invitation.name,
+            link,
+            _languages(questionnaire, invitation),
+        )
     if invitation.responded or invitation.token_digest is None:
         return None
     new_link = message.batch.endswith(NEW_LINK_SUFFIX)
@@ -215,7 +222,21 @@ def _letter_for(
     except links.AlreadyResponded:
         return None  # submitted since the reminder was queued: no reminder, no new link
     sent_on = invitation.sent_on or invitation.issued_on
-    return mail_text.reminder(questionnaire, consultation.closes_on, invitation.name, link, sent_on)
+    return mail_text.reminder(
+        questionnaire,
+        consultation.closes_on,
+        invitation.name,
+        link,
+        sent_on,
+        _languages(questionnaire, invitation),
+    )
+
+
+def _languages(questionnaire: Any, invitation: Invitation) -> tuple[str, ...]:
+    """The languages of this invitee's emails (Welsh and English for Welsh respondents, where offered)."""
+    return mail_text.invitee_languages(
+        offered_languages(questionnaire), invitation.region, invitation.organisation_type
+    )
 
 
 def _finish(message_id: int, status: str, error: str | None = None) -> None:

@@ -7,10 +7,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import Field, Form, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, StopValidation, ValidationError
 
+from consult.web.frontend import CharacterCount, RadioInput, TextInput
 from questions import Question, QuestionKind, Questionnaire
 
 # Characters a person cannot type and a database may refuse (PostgreSQL rejects NUL).
@@ -27,25 +29,39 @@ def check_answer(question: Question, posted: str | None, free_text_limit: int) -
 
     The questionnaire's rules for an answer, in one place: the respondent's section page
     and the officer's keyed-in form both check with it, through `FollowsQuestionRules`.
-    A blank or whitespace-only answer is no answer; messages name the question (GOV.UK style).
+    A blank or whitespace-only answer is no answer; messages name the question (GOV.UK style),
+    in the page's language.
     """
     if posted is None or not posted.strip():
         return "", []
     match question.kind:
         case QuestionKind.SINGLE_CHOICE:
             if posted not in question.options:
-                return posted, [f"Select one of the answers listed for question {question.number}"]
+                return posted, [
+                    gettext(
+                        "Select one of the answers listed for question %(number)s", number=question.number
+                    )
+                ]
             return posted, []
         case QuestionKind.FREE_TEXT:
             text = normalise_line_breaks(posted) or ""
-            label = f"your answer to question {question.number}"
             if len(text) > free_text_limit:
                 return text, [
-                    f"{label[0].upper()}{label[1:]} must be {free_text_limit:,} characters or fewer "
-                    f"(it is {len(text):,})"
+                    gettext(
+                        "Your answer to question %(number)s must be %(limit)s characters or fewer "
+                        "(it is %(length)s)",
+                        number=question.number,
+                        limit=format(free_text_limit, ","),
+                        length=format(len(text), ","),
+                    )
                 ]
             if _CONTROL.search(text):
-                return text, [f"Remove the hidden control characters from {label}"]
+                return text, [
+                    gettext(
+                        "Remove the hidden control characters from your answer to question %(number)s",
+                        number=question.number,
+                    )
+                ]
             return text, []
     raise AssertionError(f"no rules for question kind {question.kind}")  # pragma: no cover
 
@@ -63,14 +79,32 @@ class FollowsQuestionRules:
 
 
 def question_field(question: Question, free_text_limit: int) -> Field:
-    """The form field for one question (respondent's section page, officer's keyed-in form)."""
+    """The form field for one question (respondent's section page, officer's keyed-in form).
+
+    A single-choice answer's value is the option's canonical text whatever the language
+    `question` is in; its label is the option as shown (`option_labels`).
+    """
     rules = FollowsQuestionRules(question, free_text_limit)
     match question.kind:
         case QuestionKind.SINGLE_CHOICE:
-            choices = [SelectChoice(option) for option in question.options]
-            return RadioField(question.text, choices=choices, validate_choice=False, validators=[rules])
+            choices = [
+                SelectChoice(option, label)
+                for option, label in zip(question.options, question.option_labels, strict=True)
+            ]
+            return RadioField(
+                question.text,
+                choices=choices,
+                validate_choice=False,
+                validators=[rules],
+                widget=RadioInput(),
+            )
         case QuestionKind.FREE_TEXT:
-            return TextAreaField(question.text, filters=[normalise_line_breaks], validators=[rules])
+            return TextAreaField(
+                question.text,
+                filters=[normalise_line_breaks],
+                validators=[rules],
+                widget=CharacterCount(),
+            )
     raise AssertionError(f"no field for question kind {question.kind}")  # pragma: no cover
 
 
@@ -109,53 +143,66 @@ def build_section_form(
 
 class AboutYouForm(FlaskForm):
     role = RadioField(
-        "Which best describes your role?",
+        lazy_gettext("Which best describes your role?"),
         validate_choice=False,
-        validators=[InputRequired("Select your role")],
+        validators=[InputRequired(lazy_gettext("Select your role"))],
+        widget=RadioInput(),
     )
     organisation_type = RadioField(
-        "What type of organisation do you work for or represent?",
+        lazy_gettext("What type of organisation do you work for or represent?"),
         validate_choice=False,
-        validators=[InputRequired("Select the type of organisation you work for or represent")],
+        validators=[InputRequired(lazy_gettext("Select the type of organisation you work for or represent"))],
+        widget=RadioInput(),
     )
     region = RadioField(
-        "Which region is your organisation in?",
+        lazy_gettext("Which region is your organisation in?"),
         validate_choice=False,
-        validators=[InputRequired("Select the region your organisation is in")],
+        validators=[InputRequired(lazy_gettext("Select the region your organisation is in"))],
+        widget=RadioInput(),
     )
     consent_to_be_named = RadioField(
-        "May we name your organisation when we publish the results?",
+        lazy_gettext("May we name your organisation when we publish the results?"),
+        description=lazy_gettext(
+            "If you say no, we will report your answers only in aggregate, without naming you or "
+            "your organisation."
+        ),
         choices=[
-            SelectChoice("yes", "Yes, you may name my organisation"),
-            SelectChoice("no", "No, do not name my organisation"),
+            SelectChoice("yes", lazy_gettext("Yes, you may name my organisation")),
+            SelectChoice("no", lazy_gettext("No, do not name my organisation")),
         ],
         validate_choice=False,
         validators=[
-            InputRequired("Select yes if we may name your organisation"),
-            AnyOf(["yes", "no"], message="Select yes if we may name your organisation"),
+            InputRequired(lazy_gettext("Select yes if we may name your organisation")),
+            AnyOf(["yes", "no"], message=lazy_gettext("Select yes if we may name your organisation")),
         ],
+        widget=RadioInput(),
     )
     organisation_name = StringField(
-        "Name of your organisation",
+        lazy_gettext("Name of your organisation"),
+        description=lazy_gettext("Only if you said yes above. We keep it only if you agree to be named."),
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
         # No Optional(): it would stop the check that a name is given with consent.
-        validators=[Length(max=300, message="Organisation name must be 300 characters or fewer")],
+        validators=[
+            Length(max=300, message=lazy_gettext("Organisation name must be 300 characters or fewer"))
+        ],
+        widget=TextInput(),
     )
 
     def restrict(self, questionnaire: Questionnaire, asked: set[str], *, save_later: bool) -> None:
-        """Offer the questionnaire's categories; drop fields not asked of this respondent."""
+        """Offer the questionnaire's categories (values canonical, labels in `questionnaire`'s
+        language); drop fields not asked of this respondent."""
         profile = questionnaire.profile
         lists = {
-            "role": profile.roles,
-            "organisation_type": profile.organisation_types,
-            "region": profile.regions,
+            "role": (profile.roles, profile.role_labels),
+            "organisation_type": (profile.organisation_types, profile.organisation_type_labels),
+            "region": (profile.regions, profile.region_labels),
         }
-        for name, choices in lists.items():
+        for name, (values, labels) in lists.items():
             field = self[name]
-            field.choices = [SelectChoice(c) for c in choices]
+            field.choices = [SelectChoice(v, label) for v, label in zip(values, labels, strict=True)]
             field.validators = [
                 Optional() if save_later else field.validators[0],
-                AnyOf(choices, message=field.validators[0].message),
+                AnyOf(values, message=field.validators[0].message),
             ]
         for name in ("role", "organisation_type", "region", "organisation_name"):
             if name not in asked:
@@ -165,7 +212,7 @@ class AboutYouForm(FlaskForm):
 
     def validate_organisation_name(self, field: Field) -> None:
         if self.consent_to_be_named.data == "yes" and not field.data:
-            raise ValidationError("Enter the name of your organisation, or select no")
+            raise ValidationError(gettext("Enter the name of your organisation, or select no"))
 
 
 class SubmitForm(FlaskForm):

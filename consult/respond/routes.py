@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext, ngettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from consult import database
@@ -13,9 +14,19 @@ from consult.data.consultations import ConsultationState
 from consult.extensions import csrf, db, limiter
 from consult.models import Stage, Status
 from consult.respond.forms import AboutYouForm, SubmitForm, build_section_form
-from consult.respond.journey import ABOUT_STEP, Respondent, current_respondent, link_replaced, remember
+from consult.respond.journey import (
+    ABOUT_STEP,
+    Respondent,
+    answer_label,
+    current_respondent,
+    drawn_questions,
+    link_replaced,
+    page_layout,
+    profile_label,
+    remember,
+)
 from consult.web import ratelimit
-from questions import Section
+from questions import Question, Section
 
 bp = Blueprint("respond", __name__)
 # Respondent forms check their CSRF token themselves, so that a stale token re-shows
@@ -25,7 +36,7 @@ csrf.exempt(bp)
 Page = str | WerkzeugResponse | tuple[str, int]
 # Shown when a page comes back because its CSRF token was refused, most often because it
 # was open longer than WTF_CSRF_TIME_LIMIT: everything typed is on the page again.
-CSRF_MESSAGE = (
+CSRF_MESSAGE = lazy_gettext(
     "Your answers have not been saved yet because the page was open for a long time. "
     "Check them and save again."
 )
@@ -39,7 +50,7 @@ def mark_respondent_page() -> None:
         # then takes the write lock only for the save itself (`database.begin_writing`).
         database.mark_read_only()
     if request.method == "POST" and from_another_site():
-        abort(403, "This form was sent from another website.")
+        abort(403, gettext("This form was sent from another website."))
 
 
 def from_another_site() -> bool:
@@ -71,9 +82,9 @@ def _respondent_or_stop() -> Respondent | tuple[str, int]:
         return render_template("respond/session_ended.html", typed=[], replaced=replaced), 401
     match consultations.state(respondent.consultation):
         case ConsultationState.CLOSED:
-            return render_template("respond/closed.html", consultation=respondent.consultation), 403
+            return _render_page("respond/closed.html", respondent, 403)
         case ConsultationState.NOT_YET_OPEN:
-            return render_template("respond/not_open.html", consultation=respondent.consultation), 403
+            return _render_page("respond/not_open.html", respondent, 403)
     return respondent
 
 
@@ -87,7 +98,7 @@ def _render_page(template: str, respondent: Respondent, status: int = 200, **con
             template,
             respondent=respondent,
             consultation=respondent.consultation,
-            questionnaire=respondent.questionnaire,
+            questionnaire=respondent.shown,
             **context,
         ),
         status,
@@ -129,12 +140,12 @@ def _section_progress(respondent: Respondent) -> list[dict[str, Any]]:
     rows = [
         {
             "step": ABOUT_STEP,
-            "title": "About you",
+            "title": gettext("About you"),
             "url": url_for("respond.about"),
             "answered": _about_complete(respondent),
         }
     ]
-    for section in respondent.questionnaire.sections:
+    for section in respondent.shown.sections:
         count = sum(1 for q in section.questions if q.id in answered)
         rows.append(
             {
@@ -181,10 +192,17 @@ def about() -> Page:
     }
     save_later = request.form.get("action") == "later"
     form = AboutYouForm(formdata=request.form if request.method == "POST" else None, data=saved)
-    form.restrict(respondent.questionnaire, respondent.asked_about, save_later=save_later)
+    form.restrict(respondent.shown, respondent.asked_about, save_later=save_later)
     if request.method == "POST":
         if not form.validate():
-            return _render_page("respond/about.html", respondent, 400, form=form, message=_csrf_message(form))
+            return _render_page(
+                "respond/about.html",
+                respondent,
+                400,
+                form=form,
+                message=_csrf_message(form),
+                **_given(respondent),
+            )
         response = responses.lock_or_create(
             respondent.consultation, respondent.holder.response_key_hash, respondent.invitation
         )
@@ -208,7 +226,30 @@ def about() -> Page:
         )
         db.session.commit()
         return _go_on(respondent, ABOUT_STEP)
-    return _render_page("respond/about.html", respondent, form=form, message=None)
+    return _render_page("respond/about.html", respondent, form=form, message=None, **_given(respondent))
+
+
+def _given(respondent: Respondent) -> dict[str, Any]:
+    """The "About you" details that came with the invitation, as they read in the page's language."""
+    profile = respondent.shown.profile
+    invitation = respondent.invitation
+    return {
+        "given": [
+            (
+                label,
+                getattr(invitation, key)
+                if key == "organisation"
+                else profile_label(profile, key, getattr(invitation, key)),
+            )
+            for key, label in (
+                ("role", gettext("Role")),
+                ("organisation_type", gettext("Type of organisation")),
+                ("region", gettext("Region")),
+                ("organisation", gettext("Organisation")),
+            )
+            if getattr(invitation, key)
+        ]
+    }
 
 
 @bp.route("/respond/section/<section_id>", methods=["GET", "POST"])
@@ -228,7 +269,9 @@ def section(section_id: str) -> Page:
         key for key in request.form if key not in section_ids and key not in {"csrf_token", "action", "shown"}
     )
     if unknown:
-        abort(400, f"This page does not ask {', '.join(unknown[:5])}. Nothing was saved.")
+        abort(
+            400, gettext("This page does not ask %(names)s. Nothing was saved.", names=", ".join(unknown[:5]))
+        )
     # The questions shown when the page was drawn: posted answers to these are accepted,
     # and a question that the posted answers reveal is asked before moving on.
     rendered = set(request.form.getlist("shown")) & section_ids
@@ -236,13 +279,19 @@ def section(section_id: str) -> Page:
     candidates = tuple(
         q for q in page_section.questions if q.id in rendered or questionnaire.is_shown(q, posted_view)
     )
-    form = build_section_form(questionnaire, candidates, formdata=request.form)
+    form = build_section_form(respondent.shown, _shown_copies(respondent, candidates), formdata=request.form)
     if not form.validate():
+        # Drawn again as posted: the questions that applied, and those the posted answers reveal.
+        drawn = frozenset(q.id for q in candidates)
+        layout = page_layout(respondent.shown, respondent.shown.section(section_id), posted_view, drawn)
+        form = build_section_form(respondent.shown, drawn_questions(layout), formdata=request.form)
+        form.validate()
         return _render_page(
             "respond/section.html",
             respondent,
             400,
             form=form,
+            layout=layout,
             section=page_section,
             revealed=None,
             message=_csrf_message(form),
@@ -256,9 +305,11 @@ def section(section_id: str) -> Page:
     db.session.commit()
     newly_shown = [q for q in questionnaire.iter_shown(page_section, stored) if q.id not in rendered]
     if newly_shown:
-        numbers = " and ".join(str(q.number) for q in newly_shown)
-        message = (
-            f"Your answers have been saved. Because of your answer, question {numbers} now applies to you."
+        message = ngettext(
+            "Your answers have been saved. Because of your answer, question %(numbers)s now applies to you.",
+            "Your answers have been saved. Because of your answers, questions %(numbers)s now apply to you.",
+            len(newly_shown),
+            numbers=gettext(" and ").join(str(q.number) for q in newly_shown),
         )
         return _section_page(respondent, page_section, stored, revealed=message)
     return _go_on(respondent, page_section.id)
@@ -268,12 +319,12 @@ def _section_page(
     respondent: Respondent, section: Section, stored: dict[str, str], revealed: str | None = None
 ) -> Page:
     """The section page showing the stored answers to the questions that apply."""
-    questionnaire = respondent.questionnaire
-    shown = tuple(questionnaire.iter_shown(section, stored))
+    layout = page_layout(respondent.shown, respondent.shown.section(section.id), stored)
     return _render_page(
         "respond/section.html",
         respondent,
-        form=build_section_form(questionnaire, shown, data=stored),
+        form=build_section_form(respondent.shown, drawn_questions(layout), data=stored),
+        layout=layout,
         section=section,
         revealed=revealed,
         message=None,
@@ -288,18 +339,34 @@ def saved() -> Page:
     return _render_page("respond/saved.html", respondent)
 
 
+def _shown_copies(respondent: Respondent, questions: tuple[Question, ...]) -> tuple[Question, ...]:
+    """`questions` as they read in the page's language (the same questions, translated)."""
+    return tuple(respondent.shown.question(q.id) for q in questions)
+
+
 def _check_context(respondent: Respondent) -> dict[str, Any]:
     stored = responses.answers(respondent.response)
+    shown = respondent.shown
     sections = [
-        (s, [(q, stored.get(q.id)) for q in respondent.questionnaire.iter_shown(s, stored)])
-        for s in respondent.questionnaire.sections
+        (s, [(q, answer_label(q, stored.get(q.id))) for q in shown.iter_shown(s, stored)])
+        for s in shown.sections
     ]
     missing_about = not _about_complete(respondent)
+    profile = responses.profile_of(respondent.response)
+    about = {
+        key: profile_label(
+            shown.profile,
+            key,
+            (getattr(profile, key) if profile else None) or getattr(respondent.invitation, key),
+        )
+        for key in ("role", "organisation_type", "region")
+    }
     return {
         "sections": sections,
         "missing_about": missing_about,
         "answered": len(stored),
-        "profile": responses.profile_of(respondent.response),
+        "profile": profile,
+        "about": about,
     }
 
 
@@ -322,7 +389,7 @@ def check() -> Page:
                 400,
                 form=form,
                 message=None,
-                about_error="Answer the questions in About you before you submit",
+                about_error=gettext("Answer the questions in About you before you submit"),
                 **context,
             )
         if not links.mark_responded(respondent.invitation, respondent.holder):

@@ -11,6 +11,7 @@ to find out who has been invited or who has asked.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, make_response, render_template, request
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import EmailField
@@ -24,25 +25,33 @@ from consult.mail import smtp
 from consult.mail import text as mail_text
 from consult.models import Consultation, Invitation, Origin
 from consult.respond.routes import from_another_site
-from consult.web import public_url, ratelimit
+from consult.web import language, public_url, ratelimit
+from consult.web.frontend import EmailInput
+from questions import Questionnaire
 
 bp = Blueprint("self_service", __name__)
 # The form checks its own CSRF token, so an expired page is shown again with a message.
 csrf.exempt(bp)
 
 Page = str | WerkzeugResponse | tuple[str, int]
-EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.org"
-TOO_MANY_FROM_CLIENT = (
+EMAIL_FORMAT = lazy_gettext("Enter an email address in the correct format, like name@example.org")
+TOO_MANY_FROM_CLIENT = lazy_gettext(
     "There have been too many requests for links from this device or network. Wait an hour, then try again."
 )
-EXPIRED = "The page had expired. Enter your email address again."
-SEND_FAILED = "Your link could not be sent just now. Check the email address, then try again later."
+EXPIRED = lazy_gettext("The page had expired. Enter your email address again.")
+SEND_FAILED = lazy_gettext(
+    "Your link could not be sent just now. Check the email address, then try again later."
+)
 
 
 class RequestLinkForm(FlaskForm):
     email = EmailField(
-        "Email address",
-        validators=[InputRequired("Enter your email address"), Length(max=320, message=EMAIL_FORMAT)],
+        lazy_gettext("Email address"),
+        validators=[
+            InputRequired(lazy_gettext("Enter your email address")),
+            Length(max=320, message=EMAIL_FORMAT),
+        ],
+        widget=EmailInput(),
     )
 
 
@@ -51,13 +60,13 @@ def mark_respondent_page() -> None:
     g.respondent_page = True  # no referrer leaves these pages
     if request.method == "POST" and from_another_site():
         # Another site cannot make a visitor's browser ask for links (and send email).
-        abort(403, "This form was sent from another website.")
+        abort(403, gettext("This form was sent from another website."))
 
 
 def _page(
     consultation: Consultation, form: RequestLinkForm, problem: str | None = None, status: int = 200
 ) -> Page:
-    questionnaire = consultations.questionnaire_of(consultation)
+    questionnaire = _shown_questionnaire(consultation)
     return (
         render_template(
             "respond/get_link.html",
@@ -70,6 +79,13 @@ def _page(
         ),
         status,
     )
+
+
+def _shown_questionnaire(consultation: Consultation) -> Questionnaire:
+    """The consultation's questionnaire in this page's language (and the one that decides the languages)."""
+    questionnaire = consultations.questionnaire_of(consultation)
+    language.use_questionnaire(questionnaire)
+    return questionnaire.in_language(language.current_language())
 
 
 def _address_allowed(email: str) -> bool:
@@ -96,13 +112,19 @@ def _too_many_from_client(_limit: object) -> WerkzeugResponse:
 
 
 def _letter(consultation: Consultation, email: str) -> tuple[mail_text.Letter, int | None]:
-    """The email for `email`, and the id of the self-service invitation made for it (if any)."""
+    """The email for `email`, and the id of the self-service invitation made for it (if any).
+
+    It is in the language of the page it was asked for on (Welsh ones also in English).
+    """
     questionnaire = consultations.questionnaire_of(consultation)
+    languages = mail_text.letter_languages(language.current_language())
     if invitations.is_on_list(consultation, email):
-        return mail_text.already_invited(questionnaire, consultation.closes_on), None
+        return mail_text.already_invited(questionnaire, consultation.closes_on, languages), None
     issued = links.issue_link(consultation, kind=Origin.SELF_SERVICE)
     link = mail.link_url(public_url.base_url(), issued.token)
-    return mail_text.self_service(questionnaire, consultation.closes_on, link), issued.invitation.id
+    return mail_text.self_service(
+        questionnaire, consultation.closes_on, link, languages
+    ), issued.invitation.id
 
 
 @bp.route("/get-a-link", methods=["GET", "POST"])
@@ -116,7 +138,8 @@ def _letter(consultation: Consultation, email: str) -> tuple[mail_text.Letter, i
 def request_link() -> Page:
     consultation = consultations.get_by_slug(current_app.config["QUESTIONNAIRE"])
     if consultation is None:
-        abort(404, "There is no consultation here yet.")
+        abort(404, gettext("There is no consultation here yet."))
+    language.use_questionnaire(consultations.questionnaire_of(consultation))
     form = RequestLinkForm()
     if request.method == "GET":
         return _page(consultation, form)
@@ -142,9 +165,7 @@ def request_link() -> Page:
             return _page(consultation, form, problem=SEND_FAILED, status=503)
     # Over the address's limit, nothing is sent, but the page is the same.
     return render_template(
-        "respond/link_sent.html",
-        consultation=consultation,
-        questionnaire=consultations.questionnaire_of(consultation),
+        "respond/link_sent.html", consultation=consultation, questionnaire=_shown_questionnaire(consultation)
     )
 
 

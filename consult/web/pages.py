@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from consult.data import consultations
 from consult.extensions import db
+from consult.web import language
 
 bp = Blueprint("web", __name__)
 
@@ -18,8 +19,10 @@ def home() -> str:
 
     consultation = consultations.get_by_slug(current_app.config["QUESTIONNAIRE"])
     questionnaire = consultations.questionnaire_of(consultation) if consultation else None
+    language.use_questionnaire(questionnaire)
     state = consultations.state(consultation) if consultation else None
-    return render_template("home.html", consultation=consultation, questionnaire=questionnaire, state=state)
+    shown = questionnaire.in_language(language.current_language()) if questionnaire else None
+    return render_template("home.html", consultation=consultation, questionnaire=shown, state=state)
 
 
 @bp.get("/healthz")
@@ -41,7 +44,9 @@ def http_error(error: HTTPException) -> tuple[str, int] | Response:
         # A "link" the route cannot even match (a line break in it, nothing after /r/) gets
         # the same page as any other link that is not valid: no response tells them apart.
         return render_template("respond/invalid_link.html"), 404
-    return render_template("error.html", error=error), error.code or 500
+    # Werkzeug's own description is English; a page's own reason (abort(code, reason)) is shown as given.
+    own = error.description if error.description != type(error).description else None
+    return render_template("error.html", error=error, description=own), error.code or 500
 
 
 @bp.teardown_app_request
@@ -53,9 +58,11 @@ def rollback_unfinished(exc: BaseException | None) -> None:
 
 @bp.app_template_filter("long_date")
 def long_date(value: object) -> str:
-    """A date as GOV.UK writes it: 3 February 2015."""
+    """A date as GOV.UK writes it, in the page's language: 3 February 2015, 3 Chwefror 2015."""
     import datetime as dt
 
+    from flask_babel import format_date
+
     if isinstance(value, dt.date):
-        return f"{value.day} {value:%B %Y}"
+        return format_date(value, "d MMMM y")
     return ""

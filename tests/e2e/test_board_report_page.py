@@ -32,7 +32,7 @@ def test_analyst_writes_the_words_and_downloads_the_report(server: LiveServer, n
     page.get_by_label("Recommendations").fill("That the Board notes the results.")
     page.get_by_label("Email address").fill("not an email")
     page.get_by_role("button", name="Save the words").click()
-    expect(page.locator(".error-summary")).to_contain_text("email address in the correct format")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("email address in the correct format")
     expect(page.get_by_label("Summary")).to_have_value("The sector values peer challenge.")
     assert page.title().startswith("Error:")
     assert_accessible(page)
@@ -44,7 +44,7 @@ def test_analyst_writes_the_words_and_downloads_the_report(server: LiveServer, n
     page.get_by_label("Year").fill("2027")
     page.get_by_label("For discussion").check()
     page.get_by_role("button", name="Save the words").click()
-    expect(page.locator(".notification")).to_contain_text("have been saved")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("have been saved")
     # What is still missing is listed for the team, never written into the paper.
     checklist = page.locator("h2:has-text('Before the report goes to the Board') + p + ul")
     expect(checklist).to_contain_text("Not given yet: item number")

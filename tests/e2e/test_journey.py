@@ -88,12 +88,14 @@ def press_button(page, value: str) -> None:
 
 
 def fill_answers(page, answers: dict[str, str]) -> None:
-    """Answer questions with the mouse: radios by their label, text areas by typing."""
+    """Answer questions with the mouse: radios by clicking their label, text areas by typing."""
     for question, value in answers.items():
         group = page.locator(f"#{question}-group")
         group.wait_for()  # count() does not wait: the page may still be loading after a click
-        if group.locator("input[type=radio]").count():
-            group.get_by_label(value, exact=True).check()
+        if page.locator(f'input[type=radio][name="{question}"]').count():
+            # By its own label: a question revealed inside an option has labels of its own.
+            radio = page.locator(f'input[type=radio][name="{question}"][value="{value}"]')
+            page.locator(f'label[for="{radio.get_attribute("id")}"]').click()
         else:
             group.locator("textarea").fill(value)
 
@@ -155,12 +157,12 @@ def test_invited_leader_completes_the_journey_by_keyboard_alone(server, page) ->
     open_link(page, link)
     heading(page, "Taking Stock: where next for sector-led improvement?")
 
-    tab_to(page, "a.button--start")
+    tab_to(page, "a.govuk-button--start")
     page.keyboard.press("Enter")
     heading(page, "About you")
     expect(page.locator("#progress")).to_have_text("Section 1 of 6")
     # The invitation's role, type and region are shown, not asked again.
-    expect(page.locator(".summary-list")).to_contain_text("Leader")
+    expect(page.locator(".govuk-summary-list")).to_contain_text("Leader")
     asked = "input[name=role], input[name=region], input[name=organisation_type]"
     expect(page.locator(asked)).to_have_count(0)
     choose_by_keyboard(page, "consent_to_be_named", "no")
@@ -171,8 +173,8 @@ def test_invited_leader_completes_the_journey_by_keyboard_alone(server, page) ->
         expect(page.locator("#progress")).to_have_text(f"Section {number} of 6")
         for question, value in answers:
             if question == "q14":
-                press_button(page, "continue")
-                expect(page.locator(".notification")).to_contain_text("question 14 now applies to you")
+                # Revealed inside q13's "Yes" as soon as it is chosen (GOV.UK conditional reveal).
+                expect(page.locator("#q14-group")).to_be_visible()
             if page.locator(f'textarea[name="{question}"]').count():
                 type_by_keyboard(page, question, value)
             else:
@@ -262,7 +264,8 @@ def test_last_submission_through_a_link_overwrites_the_response_in_full(server, 
     # A colleague opens the same link in another browser and sees the submitted answers.
     second = new_context().new_page()
     open_link(second, link)
-    expect(second.locator(".notification--success")).to_contain_text("You submitted your response")
+    banner = second.locator(".govuk-notification-banner--success")
+    expect(banner).to_contain_text("You submitted your response")
     second.get_by_role("link", name="Check your answers").click()
     heading(second, CHECK_HEADING)
     expect(second.locator("main")).to_contain_text("Answer X to three")
@@ -303,7 +306,7 @@ def test_whole_journey_without_javascript_clears_answers_that_become_hidden(serv
     fill_answers(page, {"q1": Q1_NO, "q3": "Partnerships matter."})
     save_and_continue(page)
     heading(page, SECTION_TITLES["principles"])
-    expect(page.locator(".notification")).to_contain_text("question 2 now applies to you")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("question 2 now applies to you")
     expect(page.locator("textarea[name=q3]")).to_have_value("Partnerships matter.")
     fill_answers(page, {"q2": "Alternative principles for Q2"})
     save_and_continue(page)
@@ -328,18 +331,17 @@ def test_whole_journey_without_javascript_clears_answers_that_become_hidden(serv
     heading(page, SECTION_TITLES["support"])
     save_and_continue(page)
 
-    # The same for Q13 and Q14.
+    # Q14 is drawn inside Q13's "Yes" (conditional reveal): without JavaScript it is always
+    # shown, and its answer is kept only while Q13 is "Yes".
     heading(page, SECTION_TITLES["childrens-adults-health"])
-    expect(page.locator("#q14-group")).to_have_count(0)
-    fill_answers(page, {"q13": "Yes"})
-    save_and_continue(page)
-    expect(page.locator(".notification")).to_contain_text("question 14 now applies to you")
-    fill_answers(page, {"q14": "No", "q17": DONT_KNOW})
+    expect(page.locator("#q14-group")).to_be_visible()
+    fill_answers(page, {"q13": "Yes", "q14": "No", "q17": DONT_KNOW})
     save_and_continue(page)
     heading(page, SECTION_TITLES["conclusion"])
     assert the_row(server)["q14"] == "No"
     page.get_by_role("link", name="Back").click()
-    fill_answers(page, {"q13": "No"})
+    expect(page.locator('input[name="q14"][value="No"]')).to_be_checked()
+    fill_answers(page, {"q13": "No"})  # Q14's "No" is still chosen, and is posted
     save_and_continue(page)
     heading(page, SECTION_TITLES["conclusion"])
     fill_answers(page, {"q21": "No more to add."})
@@ -410,7 +412,7 @@ def test_every_respondent_page_passes_axe(server, new_context) -> None:
     heading(page, "About you")
     _checked(page, "about")
     save_and_continue(page)
-    expect(page.locator(".error-summary")).to_contain_text("Select your role")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select your role")
     _checked(page, "about-errors")
     answer_about(page, role="Local partner", organisation_type="Local partner organisation", region="Wales")
 
@@ -418,14 +420,14 @@ def test_every_respondent_page_passes_axe(server, new_context) -> None:
     _checked(page, "section")
     fill_answers(page, {"q1": Q1_CHANGES})
     save_and_continue(page)
-    expect(page.locator(".notification")).to_contain_text("question 2 now applies to you")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("question 2 now applies to you")
     _checked(page, "section-revealed")
     fill_answers(page, {"q2": "Some changes", "q3": "x" * 10_001})
     save_and_continue(page)
-    expect(page.locator(".error-summary")).to_contain_text("must be 10,000 characters or fewer")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("must be 10,000 characters or fewer")
     expect(page.locator("textarea[name=q2]")).to_have_value("Some changes")
     _checked(page, "section-errors")
-    page.locator(".error-summary a").first.click()
+    page.locator(".govuk-error-summary a").first.click()
     expect(page.locator("textarea[name=q3]")).to_be_focused()
     fill_answers(page, {"q3": "Shorter now."})
     save_and_continue(page)
@@ -451,7 +453,7 @@ def test_every_respondent_page_passes_axe(server, new_context) -> None:
     heading(page, "Response submitted")
     _checked(page, "submitted")
     page.goto(f"{server.url}/respond/")
-    expect(page.locator(".notification--success")).to_contain_text("You submitted your response")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("You submitted your response")
     _checked(page)
 
     # A page posted after the session has gone shows what was typed, for copying.

@@ -65,7 +65,7 @@ def overall_row(page: Any, label: str) -> list[str]:
 
 
 def flash(page: Any) -> str:
-    return page.locator(".notification").first.inner_text()
+    return page.locator(".govuk-notification-banner__content").first.inner_text()
 
 
 def continue_sending(page: Any) -> int:
@@ -143,7 +143,8 @@ def test_officers_run_the_consultation_end_to_end(
     bad[499][1] = bad[4][1].upper()  # row 501: the address of row 6 again, in capitals
     page.set_input_files("#file", files=[csv_file(bad, "leaders.csv")])
     page.get_by_role("button", name="Upload and check").click()
-    expect(page.locator(".error-summary")).to_contain_text("The list was not uploaded: 3 rows have problems")
+    problems = page.locator(".govuk-error-summary")
+    expect(problems).to_contain_text("The list was not uploaded: 3 rows have problems")
     cells = [
         [c.strip() for c in row.locator("td").all_inner_texts()]
         for row in page.locator("#row-errors + table tbody tr").all()
@@ -155,7 +156,7 @@ def test_officers_run_the_consultation_end_to_end(
     assert "also in row 6" in cells[2][2]
     assert_accessible(page)
     page.goto(f"{root}/officer/invitations")
-    expect(page.locator(".summary-list").first).to_contain_text("On the list0")
+    expect(page.locator(".govuk-summary-list").first).to_contain_text("On the list0")
 
     # --- fix and upload again: all 700 imported ---------------------------------------------
     page.goto(f"{root}/officer/invitations/upload")
@@ -178,7 +179,7 @@ def test_officers_run_the_consultation_end_to_end(
     page.get_by_role("button", name="Send invitations").click()
     page.wait_for_url(f"{root}/officer/invitations")
     assert continue_sending(page) >= 1  # 700 emails take longer than one request may send for
-    emails = page.locator(".summary-list").nth(1)
+    emails = page.locator(".govuk-summary-list").nth(1)
     expect(emails).to_contain_text("Sent700")
     expect(emails).to_contain_text("Waiting to be sent0")
     expect(emails).to_contain_text("Refused by the mail server0")
@@ -203,12 +204,12 @@ def test_officers_run_the_consultation_end_to_end(
     page.wait_for_url(f"{root}/officer/")
     invited_row = overall_row(page, "Invitation list")
     assert invited_row == ["700", "fewer than 10", "fewer than 10", "not shown"], invited_row
-    expect(page.locator(".panel-inset")).to_contain_text("fewer than 10")
+    expect(page.locator(".govuk-inset-text")).to_contain_text("fewer than 10")
     assert_accessible(page)
 
     # --- reminders: only the 697 who have not submitted --------------------------------------
     page.goto(f"{root}/officer/invitations")
-    expect(page.locator(".summary-list").first).to_contain_text("Responded3")
+    expect(page.locator(".govuk-summary-list").first).to_contain_text("Responded3")
     page.get_by_role("link", name="Send reminders to people who have not responded").click()
     expect(page.locator("h1")).to_have_text("Send reminders")
     expect(page.locator("main")).to_contain_text("697 people are due a reminder")
@@ -222,7 +223,7 @@ def test_officers_run_the_consultation_end_to_end(
     reminded = [str(m["To"]) for m in reminders]
     assert len(set(reminded)) == PEOPLE - 3
     assert set(reminded) == set(addresses) - responders
-    expect(page.locator(".summary-list").first).to_contain_text("Sent a reminder697")
+    expect(page.locator(".govuk-summary-list").first).to_contain_text("Sent a reminder697")
 
     # --- the mail-merge page (looked at, not used: it would re-issue links) -------------------
     page.get_by_role("link", name="Download a mail-merge file").click()
@@ -234,7 +235,7 @@ def test_officers_run_the_consultation_end_to_end(
     expect(page.locator("h1")).to_have_text("Key in a response")
     assert_accessible(page)
     page.get_by_role("button", name="Save response").click()
-    expect(page.locator(".error-summary")).to_contain_text("Select how the response arrived")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select how the response arrived")
     assert_accessible(page)
     page.locator("#channel-group").get_by_label("On paper", exact=True).check()
     page.locator("#role-group").get_by_label("Chief executive", exact=True).check()
@@ -244,8 +245,9 @@ def test_officers_run_the_consultation_end_to_end(
     page.locator("#q1-group").get_by_label("Don't know", exact=True).check()
     page.locator("#q8-group").get_by_label("No", exact=True).check()
     page.get_by_role("button", name="Save response").click()
-    expect(page.locator(".notification--success")).to_contain_text("Response saved and counted as submitted.")
-    expect(page.locator(".error-summary")).to_have_count(0)
+    saved = page.locator(".govuk-notification-banner--success")
+    expect(saved).to_contain_text("Response saved and counted as submitted.")
+    expect(page.locator(".govuk-error-summary")).to_have_count(0)
     assert_accessible(page)
 
     # --- close the consultation from the dates page -------------------------------------------
@@ -258,7 +260,7 @@ def test_officers_run_the_consultation_end_to_end(
     page.fill("#closes_on_year", str(yesterday.year))
     page.get_by_role("button", name="Save dates").click()
     page.wait_for_url(f"{root}/officer/")
-    expect(page.locator(".notification--success")).to_contain_text("Dates changed")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Dates changed")
     # Closed: the exact numbers appear.
     assert overall_row(page, "Invitation list") == ["700", "3", "3", "0.4%"]
     assert overall_row(page, "Keyed in from email or paper") == ["not applicable", "1", "1", "not applicable"]
@@ -276,12 +278,12 @@ def test_officers_run_the_consultation_end_to_end(
     assert_accessible(page)
     page.fill("#confirm", "taking stock")
     page.get_by_role("button", name="Delete contact details").last.click()
-    expect(page.locator(".error-summary")).to_contain_text("Type taking-stock exactly")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Type taking-stock exactly")
     assert_accessible(page)
     page.fill("#confirm", "taking-stock")
     page.get_by_role("button", name="Delete contact details").last.click()
     page.wait_for_url(f"{root}/officer/")
-    expect(page.locator(".notification--success")).to_contain_text(
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
         f"Contact details deleted: {PEOPLE} invitations"
     )
     expect(page.locator("main")).to_contain_text("Contact details were deleted on")

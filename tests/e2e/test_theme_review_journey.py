@@ -49,7 +49,7 @@ def tab_to(page: Any, selector: str, most: int = 150) -> None:
 
 
 def flash(page: Any) -> str:
-    return page.locator(".notification").first.inner_text()
+    return page.locator(".govuk-notification-banner__content").first.inner_text()
 
 
 def test_analyst_reviews_themes_of_a_thousand_answers(server: LiveServer, new_context: Any) -> None:
@@ -82,7 +82,7 @@ def test_analyst_reviews_themes_of_a_thousand_answers(server: LiveServer, new_co
     assert_accessible(page)
 
     # Rename and describe the first theme.
-    rows = page.locator("table.table tbody tr")
+    rows = page.locator("table.govuk-table tbody tr")
     first_name = rows.nth(0).locator("a").inner_text()
     second_name = rows.nth(1).locator("a").inner_text()
     rows.nth(0).locator("a").click()
@@ -109,16 +109,16 @@ def test_analyst_reviews_themes_of_a_thousand_answers(server: LiveServer, new_co
 
     # Merge the second theme into the first.
     page.goto(f"{root}/officer/themes/q3")
-    page.get_by_label(re.compile(rf"^{re.escape(second_name)} \(\d+\)$")).first.check()
+    page.get_by_role("checkbox", name=re.compile(rf"^{re.escape(second_name)} \(\d+\)$")).first.check()
     into = page.locator("#into option", has_text="Peer support and challenge").first.get_attribute("value")
     page.select_option("#into", value=into)
     page.get_by_role("button", name="Merge themes").click()
     assert "Themes merged into ‘Peer support and challenge’" in flash(page)
-    assert second_name not in page.locator("table.table").inner_text()
+    assert second_name not in page.locator("table.govuk-table").inner_text()
     assert_accessible(page)
 
     # Move two answers of the merged theme to another theme.
-    target = page.locator("table.table tbody tr").nth(1).locator("a").inner_text()
+    target = page.locator("table.govuk-table tbody tr").nth(1).locator("a").inner_text()
     page.goto(theme_url)
     boxes = page.locator("input[name=answers]")
     moved = [boxes.nth(0).get_attribute("value"), boxes.nth(1).get_attribute("value")]
@@ -133,7 +133,7 @@ def test_analyst_reviews_themes_of_a_thousand_answers(server: LiveServer, new_co
 
     # Search for a word of an answer on the page (which words a theme holds depends on the
     # engine's grouping), then approve a quote.
-    shown = page.locator(".answer-text").first.inner_text()
+    shown = page.locator(".consult-answer-text").first.inner_text()
     word = max(re.findall(r"[A-Za-z]{4,}", shown), key=len)
     page.fill("#words", word)
     page.get_by_role("button", name="Search").click()
@@ -154,7 +154,7 @@ def test_analyst_reviews_themes_of_a_thousand_answers(server: LiveServer, new_co
     tab_to(page, "input[name=flag]:checked")
     page.keyboard.press("ArrowDown")
     assert page.is_checked("input[name=flag][value=identifying]")
-    tab_to(page, "button[type=submit].button:not(.button--secondary)")
+    tab_to(page, "button[type=submit].govuk-button:not(.govuk-button--secondary)")
     page.keyboard.press("Enter")
     page.wait_for_load_state()
     assert "Answer saved" in flash(page)
