@@ -1,7 +1,7 @@
 """Versions per theme and per answer in a theme review, with the audit entry of the last change
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0009
 Create Date: 2026-12-07 11:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0006"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -100,7 +100,7 @@ def test_analyst_reviews_themes_of_a_thousand_answers(server: LiveServer, new_co
     other = new_context(bypass_csp=True).new_page()
     sign_in(other, root, SECOND)
     other.goto(f"{root}/officer/themes/q3")
-    last_url = other.locator("table.table tbody tr").last.locator("a").get_attribute("href")
+    last_url = other.locator("table.govuk-table tbody tr").last.locator("a").get_attribute("href")
     elsewhere = other.context.new_page()
     elsewhere.goto(f"{root}{last_url}")
     elsewhere.get_by_text("Rename or describe this theme").click()
@@ -171,7 +171,7 @@ def test_analyst_reviews_themes_of_a_thousand_answers(server: LiveServer, new_co
     other.fill("#name", "Sector-led peer work")
     other.fill("#description", "What the second analyst wrote.")
     other.get_by_role("button", name="Save name and description").click()
-    problem = other.locator(".error-summary").inner_text()
+    problem = other.locator(".govuk-error-summary").inner_text()
     assert re.search(
         rf"{re.escape(ANALYST)} changed this theme at \d\d:\d\d on .* \(UK time\), after you opened this "
         rf"page: merged '{re.escape(second_name)}'",
