@@ -177,9 +177,9 @@ def test_bad_choices_show_the_page_again_with_an_error_summary(
     assert response.status_code == 400
     page = response.data.decode()
     assert "<title>Error: Themes in free-text answers" in page
-    assert re.search(rf'class="error-summary".*href="#{target}">[^<]*{re.escape(message)}', page, re.S)
+    assert re.search(rf'class="govuk-error-summary".*href="#{target}">[^<]*{re.escape(message)}', page, re.S)
     assert f'id="{target}"' in page  # the summary's link goes somewhere
-    assert 'class="error-message"' in page and "Content-Disposition" not in response.headers
+    assert 'class="govuk-error-message"' in page and "Content-Disposition" not in response.headers
     with seeded.app_context():
         assert db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "exported")).all() == []
 
