@@ -16,13 +16,46 @@ module stays instant.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlalchemy import Select
 
-__all__ = ["counted_answers"]
+__all__ = ["counted_answers", "says_something"]
+
+# Free-text values that say nothing: blank, punctuation, or a placeholder people type in a
+# box they must or feel they should fill ("N/A", "no comment", "did not answer", "see
+# above"). "Nothing" and "None" alone are answers: to "what would you change?" they mean
+# "nothing needs to change".
+_PLACEHOLDER = re.compile(
+    r"""^(?:
+        | n\s*/?\s*a | n\.a | na | nil | none\ given
+        | nothing\ (?:more\ |further\ )?to\ (?:add|say|declare) | nothing\ further
+        | no\ (?:further\ |other\ )?comments? | no\ (?:further\ )?response | no\ answer(?:\ given)?
+        | no\ view | no\ opinion | not\ applicable | not\ answered
+        | (?:i\ )?did\ not\ answer | (?:i\ )?didn'?t\ answer
+        | prefer\ not\ to\ (?:say|answer) | not\ sure | unsure | (?:i\ )?don'?t\ know | dont\ know | dk
+        | see\ (?:above|below|previous(?:\ answer)?|attached|q\d+) | as\ above | ditto | same\ as\ above
+        | -+ | \.+ | \?+ | x+ | [*_/\\]+
+    )[.!]*$""",
+    re.VERBOSE,
+)
+_SPACE = re.compile(r"\s+")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+
+
+def says_something(value: object) -> bool:
+    """Whether a free-text value is an answer: not blank, not punctuation, not a placeholder.
+
+    The one rule for free text: the themes analysis themes only such answers (and counts
+    the rest apart as "no answer"), and the app counts only them as a question's answers.
+    """
+    if not isinstance(value, str):
+        return False
+    key = _SPACE.sub(" ", value.lower().translate(_APOSTROPHES)).strip()
+    return not _PLACEHOLDER.match(key)
 
 
 def counted_answers(

@@ -30,7 +30,15 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-NHS = ROOT.parent / "shared" / "datasets" / "nhs-patient-feedback" / "text_data.csv"
+# shared/ sits beside the checkout (or beside the folder of worktrees holding it).
+NHS = next(
+    (
+        folder / "shared" / "datasets" / "nhs-patient-feedback" / "text_data.csv"
+        for folder in ROOT.parents
+        if (folder / "shared" / "datasets").is_dir()
+    ),
+    ROOT.parent / "shared" / "datasets" / "nhs-patient-feedback" / "text_data.csv",
+)
 
 
 def nhs() -> pd.DataFrame:
@@ -103,6 +111,49 @@ def agreement_run(engine: str, runs: int) -> None:
             )
 
 
+def coded_sets() -> list[tuple[str, pd.DataFrame]]:
+    """The human-coded sets: the whole NHS file, and each trust's answers on their own."""
+    data = nhs()
+    sets = [("NHS, all trusts", data)]
+    for trust in sorted(data["organization"].unique()):
+        sets.append((trust, data[data["organization"] == trust].reset_index(drop=True)))
+    return sets
+
+
+def sets_run(engines: list[str], baseline: bool) -> None:
+    """NMI (label, subcategory) and label words in answers, per coded set and engine."""
+    from analysis.themes import ThemeOptions, theme_answers
+    from analysis.themes.evaluation import agreement, coverage_summary, label_coverage, primary_themes
+
+    print(
+        "set, method: NMI label / subcategory; themes >= 10 answers: with label words in half or more; "
+        "under a quarter; lowest share"
+    )
+    for name, data in coded_sets():
+        answers = answers_of(data["feedback"].tolist())
+        for engine in engines:
+            start = time.perf_counter()
+            report = theme_answers(answers, ThemeOptions(engine=engine))  # type: ignore[arg-type]
+            took = time.perf_counter() - start
+            predicted = primary_themes(answers, report.assignments)
+            nmi = [agreement(predicted, data[c])["nmi"] for c in ("label", "subcategory")]
+            cover = coverage_summary(label_coverage(report.themes, report.assignments, answers))
+            print(
+                f"  {name:16s} {engine:9s} NMI {nmi[0]:.3f} / {nmi[1]:.3f}  themes {predicted.nunique():3d}  "
+                f"labels {cover['half_or_more']}/{cover['themes']} >= half, "
+                f"{cover['under_quarter']} < quarter, lowest {cover['lowest']:.2f}  ({took:.0f} s)",
+                flush=True,
+            )
+        if baseline:
+            keep = data["feedback"].str.strip() != ""
+            for column in ("label", "subcategory"):
+                k = data.loc[keep, column].nunique()
+                pred = pd.Series("(blank)", index=data.index)
+                pred[keep] = [str(x) for x in baseline_minilm(data.loc[keep, "feedback"].tolist(), k)]
+                nmi = agreement(pred, data[column])["nmi"]
+                print(f"  {name:16s} minilm+km {column:12s} NMI {nmi:.3f} (k={k})", flush=True)
+
+
 def synthesise(texts: list[str], size: int, seed: int = 0) -> list[str]:
     rng = np.random.default_rng(seed)
     pool = [t for t in texts if t.strip()]
@@ -164,12 +215,15 @@ def fingerprint(engine: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["agreement", "speed", "fingerprint"])
-    parser.add_argument("--engine", choices=["core", "semantic"], default="core")
+    parser.add_argument("what", choices=["agreement", "sets", "speed", "fingerprint"])
+    parser.add_argument("--baseline", action="store_true", help="sets: also plain MiniLM + k-means")
+    parser.add_argument("--engine", choices=["core", "semantic", "both", "none"], default="core")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sizes", default="1000,10000,100000")
     args = parser.parse_args()
-    if args.what == "agreement":
+    if args.what == "sets":
+        sets_run({"both": ["core", "semantic"], "none": []}.get(args.engine, [args.engine]), args.baseline)
+    elif args.what == "agreement":
         agreement_run(args.engine, args.runs)
     elif args.what == "fingerprint":
         fingerprint(args.engine)

@@ -103,9 +103,9 @@ SETTINGS: dict[str, Setting] = {
     "SELF_SERVICE_PER_ADDRESS": Setting(3),
     "SELF_SERVICE_PER_CLIENT": Setting(20),
     "SELF_SERVICE_WINDOW": Setting(60 * 60),
-    # The themes engine of the web app's theme reports: "core" (always there) or "semantic"
-    # (sentence embeddings, used only where sentence-transformers is installed).
-    "THEMES_ENGINE": Setting("core", text=True),
+    # The themes engine of the web app's theme reports: "auto" (the semantic engine where its
+    # `embeddings` extra is installed, else the core one), "core", or "semantic".
+    "THEMES_ENGINE": Setting("auto", text=True),
     # Background jobs (theme runs): redis://… to queue them for RQ workers (`consult worker`);
     # unset, the web server runs them itself in a thread (fine for one server on a laptop).
     "JOBS_REDIS_URL": Setting(None, text=True),

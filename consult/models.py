@@ -239,8 +239,9 @@ class ThemeSet(db.Model):
     """The themes of one free-text question: the engine's draft, then the analysts' review.
 
     One per (consultation, question): a re-run updates it in place and keeps the review.
-    `version` is bumped by every saved change, so that a form saved over a newer version
-    is caught rather than silently undoing someone else's edit.
+    `version` counts the saved changes to the set (1: untouched, so a re-run may replace
+    it); conflicts between analysts are caught per theme and per answer (`Theme.version`,
+    `ThemeAnswer.version`), so that editing one theme never makes another's form stale.
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -270,6 +271,11 @@ class Theme(db.Model):
     key_terms: Mapped[list[str]] = mapped_column(JSON)
     position: Mapped[int] = mapped_column(Integer)
     origin: Mapped[str] = mapped_column(String(16))
+    # Bumped by every saved change to the theme itself (name, description, a merge into it),
+    # so that a form saved over a newer change to the same theme is caught; changes to other
+    # themes leave it alone. `last_change_id` is the audit entry of that change: who, when, what.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    last_change_id: Mapped[int | None] = mapped_column(ForeignKey("audit_event.id", ondelete="SET NULL"))
 
     __table_args__ = (CheckConstraint("origin in ('machine', 'analyst')", name="origin_known"),)
 
@@ -289,6 +295,10 @@ class ThemeAnswer(db.Model):
     machine_theme_id: Mapped[int | None] = mapped_column(Integer)
     quote_approved: Mapped[bool] = mapped_column(Boolean, default=False)
     flag: Mapped[str | None] = mapped_column(String(16))
+    # Bumped by every saved change to this answer (its themes, quote approval, flag, state):
+    # see `Theme.version`.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    last_change_id: Mapped[int | None] = mapped_column(ForeignKey("audit_event.id", ondelete="SET NULL"))
 
     __table_args__ = (
         UniqueConstraint("theme_set_id", "response_public_id", name="uq_theme_answer_set_response"),

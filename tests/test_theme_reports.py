@@ -177,9 +177,9 @@ def test_bad_choices_show_the_page_again_with_an_error_summary(
     assert response.status_code == 400
     page = response.data.decode()
     assert "<title>Error: Themes in free-text answers" in page
-    assert re.search(rf'class="error-summary".*href="#{target}">[^<]*{re.escape(message)}', page, re.S)
+    assert re.search(rf'class="govuk-error-summary".*href="#{target}">[^<]*{re.escape(message)}', page, re.S)
     assert f'id="{target}"' in page  # the summary's link goes somewhere
-    assert 'class="error-message"' in page and "Content-Disposition" not in response.headers
+    assert 'class="govuk-error-message"' in page and "Content-Disposition" not in response.headers
     with seeded.app_context():
         assert db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "exported")).all() == []
 
@@ -215,12 +215,10 @@ def test_signed_out_refused(app: Flask, client: FlaskClient) -> None:
     assert response.status_code in (302, 400) and "Content-Disposition" not in response.headers
 
 
-def test_engine_is_core_unless_semantic_is_asked_for_and_installed(
+def test_engine_is_semantic_where_installed_unless_core_is_asked_for(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import importlib.util
-
-    from analysis.themes import ThemeOptions
+    from analysis.themes import ThemeOptions, engines
     from analysis.themes.grouping import ENGINE_GROUPING
     from consult.officer import themes
     from consult.officer.forms import FEWEST_THEMES, MOST_THEMES
@@ -229,12 +227,16 @@ def test_engine_is_core_unless_semantic_is_asked_for_and_installed(
     assert FEWEST_THEMES == ThemeOptions().min_themes
     assert MOST_THEMES == max(g.max_themes for g in ENGINE_GROUPING.values()) == 50
     with app.app_context():
-        assert themes.themes_engine() == "core"
+        monkeypatch.setattr(engines, "find_spec", lambda name: None)  # the extra not installed
+        assert themes.themes_engine() == "core" and ThemeOptions().engine == "core"
         app.config["THEMES_ENGINE"] = "semantic"
-        monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-        assert themes.themes_engine() == "core"
-        monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())
+        assert themes.themes_engine() == "core"  # asked for, but not there
+        monkeypatch.setattr(engines, "find_spec", lambda name: object())  # installed
         assert themes.themes_engine() == "semantic"
+        app.config["THEMES_ENGINE"] = "auto"
+        assert themes.themes_engine() == "semantic" and ThemeOptions().engine == "semantic"
+        app.config["THEMES_ENGINE"] = "core"
+        assert themes.themes_engine() == "core"
 
 
 @pytest.mark.e2e

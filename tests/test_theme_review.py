@@ -3,6 +3,7 @@ late answers that keep the review (suggestions until accepted)."""
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -66,12 +67,24 @@ def page_token(client: FlaskClient, path: str) -> str:
     return match.group(1)
 
 
+def hidden_fields(html: str, action: str) -> dict[str, str]:
+    """The hidden inputs (token, versions) of the page's first form posting to `action`."""
+    for form in re.findall(r"<form[^>]*>.*?</form>", html, re.S):
+        if f'action="{action}"' in form.split(">", 1)[0]:
+            return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    raise AssertionError(f"no form posting to {action}")
+
+
 def post(client: FlaskClient, path: str, page: str, **data: Any) -> Any:
-    return client.post(path, data={"csrf_token": page_token(client, page), **data})
+    """Post `data` to `path` with the hidden fields of its form on `page`, as a browser would."""
+    shown = client.get(page)
+    assert shown.status_code == 200, shown.data[:300]
+    return client.post(path, data={**hidden_fields(shown.data.decode(), path), **data})
 
 
 def text(response: Any) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.data.decode()))
+    """The page's words, as a reader sees them (tags removed, entities decoded)."""
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.data.decode())))
 
 
 def test_overview_lists_themes_with_counts_and_key_terms(themed: Flask, analyst_client: FlaskClient) -> None:
@@ -93,7 +106,6 @@ def test_rename_create_merge_move_approve_flag_each_audited(
         analyst_client,
         f"/officer/themes/q3/themes/{first}",
         theme_page,
-        version=version(themed),
         name="Learning from peers",
         description="Councils value peer challenge.",
     )
@@ -104,7 +116,6 @@ def test_rename_create_merge_move_approve_flag_each_audited(
         analyst_client,
         f"/officer/themes/q3/themes/{first}",
         theme_page,
-        version=version(themed),
         name="Peer",
         description="One. Two more.",
     )
@@ -115,7 +126,6 @@ def test_rename_create_merge_move_approve_flag_each_audited(
         analyst_client,
         "/officer/themes/q3/new-theme",
         "/officer/themes/q3",
-        version=version(themed),
         name="Housing",
         description="",
     )
@@ -127,7 +137,6 @@ def test_rename_create_merge_move_approve_flag_each_audited(
         analyst_client,
         "/officer/themes/q3/merge",
         "/officer/themes/q3",
-        version=version(themed),
         themes=[str(second)],
         into=str(first),
     )
@@ -140,7 +149,6 @@ def test_rename_create_merge_move_approve_flag_each_audited(
         analyst_client,
         f"/officer/themes/q3/themes/{first}/move",
         theme_page,
-        version=version(themed),
         answers=in_first[:2],
         action="move",
         to_theme=str(created[0]),
@@ -150,7 +158,6 @@ def test_rename_create_merge_move_approve_flag_each_audited(
         analyst_client,
         f"/officer/themes/q3/themes/{first}/move",
         theme_page,
-        version=version(themed),
         answers=[in_first[2]],
         action="add",
         to_theme=str(created[0]),
@@ -170,16 +177,15 @@ def test_rename_create_merge_move_approve_flag_each_audited(
         analyst_client,
         page,
         page,
-        version=version(themed),
         themes=[str(first), str(created[0])],
         quote="yes",
         flag="",
     )
     assert response.status_code == 303
     page = f"/officer/themes/q3/answers/{flagged}"
-    response = post(analyst_client, page, page, version=version(themed), quote="yes", flag="abusive")
+    response = post(analyst_client, page, page, quote="yes", flag="abusive")
     assert response.status_code == 400 and "A flagged answer cannot be approved as a quote" in text(response)
-    response = post(analyst_client, page, page, version=version(themed), quote="no", flag="abusive")
+    response = post(analyst_client, page, page, quote="no", flag="abusive")
     assert response.status_code == 303
     with themed.app_context():
         rows = {a.response_public_id: a for a in db.session.query(ThemeAnswer)}
@@ -195,8 +201,7 @@ def test_rename_create_merge_move_approve_flag_each_audited(
     assert "created theme 'Housing'" in details[1]
     assert (
         f"merged '{second_name}' ({second_count}), 'Learning from peers' ({first_count}) "
-        "-> 'Learning from peers'"
-        in details[2]
+        "-> 'Learning from peers'" in details[2]
     )
     assert "moved 2 answer(s) from 'Learning from peers' to 'Housing'" in details[3]
     assert "added 1 answer(s) in 'Learning from peers' to 'Housing'" in details[4]
@@ -236,40 +241,84 @@ def test_answers_are_paged_and_searched_by_words(themed: Flask, analyst_client: 
     assert f"{first[2]} answer" in theme_page
 
 
-def test_saving_a_stale_version_keeps_both_edits(themed: Flask, analyst_client: FlaskClient) -> None:
-    other = themed.test_client()
-    assert sign_in(other, add_officer(themed, "second@lga.example", "analyst")).status_code == 303
+def _second_analyst(app: Flask) -> FlaskClient:
+    other = app.test_client()
+    assert sign_in(other, add_officer(app, "second@lga.example", "analyst")).status_code == 303
+    return other
+
+
+def _opened(client: FlaskClient, path: str, action: str | None = None) -> dict[str, str]:
+    """The hidden fields of a form as `client`'s page showed them (the page left open)."""
+    page = client.get(path)
+    assert page.status_code == 200
+    return hidden_fields(page.data.decode(), action or path)
+
+
+def test_two_analysts_changing_different_themes_and_answers_both_succeed(
+    themed: Flask, analyst_client: FlaskClient
+) -> None:
+    other = _second_analyst(themed)
+    (first, *_), (second, *_), *_ = themes_of(themed)
+    one, two = f"/officer/themes/q3/themes/{first}", f"/officer/themes/q3/themes/{second}"
+    answer_one, answer_two = answer_ids(themed, first)[0], answer_ids(themed, second)[0]
+    pages = {
+        "rename one": _opened(analyst_client, one),
+        "rename two": _opened(other, two),
+        "answer one": _opened(analyst_client, f"/officer/themes/q3/answers/{answer_one}"),
+        "answer two": _opened(other, f"/officer/themes/q3/answers/{answer_two}"),
+        "move": _opened(other, two, f"{two}/move"),
+    }
+    # Every page was opened before any save; each save changes something the others don't.
+    assert analyst_client.post(one, data={**pages["rename one"], "name": "Renamed by one"}).status_code == 303
+    assert other.post(two, data={**pages["rename two"], "name": "Renamed by two"}).status_code == 303
+    answer = f"/officer/themes/q3/answers/{answer_one}"
+    saved = analyst_client.post(answer, data={**pages["answer one"], "themes": [str(first)], "quote": "yes"})
+    assert saved.status_code == 303
+    answer = f"/officer/themes/q3/answers/{answer_two}"
+    saved = other.post(
+        answer, data={**pages["answer two"], "themes": [str(second)], "quote": "no", "flag": "abusive"}
+    )
+    assert saved.status_code == 303
+    moving = [a for a in answer_ids(themed, second) if a != answer_two][:2]
+    moved = other.post(
+        f"{two}/move", data={**pages["move"], "answers": moving, "action": "move", "to_theme": str(first)}
+    )
+    assert moved.status_code == 303
+    names = {t[0]: t[1] for t in themes_of(themed)}
+    assert names[first] == "Renamed by one" and names[second] == "Renamed by two"
+    assert set(moving) <= set(answer_ids(themed, first))
+    assert len(audit_details(themed)) == 5
+
+
+def test_changing_the_same_theme_conflicts_naming_the_change(
+    themed: Flask, analyst_client: FlaskClient
+) -> None:
+    other = _second_analyst(themed)
     first = themes_of(themed)[0][0]
     path = f"/officer/themes/q3/themes/{first}"
-    seen = version(themed)
-    token_one, token_two = page_token(analyst_client, path), page_token(other, path)
-    saved = analyst_client.post(
-        path, data={"csrf_token": token_one, "version": seen, "name": "First analyst's name"}
-    )
+    seen_one, seen_two = _opened(analyst_client, path), _opened(other, path)
+    saved = analyst_client.post(path, data={**seen_one, "name": "First analyst's name"})
     assert saved.status_code == 303
     stale = other.post(
         path,
-        data={
-            "csrf_token": token_two,
-            "version": seen,
-            "name": "Second analyst's name",
-            "description": "What the second analyst wrote.",
-        },
+        data={**seen_two, "name": "Second analyst's name", "description": "What the second analyst wrote."},
     )
     assert stale.status_code == 409
     page = text(stale)
-    assert "Someone else saved a change to these themes while you were working" in page
+    # Who, when and what: the change that came first, as the audit log has it.
+    assert re.search(
+        r"analyst@lga\.example changed this theme at \d\d:\d\d on \d{1,2} \w+ \d{4} \(UK time\), after you "
+        r"opened this page: renamed theme '[^']+' -> 'First analyst's name'\. Your change has not been saved",
+        page,
+    ), page
     assert (
-        'value="Second analyst&#39;s name"' in stale.data.decode()
-        or "Second analyst's name" in stale.data.decode()
+        "Second analyst&#39;s name" in stale.data.decode() or "Second analyst's name" in stale.data.decode()
     )
     assert "What the second analyst wrote." in stale.data.decode()
     assert themes_of(themed)[0][1] == "First analyst's name"  # the first edit stays
-    # The form shown again carries the current version: saving it again goes through.
-    new_version = re.search(r'name="version" value="(\d+)"', stale.data.decode()).group(1)
-    assert int(new_version) == seen + 1
+    # The form shown again carries the theme's current version: saving it again goes through.
     again = other.post(
-        path, data={"csrf_token": token_two, "version": new_version, "name": "Second analyst's name"}
+        path, data={**hidden_fields(stale.data.decode(), path), "name": "Second analyst's name"}
     )
     assert again.status_code == 303 and themes_of(themed)[0][1] == "Second analyst's name"
     details = audit_details(themed)
@@ -277,10 +326,50 @@ def test_saving_a_stale_version_keeps_both_edits(themed: Flask, analyst_client: 
     assert "'First analyst's name' -> 'Second analyst's name'" in details[1]
 
 
+def test_same_answer_and_merged_theme_conflict(themed: Flask, analyst_client: FlaskClient) -> None:
+    other = _second_analyst(themed)
+    (first, *_), (second, *_), *_ = themes_of(themed)
+    public_id = answer_ids(themed, first)[0]
+    answer = f"/officer/themes/q3/answers/{public_id}"
+    seen_one, seen_two = _opened(analyst_client, answer), _opened(other, answer)
+    merge_form = _opened(other, "/officer/themes/q3", "/officer/themes/q3/merge")
+    assert (
+        analyst_client.post(answer, data={**seen_one, "quote": "yes", "themes": [str(first)]}).status_code
+        == 303
+    )
+    stale = other.post(answer, data={**seen_two, "quote": "no", "flag": "abusive"})
+    assert stale.status_code == 409
+    assert f"changed answer {public_id} at" in text(stale) and "quote approved" in text(stale)
+    # A merge of a theme renamed since the page was opened is refused, naming the rename.
+    path = f"/officer/themes/q3/themes/{second}"
+    assert post(analyst_client, path, path, name="Renamed meanwhile").status_code == 303
+    merged = other.post(
+        "/officer/themes/q3/merge", data={**merge_form, "themes": [str(second)], "into": str(first)}
+    )
+    assert merged.status_code == 409
+    assert "changed theme 'Renamed meanwhile' at" in text(merged) and "renamed theme" in text(merged)
+    assert second in {t[0] for t in themes_of(themed)}  # not merged
+
+
+def test_a_change_to_a_finished_review_opens_it_again(themed: Flask, analyst_client: FlaskClient) -> None:
+    status = post(analyst_client, "/officer/themes/q3/status", "/officer/themes/q3", status="reviewed")
+    assert status.status_code == 303
+    first = themes_of(themed)[0][0]
+    path = f"/officer/themes/q3/themes/{first}"
+    saved = post(analyst_client, path, path, name="Renamed after finishing")
+    assert saved.status_code == 303
+    after = text(analyst_client.get(saved.headers["Location"]))
+    assert "this change has opened it again" in after
+    with themed.app_context():
+        assert db.session.query(ThemeSet).one().status == "draft"
+    assert "the review, marked finished, is open again" in audit_details(themed)[-1]
+    assert "Draft" in text(analyst_client.get("/officer/themes/q3"))
+
+
 def test_officers_review_too_and_signed_out_cannot(themed: Flask, officer_client: FlaskClient) -> None:
     first = themes_of(themed)[0][0]
     path = f"/officer/themes/q3/themes/{first}"
-    response = post(officer_client, path, path, version=version(themed), name="Named by an officer")
+    response = post(officer_client, path, path, name="Named by an officer")
     assert response.status_code == 303
     anonymous = themed.test_client()
     assert anonymous.get(path).status_code == 302
@@ -291,15 +380,10 @@ def test_late_answers_keep_the_review_and_get_suggestions(themed: Flask, analyst
     first = themes_of(themed)[0][0]
     second = themes_of(themed)[1][0]
     path = f"/officer/themes/q3/themes/{first}"
-    post(analyst_client, path, path, version=version(themed), name="Reviewed name")
+    post(analyst_client, path, path, name="Reviewed name")
     moved = answer_ids(themed, first)[0]
     page = f"/officer/themes/q3/answers/{moved}"
-    assert (
-        post(
-            analyst_client, page, page, version=version(themed), themes=[str(second)], quote="yes", flag=""
-        ).status_code
-        == 303
-    )
+    assert post(analyst_client, page, page, themes=[str(second)], quote="yes", flag="").status_code == 303
     before = {t[0]: t[1] for t in themes_of(themed)}
     add_answers(themed, 10, start=40)
     start_run(analyst_client)
@@ -326,14 +410,11 @@ def test_late_answers_keep_the_review_and_get_suggestions(themed: Flask, analyst
         analyst_client,
         "/officer/themes/q3/accept",
         "/officer/themes/q3/answers?show=suggested",
-        version=version(themed),
         answer=one,
     )
     assert response.status_code == 303
     assert "Suggested (new since the review) 9" in text(analyst_client.get("/officer/themes/q3"))
-    response = post(
-        analyst_client, "/officer/themes/q3/accept", "/officer/themes/q3", version=version(themed)
-    )
+    response = post(analyst_client, "/officer/themes/q3/accept", "/officer/themes/q3")
     assert response.status_code == 303
     overview = text(analyst_client.get("/officer/themes/q3"))
     assert "Reviewed answers 11" in overview and "Suggested (new since the review) 0" in overview
@@ -357,7 +438,6 @@ def test_mark_review_finished(themed: Flask, analyst_client: FlaskClient) -> Non
         analyst_client,
         "/officer/themes/q3/status",
         "/officer/themes/q3",
-        version=version(themed),
         status="reviewed",
     )
     assert response.status_code == 303

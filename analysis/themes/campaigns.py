@@ -20,7 +20,7 @@ def _shingles(key: str) -> list[str]:
 
 
 def find_campaigns(
-    answers: pd.DataFrame, *, min_words: int = 6, min_size: int = 2, similarity: float = 0.8
+    answers: pd.DataFrame, *, min_words: int = 6, min_size: int = 2, similarity: float = 0.7
 ) -> pd.DataFrame:
     """Group identical and near-identical answers.
 

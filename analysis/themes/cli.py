@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from analysis import cli_options as shared
+from analysis.themes.engines import ENGINES, default_engine
 from analysis.themes.grouping import ENGINE_GROUPING
 
 if TYPE_CHECKING:
@@ -31,10 +32,10 @@ def _engine_options(f: click.decorators.FC) -> click.decorators.FC:
         [
             click.option(
                 "--engine",
-                type=click.Choice(["core", "semantic"]),
-                default="core",
-                show_default=True,
-                help="core: NLTK + scikit-learn; semantic: sentence embeddings (needs the embeddings extra).",
+                type=click.Choice(ENGINES),
+                default=None,
+                help="core: NLTK + scikit-learn; semantic: sentence embeddings (needs the embeddings extra) "
+                "[default: semantic where the embeddings extra is installed, else core].",
             ),
             click.option(
                 "--min-themes",
@@ -102,7 +103,7 @@ def _engine_options(f: click.decorators.FC) -> click.decorators.FC:
 def themes_command(
     source: str,
     questions: tuple[str, ...],
-    engine: str,
+    engine: str | None,
     min_themes: int,
     max_themes: int | None,
     model: str | None,
@@ -131,6 +132,7 @@ def themes_command(
     if fmt == "xlsx" and out is None:
         raise click.UsageError("--format xlsx needs --out PATH")
     say = shared.progress_printer(quiet)
+    engine = engine or default_engine()
     with shared.one_line_errors(out):
         options = ThemeOptions(
             engine=engine,
@@ -175,19 +177,21 @@ def evaluate_themes_command(
     csv_path: Path,
     text_column: str,
     label_columns: tuple[str, ...],
-    engine: str,
+    engine: str | None,
     min_themes: int,
     max_themes: int | None,
     model: str | None,
     quiet: bool,
 ) -> None:
-    """Theme a human-coded CSV and print agreement with its labels: NMI, ARI, matched F1."""
+    """Theme a human-coded CSV and print agreement with its labels: NMI, ARI, matched F1; and how
+    well the theme labels describe their answers (share of answers using a word of the label)."""
     import pandas as pd
 
     from analysis.themes import ThemeOptions, ThemesError, theme_answers
-    from analysis.themes.evaluation import agreement, primary_themes
+    from analysis.themes.evaluation import agreement, coverage_summary, label_coverage, primary_themes
 
     say = shared.progress_printer(quiet)
+    engine = engine or default_engine()
     with shared.one_line_errors():
         frame = _read_coded(csv_path, say)
         for column in (text_column, *label_columns):
@@ -218,6 +222,12 @@ def evaluate_themes_command(
             f"matched F1 macro {score['f1_macro']:.3f}  weighted {score['f1_weighted']:.3f}"
             + (f"  ({uncoded} answers without a label not scored)" if uncoded else "")
         )
+    coverage = coverage_summary(label_coverage(report.themes, report.assignments, answers))
+    click.echo(
+        f"theme labels: {coverage['half_or_more']} of {coverage['themes']} themes of 10 or more answers have "
+        f"a word of their label in half or more of their answers, {coverage['under_quarter']} in under a "
+        f"quarter (lowest {coverage['lowest']:.0%})"
+    )
 
 
 def _read_coded(path: Path, say: Callable[[str], None]) -> pd.DataFrame:

@@ -17,6 +17,7 @@ OTHER = -1
 N_INIT = 5
 _KNN_BLOCK = 1024  # rows per block of the neighbour search: 1,024 × n float32 similarities
 _MAX_ITER = 100
+_NEIGHBOURHOOD_SHARE = 5  # at most one answer in five is a neighbour of each
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,9 @@ def neighbour_average(x: np.ndarray, neighbours: int, block: int = _KNN_BLOCK) -
     deterministic.
     """
     n = x.shape[0]
-    k = min(neighbours, n - 1)
+    # A neighbourhood is a small part of the answers: among a few dozen, averaging with the
+    # nearest would blur every answer into the rest.
+    k = min(neighbours, (n - 1) // _NEIGHBOURHOOD_SHARE)
     if k < 1:
         return x
     single = x.astype(np.float32)

@@ -1,24 +1,18 @@
-"""Describing a theme: a phrase label from the answers, key terms and representative quotes."""
+"""Describing a theme: a label in the answers' own words, key terms and representative quotes."""
 
 from __future__ import annotations
 
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
-from nltk.collocations import BigramCollocationFinder, TrigramCollocationFinder
-from nltk.metrics import BigramAssocMeasures, TrigramAssocMeasures
 
-from analysis.themes.text import KEPT_WORDS, STOP_WORDS, stem
+from analysis.themes.text import STOP_WORDS, stem
 
-__all__ = ["key_terms", "phrase_labels", "pick_quotes", "surface_forms", "word_casing"]
+__all__ = ["key_terms", "label_phrase", "pick_quotes", "surface_forms", "word_casing"]
 
-_PLACEHOLDERS = frozenset({"email", "phone", "postcode", "url"})
-_START_OK = frozenset({"no", "nothing", "none", "more", "less", "everything", "all"})
-_END_OK = frozenset({"nothing", "none", "everything"})
-_CANDIDATES = 40
 _CONTRACTIONS = {
     "can not": "cannot",
     "do not": "don't",
@@ -125,96 +119,77 @@ def key_terms(
     surface: dict[str, str],
     limit: int = 8,
     casing: dict[str, str] | None = None,
+    min_share: float = 0.0,
+    eligible: Callable[[str], bool] | None = None,
 ) -> list[str]:
     """Terms used by many of a theme's answers and more often than elsewhere.
 
     `stems_in` / `stems_all` count the answers (not occurrences) using each stem in the
-    theme and overall. Score: share in theme × log(lift); ties broken alphabetically.
-    Each term is shown as `casing` (from `word_casing`) says the answers write it.
+    theme and overall. Score: share in theme × log(lift); ties broken alphabetically. A
+    term is used by at least two answers and `min_share` of the theme's, and its shown
+    word passes `eligible` (e.g. not a name). Each term is shown as `casing` (from
+    `word_casing`) says the answers write it.
     """
     scored = []
     for s, c in stems_in.items():
         share_in = c / n_in
         lift = share_in / (stems_all[s] / n_all)
-        if c >= 2 and lift > 1.0 and surface.get(s, s) not in _NOT_TERMS:
+        word = surface.get(s, s)
+        if (
+            c >= 2
+            and share_in >= min_share
+            and lift > 1.0
+            and word not in _NOT_TERMS
+            and (eligible is None or eligible(word))
+        ):
             scored.append((-share_in * math.log(lift), s))
     shown = [surface.get(s, s) for _, s in sorted(scored)[:limit]]
     return [casing.get(w, w) for w in shown] if casing else shown
 
 
-def _edge_ok(word: str, allowed: frozenset[str]) -> bool:
-    return (
-        ((word not in STOP_WORDS and word not in KEPT_WORDS) or word in allowed)
-        and word not in _PLACEHOLDERS
-        and len(word) > 1
-    )
+def label_phrase(
+    words: list[str], segments: Sequence[Sequence[Sequence[str]]], casing: dict[str, str]
+) -> str:
+    """A readable label holding the label `words`: the commonest short phrase of the theme's
+    answers joining the first two of them, if one is common enough, then the rest after a
+    comma ("Friendly staff", "Waiting list, appointment"); else the words with commas.
 
-
-def phrase_labels(
-    theme_answers: Sequence[list[list[str]]],
-    phrase_share_all: dict[str, float],
-    fallback: Sequence[str],
-    limit: int = 5,
-    casing: dict[str, str] | None = None,
-) -> list[str]:
-    """Short phrases from the theme's answers, best first: the collocations marking the theme.
-
-    Each answer in `theme_answers` is a list of word lists, one per clause.
-
-    NLTK's collocation finders propose bigrams and trigrams (likelihood ratio, seen in at
-    least 3 answers, not starting or ending with a stop word); each is scored by the share
-    of the theme's answers using it, squared, × log(lift over all answers), `phrase_share_all` giving
-    the share of all answers using each phrase, doubled for phrases holding one of the
-    theme's top three key terms (`fallback`). "can not" and the like are shown as "cannot",
-    "don't". The last entry is always the first two key terms, as a fallback.
-
-    Words are shown as `casing` (from `word_casing`) says the answers write them ("LG
-    Inform", "NHS"), and each label starts with a capital letter.
+    `segments` are the theme's answers as clauses of words (most typical first).
     """
-    casing = casing or {}
-    theme_words = [segment for answer in theme_answers for segment in answer]
-    min_freq = 3 if len(theme_answers) >= 30 else 2
-    candidates: set[tuple[str, ...]] = set()
-    for finder_cls, measure in (
-        (BigramCollocationFinder, BigramAssocMeasures.likelihood_ratio),
-        (TrigramCollocationFinder, TrigramAssocMeasures.likelihood_ratio),
-    ):
-        finder = finder_cls.from_documents(theme_words)
-        finder.apply_freq_filter(min_freq)
-        finder.apply_ngram_filter(
-            lambda *ws: not ((_edge_ok(ws[0], _START_OK) or ws[1] == "not") and _edge_ok(ws[-1], _END_OK))
+    if not words:
+        return ""
+    shown = [casing.get(w, w) for w in words]
+    counts: dict[tuple[str, ...], int] = {}
+    first, second = words[0], words[1] if len(words) > 1 else None
+    for answer in segments:
+        seen: set[tuple[str, ...]] = set()
+        for clause in answer:
+            for size in (2, 3):
+                for i in range(len(clause) - size + 1):
+                    gram = tuple(clause[i : i + size])
+                    if gram[0] in STOP_WORDS or gram[-1] in STOP_WORDS or first not in gram:
+                        continue
+                    if second is not None and second not in gram and size == 3:
+                        continue
+                    seen.add(gram)
+        for gram in seen:
+            counts[gram] = counts.get(gram, 0) + 1
+    phrase: tuple[str, ...] = ()
+    if counts:
+        enough = max(3, math.ceil(0.1 * len(segments)))
+        ranked = sorted(
+            counts.items(), key=lambda item: (-(second in item[0]) if second else 0, -item[1], item[0])
         )
-        candidates.update(ng for ng, _ in finder.score_ngrams(measure)[:_CANDIDATES])
-    scored: list[tuple[float, str]] = []
-    if candidates:
-        n = len(theme_answers)
-        # Key terms may come cased ("NHS"); the phrases here are lower case.
-        top_terms = {term.lower() for term in fallback[:3]}
-        counts = Counter(ng for answer in theme_answers for ng in _ngrams_of(answer, candidates))
-        for ng, c in counts.items():
-            phrase = " ".join(ng)
-            share_in = c / n
-            lift = share_in / max(phrase_share_all.get(phrase, 0.0), 1e-9)
-            score = share_in**2 * math.log(max(lift, 1.0001)) * (1.15 if len(ng) == 3 else 1.0)
-            if set(ng) & top_terms:
-                score *= 2.0
-            if c >= min_freq:
-                scored.append((-score, phrase))
-    labels: list[str] = []
-    for _, phrase in sorted(scored):
-        shown = _first_upper(_cased(_CONTRACTION.sub(lambda m: _CONTRACTIONS[m.group(0)], phrase), casing))
-        if shown not in labels:
-            labels.append(shown)
-        if len(labels) >= limit - 1:
-            break
-    words = [w for w in fallback[:2] if w]
-    labels.append(_first_upper(", ".join(words) or "Mixed answers"))
-    return labels
-
-
-def _ngrams_of(answer: list[list[str]], wanted: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
-    found = {tuple(ws[i : i + n]) for ws in answer for n in (2, 3) for i in range(len(ws) - n + 1)}
-    return found & wanted
+        for gram, c in ranked:
+            if c >= enough:
+                phrase = gram
+                break
+    if phrase:
+        text = _CONTRACTION.sub(lambda m: _CONTRACTIONS[m.group(0)], " ".join(phrase))
+        label = ", ".join([_cased(text, casing), *(casing.get(w, w) for w in words if w not in phrase)])
+    else:
+        label = ", ".join(shown)
+    return _first_upper(label)
 
 
 def pick_quotes(

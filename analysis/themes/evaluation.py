@@ -7,7 +7,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-__all__ = ["agreement", "primary_themes"]
+__all__ = ["agreement", "coverage_summary", "label_coverage", "label_words", "primary_themes"]
 
 
 def primary_themes(
@@ -51,4 +51,65 @@ def agreement(predicted: pd.Series, labels: pd.Series) -> dict[str, float]:
         "f1_weighted": round(float((matched * weights).sum()), 4),
         "themes": int(counts.shape[1]),
         "labels": int(counts.shape[0]),
+    }
+
+
+def label_words(label: str) -> set[str]:
+    """The content words of a theme label (stop words and one-letter words left out)."""
+    from analysis.themes.text import STOP_WORDS, words
+
+    return {w for w in words(label) if len(w) > 1 and w not in STOP_WORDS}
+
+
+def label_coverage(
+    report_themes: pd.DataFrame, assignments: pd.DataFrame, answers: pd.DataFrame
+) -> pd.DataFrame:
+    """How well each theme's label describes its answers: the share that use a word of it.
+
+    `report_themes` and `assignments` are a `ThemeReport`'s tables; `answers` has the
+    columns `response_id, question_id, text` the report was made from. Every answer in a
+    theme counts (primary or not); the "other" rows are left out (they have no label to
+    test). A word matches as written, in any case (a label "Waiting times" is found in
+    "the waiting was long", not in "we waited").
+
+    Returns question_id, theme_id, label, answers, with_label_word, share (4 places).
+    """
+    from analysis.themes.text import words
+
+    text_of = {
+        (str(q), str(r)): str(t)
+        for q, r, t in zip(answers["question_id"], answers["response_id"], answers["text"], strict=True)
+    }
+    rows = []
+    for theme in report_themes.itertuples(index=False):
+        if str(theme.theme_id).endswith("-other"):
+            continue
+        wanted = label_words(str(theme.label))
+        members = assignments.loc[assignments["theme_id"] == theme.theme_id, ["question_id", "response_id"]]
+        texts = [text_of.get((str(q), str(r)), "") for q, r in members.itertuples(index=False)]
+        hits = sum(1 for t in texts if wanted & set(words(t)))
+        rows.append(
+            {
+                "question_id": theme.question_id,
+                "theme_id": theme.theme_id,
+                "label": theme.label,
+                "answers": len(texts),
+                "with_label_word": hits,
+                "share": round(hits / len(texts), 4) if texts else 0.0,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["question_id", "theme_id", "label", "answers", "with_label_word", "share"]
+    )
+
+
+def coverage_summary(coverage: pd.DataFrame, min_answers: int = 10) -> dict[str, float]:
+    """Themes of at least `min_answers` answers: how many, how many have label words in half or
+    more of their answers, how many in under a quarter, and the lowest share."""
+    big = coverage[coverage["answers"] >= min_answers]
+    return {
+        "themes": len(big),
+        "half_or_more": int((big["share"] >= 0.5).sum()),
+        "under_quarter": int((big["share"] < 0.25).sum()),
+        "lowest": float(big["share"].min()) if len(big) else 1.0,
     }

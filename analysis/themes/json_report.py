@@ -68,7 +68,7 @@ def report_dict(report: ThemeReport, threshold: int | None = DEFAULT_THRESHOLD) 
         "assignments": _records(
             report.assignments, ["response_id", "question_id", "theme_id", "primary", "sentiment"]
         ),
-        "campaigns": _records(report.campaigns, ["question_id", "campaign_id", "size", "text"]),
+        "campaigns": _records(report.campaigns, ["question_id", "campaign_id", "size", "text", "theme_id"]),
         "excluded": _records(excluded, ["question_id", "reason", "answers"]),
         "notes": list(report.notes),
     }

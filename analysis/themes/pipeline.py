@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.themes.campaigns import find_campaigns
-from analysis.themes.clustering import OTHER, cluster
-from analysis.themes.describe import key_terms, phrase_labels, pick_quotes, surface_forms, word_casing
+from analysis.themes.clustering import OTHER, Clusters, cluster
+from analysis.themes.coherence import coherent_themes, label_word_ok
+from analysis.themes.describe import key_terms, label_phrase, pick_quotes, surface_forms, word_casing
 from analysis.themes.grouping import Grouping
 from analysis.themes.model import THEME_COLUMNS, ThemeOptions, ThemeReport, ThemesError
 from analysis.themes.public_names import redact_label, redact_names
@@ -25,7 +26,6 @@ from analysis.themes.welsh import set_apart_welsh, split_welsh
 __all__ = ["Engine", "engine_for", "theme_answers"]
 
 Progress = Callable[[str], None]
-_PHRASE_SAMPLE = 20_000
 _SEGMENT = re.compile(r"[.!?;:,()\n\r\t\[\]\"]+|\s-\s")
 _LABEL_SAMPLE = 1_000
 
@@ -154,6 +154,7 @@ def _one_question(
     doc_weights = work.groupby("doc")["weight"].sum().reindex(range(len(distinct)), fill_value=0).to_numpy()
     say(f"{question_id}: {len(distinct):,} distinct answers; {engine.name} engine vectors")
     vectors = engine.vectors(doc_texts, doc_tokens) if len(distinct) else np.zeros((0, 1))
+    vectors = _campaigns_as_one(vectors, distinct["campaign_id"].to_numpy())
     say(f"{question_id}: grouping into themes")
     grouping = engine.grouping
     clusters = cluster(
@@ -169,8 +170,17 @@ def _one_question(
         spherical=grouping.spherical,
     )
     say(f"{question_id}: labels, quotes and sentiment")
+    casing = word_casing(work["text"])
+    label_words = [frozenset(w for w in ws if label_word_ok(w, casing)) for ws in doc_words]
+    copies = work.groupby("doc").size().reindex(range(len(distinct)), fill_value=0).to_numpy(dtype=float)
+    coherent = coherent_themes(
+        clusters, label_words, doc_weights, {w: stem(w) for ws in label_words for w in ws}, copies
+    )
+    clusters = coherent.clusters
     work["sentiment"] = sentiment(work["text"])
-    themes = _describe(work, clusters, doc_segments, doc_tokens, doc_weights, question_id, base)
+    themes = _describe(
+        work, clusters, coherent.words, doc_segments, doc_tokens, doc_weights, question_id, base, casing
+    )
 
     rows = []
     members = clusters.members[work["doc"].to_numpy()] if clusters.k else np.zeros((len(work), 0), bool)
@@ -187,12 +197,16 @@ def _one_question(
     assignments = pd.DataFrame(
         rows, columns=["response_id", "question_id", "theme_id", "primary", "sentiment"]
     )
+    theme_of = pd.Series(
+        [f"{question_id}-other" if p == OTHER else ids[p] for p in primary], index=work.index, dtype=object
+    )
     campaign_table = (
         work[in_campaign]
+        .assign(theme_id=theme_of[in_campaign])
         .groupby("campaign_id", sort=True)
-        .agg(size=("text", "size"), text=("text", "first"))
+        .agg(size=("text", "size"), text=("text", "first"), theme_id=("theme_id", "first"))
         .reset_index()
-        .assign(question_id=question_id)[["question_id", "campaign_id", "size", "text"]]
+        .assign(question_id=question_id)[["question_id", "campaign_id", "size", "text", "theme_id"]]
     )
     campaign_table["text"] = campaign_table["text"].map(redact_names)
     questions = pd.DataFrame(
@@ -220,43 +234,47 @@ def _one_question(
 
 
 _PLACEHOLDER_WORDS = frozenset({"email", "phone", "postcode", "url"})
+OTHER_LABEL = "Other answers (fit no theme)"
+# A key term is used by at least this share of its theme's answers: not a rare word.
+_TERM_SHARE = 0.05
 
 
-def _ngram_shares(doc_segments: list[list[list[str]]], weights: np.ndarray) -> dict[str, float]:
-    step = max(1, len(doc_segments) // _PHRASE_SAMPLE)
-    counts: Counter[str] = Counter()
-    total = 0.0
-    for i in range(0, len(doc_segments), step):
-        w = float(weights[i])
-        total += w
-        grams = {
-            " ".join(ws[j : j + n]) for ws in doc_segments[i] for n in (2, 3) for j in range(len(ws) - n + 1)
-        }
-        for g in grams:
-            counts[g] += w
-    return {g: c / total for g, c in counts.items()} if total else {}
+def _campaigns_as_one(vectors: np.ndarray, campaign_ids: np.ndarray) -> np.ndarray:
+    """Every answer of a campaign takes the campaign's mean vector, so a campaign is grouped
+    as one answer (of its size): never split over themes, never two themes of copies."""
+    if not len(vectors) or not pd.notna(campaign_ids).any():
+        return vectors
+    out = vectors.copy()
+    frame = pd.Series(campaign_ids)
+    for _, rows in frame[frame.notna()].groupby(frame[frame.notna()]).groups.items():
+        rows = np.asarray(rows)
+        mean = vectors[rows].mean(axis=0)
+        norm = float(np.linalg.norm(mean))
+        out[rows] = mean / norm if norm > 0 else mean
+    return out
 
 
 def _describe(
     work: pd.DataFrame,
-    clusters: Any,
+    clusters: Clusters,
+    theme_words: list[list[str]],
     doc_segments: list[list[list[str]]],
     doc_tokens: list[list[str]],
     doc_weights: np.ndarray,
     question_id: str,
     base: int,
+    casing: dict[str, str],
 ) -> pd.DataFrame:
     columns = THEME_COLUMNS
     surface = surface_forms([ws for segs in doc_segments for ws in segs])
-    casing = word_casing(work["text"])
     stems_all: Counter[str] = Counter()
     for toks, w in zip(doc_tokens, doc_weights, strict=True):
         for s in set(toks):
             stems_all[s] += w
     n_all = float(doc_weights.sum())
-    shares = _ngram_shares(doc_segments, doc_weights) if clusters.k else {}
     docs = work["doc"].to_numpy()
     quotable = work["submitted"].to_numpy()
+    campaign = work["campaign_id"].to_numpy()
     found = []
     for j in range(clusters.k):
         answer_mask = clusters.members[docs, j]
@@ -268,24 +286,39 @@ def _describe(
             for s in set(doc_tokens[d]):
                 stems_in[s] += doc_weights[d]
         n_in = float(doc_weights[theme_docs].sum())
-        terms = key_terms(stems_in, stems_all, n_in, n_all, surface, casing=casing)
+        terms = key_terms(
+            stems_in,
+            stems_all,
+            n_in,
+            n_all,
+            surface,
+            casing=casing,
+            min_share=_TERM_SHARE,
+            eligible=lambda word: label_word_ok(word, casing),
+        )
         central = theme_docs[np.argsort(-clusters.similarity[theme_docs, j], kind="stable")]
         label_docs: list[list[list[str]]] = []
         for d in central:
             label_docs.extend([doc_segments[d]] * max(1, min(round(doc_weights[d]), 20)))
             if len(label_docs) >= _LABEL_SAMPLE:
                 break
-        labels = phrase_labels(label_docs, shares, terms, casing=casing)
+        sizes = pd.Series(campaign[answer_mask]).value_counts()
+        campaign_size = int(sizes.iloc[0]) if len(sizes) else 0
+        if campaign_size * 2 >= int(answer_mask.sum()):
+            # Mostly one campaign: its own opening words say what it is about.
+            label = _opening_words(work["text"][answer_mask & (campaign == sizes.index[0])], casing)
+        else:
+            label = label_phrase(theme_words[j], label_docs, casing) or _first_terms(terms)
         primary_mask = clusters.primary[docs] == j
         row = _theme_row(
-            work, answer_mask, primary_mask & quotable, clusters.similarity[docs, j], labels[0], terms, base
+            work, answer_mask, primary_mask & quotable, clusters.similarity[docs, j], label, terms, base
         )
-        found.append(row | {"_j": j, "_labels": labels})
+        row["campaign_size"] = campaign_size
+        found.append(row | {"_j": j})
     found.sort(key=lambda r: (-r["count"], r["_j"]))
     used: set[str] = set()
     for n, row in enumerate(found, start=1):
-        options = [redact_label(lab) for lab in row.pop("_labels")]
-        label = next((lab for lab in options if lab not in used), options[0])
+        label = row["label"]
         if label in used:
             label = f"{label} ({', '.join(row['terms'][:2])})"
         used.add(label)
@@ -299,15 +332,30 @@ def _describe(
             other_mask,
             other_mask & quotable,
             np.zeros(len(work)),
-            "Other answers (fit no theme)",
+            OTHER_LABEL,
             [],
             base,
         )
         other["theme_id"] = f"{question_id}-other"
+        other["campaign_size"] = 0
         found.append(other)
     table = pd.DataFrame([{"question_id": question_id, **row} for row in found], columns=columns)
     table.attrs["ids"] = ids
     return table
+
+
+def _opening_words(texts: pd.Series, casing: dict[str, str], most: int = 6) -> str:
+    """The first words of a campaign's commonest wording, ending on a content word."""
+    shown = [w for w in words(_SEGMENT.split(texts.value_counts().index[0].strip())[0])][:most]
+    while shown and (shown[-1] in STOP_WORDS or len(shown[-1]) < 2):
+        shown.pop()
+    label = " ".join(casing.get(w, w) for w in shown)
+    return label[:1].upper() + label[1:]
+
+
+def _first_terms(terms: list[str]) -> str:
+    label = ", ".join(terms[:2]) or "Mixed answers"
+    return label[:1].upper() + label[1:]
 
 
 def _theme_row(
@@ -324,9 +372,11 @@ def _theme_row(
         work["unit"].to_numpy()[answer_mask].size and pd.unique(work["unit"].to_numpy()[answer_mask]).size
     )
     candidates = np.flatnonzero(quote_mask)
+    # One quote at most from a campaign: its copies say the same thing.
+    keys = work["campaign_id"].fillna(work["key"]).to_numpy()
     quotes = pick_quotes(
         work["text"].to_numpy()[candidates].tolist(),
-        work["key"].to_numpy()[candidates].tolist(),
+        keys[candidates].tolist(),
         closeness[candidates],
         np.ones(candidates.size, bool),
         work["response_id"].to_numpy()[candidates].tolist(),

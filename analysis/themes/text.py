@@ -14,6 +14,8 @@ from functools import lru_cache
 from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
 
+from analysis.stored_answers import says_something
+
 __all__ = [
     "KEPT_WORDS",
     "STOP_WORDS",
@@ -66,19 +68,6 @@ _SPACE = re.compile(r"\s+")
 _FORMULA_PREFIXED = re.compile(r"^'(?=[=+\-@\t\r])")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 
-# Answers that say nothing: blank, "no comment", "n/a", "see above", punctuation only.
-_NON_ANSWER = re.compile(
-    r"""^(?:
-        | n\s*/?\s*a | na | none\ given | nil | nothing\ to\ (?:add|say|declare)
-        | no\ (?:further\ )?comments? | no\ (?:further\ )?response | no\ answer | no\ view
-        | not\ applicable | not\ answered | not\ sure | unsure | don'?t\ know | dont\ know | dk
-        | see\ (?:above|below|previous(?:\ answer)?|attached|q\d+) | as\ above | ditto | same\ as\ above
-        | -+ | \.+ | \?+ | x+
-    )[.!]*$""",
-    re.VERBOSE,
-)
-
-
 def undo_formula_prefix(value: str) -> str:
     """Remove the apostrophe the exporter put before text starting with = + - @ tab or CR."""
     return _FORMULA_PREFIXED.sub("", value)
@@ -101,13 +90,9 @@ def normalised_key(text: str) -> str:
 
 
 def is_non_answer(text: str) -> bool:
-    """Whether `text` is blank, "no comment", "n/a" or similar: counted apart, never themed.
-
-    "Nothing" and "none" alone are *not* non-answers: to "what would you change?" they are
-    an answer ("nothing needs to change").
-    """
-    key = _SPACE.sub(" ", text.lower().translate(_APOSTROPHES)).strip()
-    return bool(_NON_ANSWER.match(key))
+    """Whether `text` is blank, "no comment", "n/a", "did not answer" or similar: counted
+    apart, never themed (the one rule, `analysis.stored_answers.says_something`)."""
+    return not says_something(text)
 
 
 def words(text: str) -> list[str]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from analysis.stored_answers import says_something
 from consult.data.export import response_rows
 from consult.extensions import db
 from consult.models import Answer, Consultation, Response, Stage, Status
@@ -33,7 +34,8 @@ ANSWER_COLUMNS = ["response_id", "question_id", "text", "status"]
 
 @dataclass(frozen=True)
 class FreeTextQuestion:
-    """A free-text question and how many submitted responses answered it (blank not counted)."""
+    """A free-text question and how many submitted responses answered it (blank and
+    placeholders such as "N/A" not counted: `analysis.stored_answers.says_something`)."""
 
     id: str
     number: int
@@ -90,7 +92,7 @@ def free_text_questions(consultation: Consultation, questionnaire: Questionnaire
     counts: Counter[str] = Counter()
     for given in answers.values():
         for q in free:
-            if given.get(q.id, "").strip() and questionnaire.is_shown(q, given):
+            if says_something(given.get(q.id)) and questionnaire.is_shown(q, given):
                 counts[q.id] += 1
     return [FreeTextQuestion(q.id, q.number, q.text, counts.get(q.id, 0)) for q in free]
 

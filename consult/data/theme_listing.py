@@ -62,6 +62,7 @@ class AnswerRow:
     quote_approved: bool
     flag: str | None
     theme_ids: list[int] = field(default_factory=list)
+    version: int = 1  # the answer's version: a form changing it carries it
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,10 @@ def answers_page(
     found = db.session.execute(
         query.order_by(ThemeAnswer.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
-    rows = [AnswerRow(a.response_public_id, value, a.state, a.quote_approved, a.flag) for a, value in found]
+    rows = [
+        AnswerRow(a.response_public_id, value, a.state, a.quote_approved, a.flag, version=a.version)
+        for a, value in found
+    ]
     _fill_themes(theme_set, rows, [a.id for a, _ in found])
     return AnswerPage(rows, total, page, pages)
 
@@ -192,7 +196,14 @@ def answer_for_review(theme_set: ThemeSet, public_id: str) -> tuple[ThemeAnswer,
     if found is None:
         return None
     answer, value = found
-    row = AnswerRow(answer.response_public_id, value, answer.state, answer.quote_approved, answer.flag)
+    row = AnswerRow(
+        answer.response_public_id,
+        value,
+        answer.state,
+        answer.quote_approved,
+        answer.flag,
+        version=answer.version,
+    )
     _fill_themes(theme_set, [row], [answer.id])
     return answer, row
 

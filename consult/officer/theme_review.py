@@ -1,9 +1,10 @@
 """Reviewing a question's themes (analysts and officers): plain forms, POST-redirect-GET.
 
-Every form carries the version of the theme set it was shown with. Saving over a newer
-version (someone else saved first) shows the same page again with what was entered and
-a message, and saves nothing; the other person's change stays. Every change is audited
-by `consult.data.theme_review`.
+Every form carries the versions of the themes or answers it changes, as the page showed
+them. Saving over a newer change to the same theme or answer (someone else saved first)
+shows the same page again with what was entered and a message naming that change (who,
+when, what), and saves nothing; the other person's change stays. Changes to other themes
+or answers never get in the way. Every change is audited by `consult.data.theme_review`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
 from consult.data import consultations, theme_listing, theme_review, theme_sets
-from consult.data.theme_review import ReviewError, StaleVersion
+from consult.data.clock import LONDON
+from consult.data.theme_review import ReviewError, StaleChange
 from consult.extensions import db
 from consult.models import Consultation, ThemeSet
 from consult.officer.blueprint import bp, current_consultation
@@ -26,20 +28,42 @@ from consult.officer.theme_review_forms import (
     AnswerReviewForm,
     MergeForm,
     MoveAnswersForm,
+    RenameForm,
     StatusForm,
     ThemeNameForm,
     choices,
+    seen_of,
 )
 from questions import Questionnaire
 
 Page = str | tuple[str, int] | WerkzeugResponse
 
 
-def conflict_message(current: int) -> str:
-    return (
-        f"Someone else saved a change to these themes while you were working (they are now at version "
-        f"{current}). Your change has not been saved: it is shown below. Check the page, then save again."
-    )
+REOPENED = (
+    "The review had been marked finished: this change has opened it again. "
+    "Mark it finished again when the review is complete."
+)
+
+
+def conflict_message(exc: StaleChange) -> str:
+    """What changed since the page was shown, by whom and when; what to do now."""
+    change = exc.change
+    if change is None:
+        happened = f"Someone else changed {exc.subject} after you opened this page."
+    else:
+        when = change.at.astimezone(LONDON) if hasattr(change.at, "astimezone") else change.at
+        stamp = f"{when:%H:%M} on {when.day} {when:%B %Y}" if hasattr(when, "strftime") else str(when)
+        happened = (
+            f"{change.who or 'Someone'} changed {exc.subject} at {stamp} (UK time), after you opened "
+            f"this page: {change.what}."
+        )
+    return f"{happened} Your change has not been saved: it is shown below. Check it, then save again."
+
+
+def _saved(message: str, reopened: bool) -> None:
+    flash(message, "success")
+    if reopened:
+        flash(REOPENED, "information")
 
 
 @dataclass
@@ -68,20 +92,21 @@ def _reviewed_set(question_id: str) -> tuple[Context, ThemeSet]:
     return ctx, ctx.theme_set
 
 
-def _versioned(form: Any, theme_set: ThemeSet) -> Any:
-    form.version.data = theme_set.version
-    return form
-
-
-def _refused(form: Any, exc: StaleVersion | ReviewError) -> tuple[int, str]:
+def _refused(form: Any, exc: StaleChange | ReviewError) -> tuple[int, str]:
     """Undo a refused change; its status (409 for a conflict, else 400) and message. After a
-    conflict the form takes the current version, so saving it again (having seen the other
-    change) goes through."""
+    conflict the page shows the form with what was typed and the current versions (see
+    `_current_versions`), so saving it again, having seen the other change, goes through."""
     db.session.rollback()
-    if isinstance(exc, StaleVersion):
-        form.version.data = exc.current
-        return 409, conflict_message(exc.current)
+    if isinstance(exc, StaleChange):
+        form.stale = True
+        return 409, conflict_message(exc)
     return 400, str(exc)
+
+
+def _current_versions(form: Any) -> bool:
+    """Whether a form being shown should carry the current versions: a new one, or one
+    refused by a conflict (not one refused for what was typed: its versions stand)."""
+    return not form.is_submitted() or getattr(form, "stale", False)
 
 
 def _theme_pairs(theme_set: ThemeSet) -> list[tuple[int, str]]:
@@ -100,15 +125,18 @@ def _set_page(ctx: Context, status: int = 200, problem: str | None = None, **for
     theme_set = ctx.theme_set
     if theme_set is None:
         return render_template("officer/theme_set.html", ctx=ctx, theme_set=None), status
-    merge = forms.get("merge") or _versioned(MergeForm(formdata=None), theme_set)
+    counted = theme_listing.theme_counts(theme_set)
+    merge = forms.get("merge") or MergeForm(formdata=None)
     merge.themes.choices = merge.into.choices = _theme_choices(theme_set)
+    if forms.get("merge") is None or _current_versions(merge):
+        merge.seen.data = seen_of([(c.theme.id, c.theme.version) for c in counted])
     page = render_template(
         "officer/theme_set.html",
         ctx=ctx,
         theme_set=theme_set,
-        themes=theme_listing.theme_counts(theme_set),
+        themes=counted,
         counts=theme_listing.state_counts(theme_set),
-        create=forms.get("create") or _versioned(ThemeNameForm(formdata=None), theme_set),
+        create=forms.get("create") or ThemeNameForm(formdata=None),
         merge=merge,
         problem=problem,
         filters=theme_listing.FILTERS,
@@ -128,15 +156,11 @@ def create_theme(question_id: str) -> Page:
     form = ThemeNameForm()
     if not form.validate():
         return _set_page(ctx, 400, create=form)
-    try:
-        theme = theme_review.create_theme(
-            theme_set, form.name.data, form.description.data, form.version.data, current_user.email
-        )
-    except (StaleVersion, ReviewError) as exc:
-        status, problem = _refused(form, exc)
-        return _set_page(_context(question_id), status, problem, create=form)
+    theme, reopened = theme_review.create_theme(
+        theme_set, form.name.data, form.description.data, current_user.email
+    )
     db.session.commit()
-    flash(f"Theme ‘{theme.name}’ created", "success")
+    _saved(f"Theme ‘{theme.name}’ created", reopened)
     return redirect(url_for("officer.theme_set", question_id=question_id), 303)
 
 
@@ -149,15 +173,16 @@ def merge_themes(question_id: str) -> Page:
         return _set_page(ctx, 400, merge=form)
     into = theme_listing.theme_of(theme_set, form.into.data)
     sources = [t for t in (theme_listing.theme_of(theme_set, i) for i in form.themes.data) if t is not None]
+    seen = {int(k): v for k, v in form.seen.data.items() if k.isdigit()}
     try:
         if into is None:
             raise ReviewError("The theme to merge into no longer exists: choose again")
-        theme_review.merge_themes(theme_set, sources, into, form.version.data, current_user.email)
-    except (StaleVersion, ReviewError) as exc:
+        reopened = theme_review.merge_themes(theme_set, sources, into, seen, current_user.email)
+    except (StaleChange, ReviewError) as exc:
         status, problem = _refused(form, exc)
         return _set_page(_context(question_id), status, problem, merge=form)
     db.session.commit()
-    flash(f"Themes merged into ‘{into.name}’", "success")
+    _saved(f"Themes merged into ‘{into.name}’", reopened)
     return redirect(url_for("officer.theme_set", question_id=question_id), 303)
 
 
@@ -170,14 +195,14 @@ def accept_suggestions(question_id: str) -> Page:
     if not form.validate():
         return _set_page(ctx, 400, problem="The page had expired: try again")
     try:
-        accepted = theme_review.accept_suggestions(
-            theme_set, [form.answer.data] if form.answer.data else None, form.version.data, current_user.email
+        accepted, reopened = theme_review.accept_suggestions(
+            theme_set, form.answer.data or None, form.version.data, current_user.email
         )
-    except (StaleVersion, ReviewError) as exc:
+    except (StaleChange, ReviewError) as exc:
         status, problem = _refused(form, exc)
         return _set_page(_context(question_id), status, problem)
     db.session.commit()
-    flash(f"{accepted} suggested theme{'s' if accepted != 1 else ''} accepted", "success")
+    _saved(f"{accepted} suggested theme{'s' if accepted != 1 else ''} accepted", reopened)
     return redirect(back if form.answer.data else url_for("officer.theme_set", question_id=question_id), 303)
 
 
@@ -189,8 +214,8 @@ def review_status(question_id: str) -> Page:
     if not form.validate():
         return _set_page(ctx, 400, problem="The page had expired: try again")
     try:
-        theme_review.set_status(theme_set, form.status.data, form.version.data, current_user.email)
-    except (StaleVersion, ReviewError) as exc:
+        theme_review.set_status(theme_set, form.status.data, current_user.email)
+    except ReviewError as exc:
         status, problem = _refused(form, exc)
         return _set_page(_context(question_id), status, problem)
     db.session.commit()
@@ -218,11 +243,15 @@ def _theme_page(
     answers = theme_listing.answers_page(theme_set, theme_id=theme.id, words=words, page=_page_number())
     rename = forms.get("rename")
     if rename is None:
-        rename = _versioned(ThemeNameForm(formdata=None), theme_set)
+        rename = RenameForm(formdata=None)
         rename.name.data, rename.description.data = theme.name, theme.description
-    move = forms.get("move") or _versioned(MoveAnswersForm(formdata=None), theme_set)
+    if _current_versions(rename):
+        rename.version.data = theme.version
+    move = forms.get("move") or MoveAnswersForm(formdata=None)
     move.to_theme.choices = _theme_choices(theme_set, leaving_out=theme.id)
     move.answers.choices = choices([(r.public_id, r.public_id) for r in answers.rows])
+    if forms.get("move") is None or _current_versions(move):
+        move.seen.data = seen_of([(r.public_id, r.version) for r in answers.rows])
     names = {c.theme.id: c.theme.name for c in theme_listing.theme_counts(theme_set)}
     page = render_template(
         "officer/theme.html",
@@ -252,18 +281,18 @@ def rename_theme(question_id: str, theme_id: int) -> Page:
     theme = theme_listing.theme_of(theme_set, theme_id)
     if theme is None:
         abort(404)
-    form = ThemeNameForm()
+    form = RenameForm()
     if not form.validate():
         return _theme_page(ctx, theme_id, 400, rename=form)
     try:
-        theme_review.rename_theme(
+        reopened = theme_review.rename_theme(
             theme_set, theme, form.name.data, form.description.data, form.version.data, current_user.email
         )
-    except (StaleVersion, ReviewError) as exc:
+    except (StaleChange, ReviewError) as exc:
         status, problem = _refused(form, exc)
         return _theme_page(_context(question_id), theme_id, status, problem, rename=form)
     db.session.commit()
-    flash("Theme saved", "success")
+    _saved("Theme saved", reopened)
     return redirect(url_for("officer.theme", question_id=question_id, theme_id=theme_id), 303)
 
 
@@ -287,20 +316,25 @@ def move_answers(question_id: str, theme_id: int) -> Page:
                 raise ReviewError("Choose the theme to move the answers to")
         found = [theme_listing.answer_for_review(theme_set, p) for p in form.answers.data]
         answers = [f[0] for f in found if f is not None]
-        theme_review.move_answers(
+        seen = {
+            a.id: form.seen.data[a.response_public_id]
+            for a in answers
+            if a.response_public_id in form.seen.data
+        }
+        reopened = theme_review.move_answers(
             theme_set,
             answers,
             theme,
             to_theme,
             form.action.data == "add",
-            form.version.data,
+            seen,
             current_user.email,
         )
-    except (StaleVersion, ReviewError) as exc:
+    except (StaleChange, ReviewError) as exc:
         status, problem = _refused(form, exc)
         return _theme_page(_context(question_id), theme_id, status, problem, move=form)
     db.session.commit()
-    flash(f"{len(answers)} answer{'s' if len(answers) != 1 else ''} saved", "success")
+    _saved(f"{len(answers)} answer{'s' if len(answers) != 1 else ''} saved", reopened)
     return redirect(url_for("officer.theme", question_id=question_id, theme_id=theme_id), 303)
 
 
@@ -340,10 +374,12 @@ def _answer_page(
         abort(404)
     row = found[1]
     if form is None:
-        form = _versioned(AnswerReviewForm(formdata=None), theme_set)
+        form = AnswerReviewForm(formdata=None)
         form.themes.data = row.theme_ids
         form.quote.data = "yes" if row.quote_approved else "no"
         form.flag.data = row.flag or ""
+    if _current_versions(form):
+        form.version.data = row.version
     form.themes.choices = _theme_choices(theme_set)
     names = {c.theme.id: c.theme.name for c in theme_listing.theme_counts(theme_set)}
     page = render_template(
@@ -377,7 +413,7 @@ def review_answer(question_id: str, public_id: str) -> Page:
     if not form.validate():
         return _answer_page(ctx, public_id, form, 400)
     try:
-        theme_review.review_answer(
+        reopened = theme_review.review_answer(
             theme_set,
             found[0],
             form.themes.data or [],
@@ -386,9 +422,9 @@ def review_answer(question_id: str, public_id: str) -> Page:
             form.version.data,
             current_user.email,
         )
-    except (StaleVersion, ReviewError) as exc:
+    except (StaleChange, ReviewError) as exc:
         status, problem = _refused(form, exc)
         return _answer_page(_context(question_id), public_id, form, status, problem)
     db.session.commit()
-    flash("Answer saved", "success")
+    _saved("Answer saved", reopened)
     return redirect(url_for("officer.theme_answer", question_id=question_id, public_id=public_id), 303)

@@ -1,5 +1,6 @@
-"""Forms of the theme review pages. Each carries the theme set's version the page showed,
-so that a save over someone else's newer change is caught (`theme_review.claim_version`)."""
+"""Forms of the theme review pages. Each carries the versions of the things it changes as the
+page showed them (one theme's or answer's `version`, or several in `seen`), so that a save
+over someone else's newer change to the same thing is caught (`theme_review.StaleChange`)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from consult.data.theme_review import FLAGS
 
@@ -31,14 +32,45 @@ def one_sentence(form: FlaskForm, field: Field) -> None:
         raise ValidationError("Write the description as one sentence")
 
 
+_EXPIRED = "The page had expired: try again"
+_SEEN_ITEM = re.compile(r"^(\w+):(\d{1,9})$")
+
+
 class VersionedForm(FlaskForm):
+    """A form changing one theme or answer: `version` is the one the page showed."""
+
     version = IntegerField(
-        widget=HiddenField.widget, validators=[InputRequired("The page had expired: try again")]
+        widget=HiddenField.widget,
+        validators=[InputRequired(_EXPIRED), NumberRange(min=1, max=2**31 - 1, message=_EXPIRED)],
     )
 
 
-class ThemeNameForm(VersionedForm):
-    """A theme's name and one-sentence description (renaming, and creating a theme)."""
+class SeenField(HiddenField):
+    """The versions of several themes or answers as the page showed them: "id:version id:version".
+
+    `data` is a dict of id (str) -> version (int); a malformed value is an expired page."""
+
+    data: dict[str, int]
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = {}
+        for item in (valuelist[0] if valuelist else "").split():
+            found = _SEEN_ITEM.match(item)
+            if found is None:
+                raise ValueError(_EXPIRED)
+            self.data[found.group(1)] = int(found.group(2))
+
+    def _value(self) -> str:
+        return " ".join(f"{k}:{v}" for k, v in (self.data or {}).items())
+
+
+def seen_of(items: list[tuple[object, int]]) -> dict[str, int]:
+    """The value of a SeenField for (id, version) pairs."""
+    return {str(i): v for i, v in items}
+
+
+class ThemeNameForm(FlaskForm):
+    """A theme's name and one-sentence description (creating a theme)."""
 
     name = StringField(
         "Name",
@@ -60,7 +92,12 @@ class ThemeNameForm(VersionedForm):
     )
 
 
-class MergeForm(VersionedForm):
+class RenameForm(ThemeNameForm, VersionedForm):
+    """A theme's new name and description, with the theme's version the page showed."""
+
+
+class MergeForm(FlaskForm):
+    seen = SeenField()
     themes = SelectMultipleField(
         "Themes to merge", coerce=int, validators=[DataRequired("Select the themes to merge")]
     )
@@ -101,17 +138,23 @@ MOVE_CHOICES = [
 ]
 
 
-class MoveAnswersForm(VersionedForm):
+class MoveAnswersForm(FlaskForm):
+    seen = SeenField()
     answers = SelectMultipleField("Answers", validators=[DataRequired("Select at least one answer")])
     action = RadioField("What to do", choices=MOVE_CHOICES, default="move", validators=[InputRequired()])
     to_theme = SelectField("Theme", coerce=int, validators=[Optional()])
 
 
-class AcceptForm(VersionedForm):
+class AcceptForm(FlaskForm):
+    """Accept one answer's suggestion (`answer`, at `version`), or all of them (no answer)."""
+
     answer = HiddenField()
+    version = IntegerField(
+        widget=HiddenField.widget, validators=[Optional(), NumberRange(min=1, max=2**31 - 1)]
+    )
 
 
-class StatusForm(VersionedForm):
+class StatusForm(FlaskForm):
     status = HiddenField(validators=[DataRequired()])
 
 

@@ -6,19 +6,18 @@ of them. A run is a background job (`consult.jobs`): the request only records it
 queues it, then shows its progress page, which reads the run's row and so survives a
 reload. The run stores each question's themes as its theme set (reviewed on the pages
 of `consult.officer.theme_review`) and keeps the report it made (HTML, XLSX or JSON) for
-download. Set THEMES_ENGINE = "semantic" (or CONSULT_THEMES_ENGINE=semantic) to use
-sentence embeddings where sentence-transformers is installed (the `embeddings` extra);
-the core engine is used otherwise.
+download. The semantic engine runs wherever its `embeddings` extra is installed, the core
+engine otherwise; THEMES_ENGINE = "core" (or CONSULT_THEMES_ENGINE=core) keeps to the core
+engine.
 """
 
 from __future__ import annotations
-
-import importlib.util
 
 from flask import abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from analysis.themes.engines import default_engine
 from analysis.themes.grouping import ENGINE_GROUPING
 from consult.data import audit, consultations, theme_runs, theme_sets
 from consult.data import theme_answers as themes_data
@@ -40,11 +39,12 @@ REPORT_TYPES = {
 
 
 def themes_engine() -> str:
-    """The engine: "semantic" if THEMES_ENGINE asks and sentence-transformers is installed, else "core"."""
-    wanted = str(current_app.config.get("THEMES_ENGINE") or "core").lower()
-    if wanted == "semantic" and importlib.util.find_spec("sentence_transformers") is not None:
-        return "semantic"
-    return "core"
+    """The engine: THEMES_ENGINE ("core", or "semantic" where its extra is installed); by
+    default ("auto") the semantic engine where its extra is installed, else the core one."""
+    wanted = str(current_app.config.get("THEMES_ENGINE") or "auto").lower()
+    if wanted == "core":
+        return "core"
+    return default_engine()
 
 
 def _threshold(consultation: Consultation) -> int:

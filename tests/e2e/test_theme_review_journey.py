@@ -2,8 +2,10 @@
 
 Run themes as a background job and watch its progress; rename a theme and describe it,
 merge two, move answers, approve a quote, flag an answer (with the keyboard only); a
-second analyst saving over a newer version gets the conflict message and keeps what they
-typed; an officer's audit log shows each change. axe-core on every review page.
+second analyst renaming another theme meanwhile saves without trouble, but saving over a
+newer change to the same theme gets a message naming that change (who, when, what) and
+keeps what they typed; an officer's audit log shows each change. axe-core on every review
+page.
 """
 
 from __future__ import annotations
@@ -93,9 +95,15 @@ def test_analyst_reviews_themes_of_a_thousand_answers(server: LiveServer, new_co
     expect(page.locator("h1")).to_have_text("Peer support and challenge")
     assert "Theme saved" in flash(page)
 
-    # A second analyst opens the same theme before the first analyst's next change.
+    # A second analyst opens the same theme, and the last one in the list in another tab,
+    # before the first analyst's next change.
     other = new_context(bypass_csp=True).new_page()
     sign_in(other, root, SECOND)
+    other.goto(f"{root}/officer/themes/q3")
+    last_url = other.locator("table.govuk-table tbody tr").last.locator("a").get_attribute("href")
+    elsewhere = other.context.new_page()
+    elsewhere.goto(f"{root}{last_url}")
+    elsewhere.get_by_text("Rename or describe this theme").click()
     other.goto(theme_url)
     other.get_by_text("Rename or describe this theme").click()
 
@@ -152,11 +160,24 @@ def test_analyst_reviews_themes_of_a_thousand_answers(server: LiveServer, new_co
     assert "Answer saved" in flash(page)
     assert "Flagged: identifying" in page.content()
 
-    # The second analyst saves the stale form: the message, and what they typed, kept.
+    # The second analyst renames the other theme: nobody changed it, so it is saved.
+    elsewhere.fill("#name", "Named by the second analyst")
+    elsewhere.get_by_role("button", name="Save name and description").click()
+    assert "Theme saved" in flash(elsewhere)
+    expect(elsewhere.locator("h1")).to_have_text("Named by the second analyst")
+
+    # The second analyst saves the stale form of the merged theme: a message naming the
+    # change that came first, and what they typed, kept.
     other.fill("#name", "Sector-led peer work")
     other.fill("#description", "What the second analyst wrote.")
     other.get_by_role("button", name="Save name and description").click()
-    assert "Someone else saved a change to these themes while you were working" in other.content()
+    problem = other.locator(".govuk-error-summary").inner_text()
+    assert re.search(
+        rf"{re.escape(ANALYST)} changed this theme at \d\d:\d\d on .* \(UK time\), after you opened this "
+        rf"page: merged '{re.escape(second_name)}'",
+        problem,
+    ), problem
+    assert "Your change has not been saved" in problem
     expect(other.locator("#name")).to_have_value("Sector-led peer work")
     expect(other.locator("#description")).to_have_value("What the second analyst wrote.")
     assert_accessible(other)
@@ -175,7 +196,8 @@ def test_analyst_reviews_themes_of_a_thousand_answers(server: LiveServer, new_co
     assert f"answer {quoted}:" in log and "quote approved" in log
     assert f"answer {flagged}:" in log and "flag none -> identifying" in log
     assert f"{ANALYST}\ttheme review" in log
-    assert f"{SECOND}\ttheme review" not in log  # the stale save changed nothing
+    assert "-> 'Named by the second analyst'" in log
+    assert "Sector-led peer work" not in log  # the stale save changed nothing
     assert_accessible(officer)
 
     # The reviewed, suggested and unthemed counts; the answers lists pass axe too.

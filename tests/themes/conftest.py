@@ -10,8 +10,14 @@ import pytest
 from tests.analysis import builders
 from tests.analysis.builders import response
 
-NHS_DATA = (
-    Path(__file__).resolve().parents[3] / "shared" / "datasets" / "nhs-patient-feedback" / "text_data.csv"
+# shared/ sits beside the checkout (or beside the folder of worktrees holding it).
+NHS_DATA = next(
+    (
+        folder / "shared" / "datasets" / "nhs-patient-feedback" / "text_data.csv"
+        for folder in Path(__file__).resolve().parents[2:]
+        if (folder / "shared" / "datasets").is_dir()
+    ),
+    Path(__file__).resolve().parents[3] / "shared" / "datasets" / "nhs-patient-feedback" / "text_data.csv",
 )
 
 TOPICS = {

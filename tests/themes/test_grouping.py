@@ -58,4 +58,4 @@ def test_semantic_grouping_through_cluster() -> None:
     themes = result.similarity.shape[1]
     assert 2 <= themes <= grouping.typical(600) == 10
     assert set(result.primary) <= set(range(-1, themes))
-    assert grouping.typical(10_000) == 41 and ENGINE_GROUPING["core"].typical(10_000) == 25
+    assert grouping.typical(10_000) == 41 and ENGINE_GROUPING["core"].typical(10_000) == 29

