@@ -87,7 +87,9 @@ def prepare_database(url: str, links: int) -> list[str]:
     return tokens
 
 
-def server_environment(url: str, folder: Path, tree: Path) -> dict[str, str]:
+def server_environment(
+    url: str, folder: Path, tree: Path, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CONSULT_", "GUNICORN_"))}
     env.update(
         {
@@ -99,14 +101,17 @@ def server_environment(url: str, folder: Path, tree: Path) -> dict[str, str]:
             "CONSULT_RATE_LIMIT_STORAGE_URL": os.environ.get("CONSULT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
             "CONSULT_RATE_LIMIT_KEY_PREFIX": "consult-bench:",
             "PYTHONPATH": str(tree),
+            **(extra or {}),
         }
     )
     return env
 
 
 @contextlib.contextmanager
-def gunicorn(url: str, folder: Path, workers: int | None, tree: Path) -> Iterator[tuple[int, Path, int]]:
-    """gunicorn serving the checkout `tree` on a free loopback port.
+def gunicorn(
+    url: str, folder: Path, workers: int | None, tree: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[int, Path, int]]:
+    """gunicorn serving the checkout `tree` on a free loopback port (with `extra_env` set).
 
     Yields (port, access log, process group of master and workers).
     """
@@ -122,7 +127,7 @@ def gunicorn(url: str, folder: Path, workers: int | None, tree: Path) -> Iterato
         "consult:create_app()",
     ]  # fmt: skip
     process = subprocess.Popen(
-        command, env=server_environment(url, folder, tree), cwd=tree, start_new_session=True
+        command, env=server_environment(url, folder, tree, extra_env), cwd=tree, start_new_session=True
     )
     try:
         deadline = time.monotonic() + 30

@@ -1,15 +1,25 @@
-"""Engine settings that make SQLite safe for concurrent saves.
+"""Engine settings that make SQLite safe for concurrent saves, and which transactions write.
 
-SQLite (the default) runs in WAL mode with a busy timeout and `synchronous=FULL`, and
-every transaction takes the write lock up front (BEGIN IMMEDIATE): a save that reads
-and then replaces a response can never be interleaved with another, and two writers
-wait for each other instead of failing with "database is locked" mid-transaction.
+SQLite (the default) runs in WAL mode (readers never wait for the writer, nor it for
+them), with a busy timeout (a writer waits its turn instead of failing) and
+`synchronous=FULL`. A transaction that will write takes the write lock up front
+(`BEGIN IMMEDIATE`), so it never fails half way with "database is locked" when another
+writer got in between its reads and its first write; a transaction that only reads begins
+deferred (`BEGIN`), reads a snapshot and takes no lock at all.
 
-Writers queue for that lock on an advisory file lock (`flock`) beside the database
-before BEGIN IMMEDIATE: SQLite's own busy handler polls with sleeps of up to 100 ms, so
-under load the write lock sat idle while waiters slept; a waiter on the file lock is
-woken the moment the previous writer commits. The busy timeout stays as the backstop for
-writers outside the queue (the sqlite3 shell, a read transaction that writes anyway).
+Which transactions write, decided in one place (`_reads_only`):
+
+- In a web request: GET, HEAD and OPTIONS requests read; other methods write. A GET view
+  that writes (an audited file download, a one-time sign-in link) says so with
+  `@database.writes`; a data function that writes now and then on any page (refreshing
+  an officer's session) calls `switch_to_writing` first. A POST that validates a long form
+  first marks itself reading (`mark_read_only`) and calls `begin_writing` just before its
+  write.
+- Outside a request (CLI commands, background jobs): transactions write, unless begun
+  inside `with database.reading():`, which jobs use for their long reads.
+
+A write attempted in a reading transaction is refused with `WriteInReadingTransaction`,
+so a view or job that forgets to say it writes fails in the tests, not under load.
 
 BEGIN is issued the way SQLAlchemy's documentation describes for pysqlite ("Serializable
 isolation / Savepoints / Transactional DDL"): the driver's own transaction handling is
@@ -18,128 +28,39 @@ switched off on connect, and the engine's "begin" event emits BEGIN itself.
 
 from __future__ import annotations
 
-import fcntl
-import os
-import sqlite3
-import threading
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
-from flask import Flask, g, has_request_context
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from consult.extensions import db
 
-# Threads of this process that hold the writer queue, so that a thread never waits for
-# itself (a second connection opened while its first holds the queue goes straight to
-# SQLite's busy handler, as before the queue existed).
-_queue_holders: set[int] = set()
-_queue_holders_lock = threading.Lock()
+View = TypeVar("View", bound=Callable[..., Any])
+# Methods whose requests only read, unless the view is marked `writes`.
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Set inside `reading()`, per thread (each job runs in a thread or process of its own).
+_reading: ContextVar[bool] = ContextVar("consult_reading", default=False)
+# Where a connection remembers whether its current transaction began as a reading one.
+_READING_KEY = "consult_reading"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
-class QueuedWriterConnection(sqlite3.Connection):
-    """A sqlite3 connection whose write transactions queue on a file lock beside the database.
-
-    `acquire_writer_queue` is called just before BEGIN IMMEDIATE; the lock is released
-    after the transaction ends (commit, rollback or close), so it is never held longer
-    than SQLite's own write lock. A process that dies releases it with its files.
-    """
-
-    def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
-        super().__init__(database, *args, **kwargs)
-        path = os.fspath(database) if isinstance(database, str | os.PathLike) else ""
-        in_memory = not path or path == ":memory:" or kwargs.get("uri") or path.startswith("file:")
-        self._queue_path = None if in_memory else f"{path}-writers.lock"
-        self._queue_fd: int | None = None
-        self._queue_pid = 0
-        self._queue_thread: int | None = None
-
-    def acquire_writer_queue(self) -> None:
-        """Wait for this process's and every other process's earlier writers to finish."""
-        if self._queue_path is None or self._queue_thread is not None:
-            return
-        thread = threading.get_ident()
-        with _queue_holders_lock:
-            if thread in _queue_holders:
-                return
-        if self._queue_fd is None or self._queue_pid != os.getpid():
-            # A descriptor inherited through fork shares its lock with the parent: open anew.
-            self._queue_fd = os.open(self._queue_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            self._queue_pid = os.getpid()
-        fcntl.flock(self._queue_fd, fcntl.LOCK_EX)  # releases the GIL while it waits
-        self._queue_thread = thread
-        with _queue_holders_lock:
-            _queue_holders.add(thread)
-
-    def release_writer_queue(self) -> None:
-        if self._queue_thread is None:
-            return
-        with _queue_holders_lock:
-            _queue_holders.discard(self._queue_thread)
-        self._queue_thread = None
-        if self._queue_fd is not None and self._queue_pid == os.getpid():
-            fcntl.flock(self._queue_fd, fcntl.LOCK_UN)
-
-    def commit(self) -> None:
-        try:
-            super().commit()
-        finally:
-            self.release_writer_queue()
-
-    def rollback(self) -> None:
-        try:
-            super().rollback()
-        finally:
-            self.release_writer_queue()
-
-    def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            self.release_writer_queue()
-            if self._queue_fd is not None and self._queue_pid == os.getpid():
-                os.close(self._queue_fd)
-            self._queue_fd = None
+class WriteInReadingTransaction(RuntimeError):
+    """A statement that writes, run in a transaction that was begun as a reading one."""
 
 
-def _sqlite_settings(busy_timeout_ms: int) -> tuple[Any, Any]:
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy's "begin" event below issue BEGIN, not the sqlite3 module.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = FULL")
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.close()
-
-    def on_begin(connection: Connection) -> None:
-        if read_only_request():
-            # A page that only reads: a deferred transaction reads a WAL snapshot, and
-            # neither waits for nor blocks the writers.
-            connection.exec_driver_sql("BEGIN")
-            return
-        dbapi_connection = connection.connection.dbapi_connection
-        queued = isinstance(dbapi_connection, QueuedWriterConnection)
-        if queued:
-            dbapi_connection.acquire_writer_queue()
-        try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            if queued:
-                dbapi_connection.release_writer_queue()
-            raise
-
-    return on_connect, on_begin
+def writes(view: View) -> View:
+    """Mark a GET view that writes: its transactions take the write lock up front."""
+    view.consult_writes = True  # type: ignore[attr-defined]
+    return view
 
 
 def mark_read_only() -> None:
-    """Declare that this request only reads the database (a GET page that never writes).
-
-    On SQLite its transaction is then a deferred one instead of taking the write lock; a
-    write attempted anyway still works, but could meet "database is locked", so mark only
-    views that never write.
-    """
+    """Declare that this request reads until it calls `begin_writing` (a POST that validates first)."""
     g.consult_read_only = True
 
 
@@ -155,20 +76,84 @@ def begin_writing() -> None:
     g.consult_read_only = False
 
 
-def read_only_request() -> bool:
-    return has_request_context() and bool(g.get("consult_read_only"))
+def switch_to_writing() -> bool:
+    """For a data function about to write in what may be a reading request: if it is one,
+    end its reading transaction (as `begin_writing`) and return True, so the caller reads
+    again what the write depends on, under the write lock; False if it writes already."""
+    if not has_request_context() or not _reads_only():
+        return False
+    begin_writing()
+    return True
 
 
-def _queued_writer_connection(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
-    # Only the connection class changes; SQLAlchemy still makes the connection.
-    params.setdefault("factory", QueuedWriterConnection)
+@contextmanager
+def reading() -> Iterator[None]:
+    """Read in transactions that never take SQLite's write lock; the block's transaction
+    ends with it.
+
+    For long work outside a request (jobs): objects loaded inside stay usable afterwards
+    with what was loaded (detached), so nothing is loaded lazily, in a transaction held
+    open, later; load everything needed inside. Writing inside is refused.
+    """
+    db.session.close()
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        db.session.close()
+        _reading.reset(token)
+
+
+def _reads_only() -> bool:
+    if not has_request_context():
+        return _reading.get()
+    if "consult_read_only" in g:
+        return bool(g.consult_read_only)
+    if request.method not in READING_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "consult_writes", False)
+
+
+def _sqlite_settings(busy_timeout_ms: int) -> tuple[Callable[..., None], ...]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN, not the sqlite3 module.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    def on_begin(connection: Connection) -> None:
+        reads = _reads_only()
+        connection.info[_READING_KEY] = reads
+        connection.exec_driver_sql("BEGIN" if reads else "BEGIN IMMEDIATE")
+
+    def before_cursor_execute(connection: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        if connection.info.get(_READING_KEY) and statement.lstrip()[:7].upper().startswith(_WRITES):
+            raise WriteInReadingTransaction(
+                "a write in a transaction begun as reading: mark the GET view with "
+                "@database.writes, or write outside `database.reading()`"
+            )
+
+    def on_end(connection: Connection) -> None:
+        connection.info.pop(_READING_KEY, None)
+
+    return on_connect, on_begin, before_cursor_execute, on_end
 
 
 def configure_engine(app: Flask) -> None:
+    """Set SQLite's pragmas and its BEGIN on the app's engine (PostgreSQL needs nothing)."""
     with app.app_context():
         engine: Engine = db.engine
     if engine.dialect.name == "sqlite":
-        on_connect, on_begin = _sqlite_settings(app.config["SQLITE_BUSY_TIMEOUT_MS"])
-        event.listen(engine, "do_connect", _queued_writer_connection)
+        on_connect, on_begin, before_cursor_execute, on_end = _sqlite_settings(
+            app.config["SQLITE_BUSY_TIMEOUT_MS"]
+        )
         event.listen(engine, "connect", on_connect)
         event.listen(engine, "begin", on_begin)
+        event.listen(engine, "before_cursor_execute", before_cursor_execute)
+        event.listen(engine, "commit", on_end)
+        event.listen(engine, "rollback", on_end)

@@ -319,12 +319,27 @@ class ThemeAnswerTheme(db.Model):
     )
 
 
-class ThemeRun(db.Model):
-    """A request to find themes (one question or all), run as a background job.
+class QueuedJob:
+    """The shape every background job's row shares: its status and progress, who asked, when.
 
-    Its status and progress are kept here so that every page and every process can read
-    them, whichever runner does the work (in the server's own thread or an RQ worker).
+    A job is a row of its kind's table (`ThemeRun`, `PreparedDownload`) with these columns:
+    the request records it queued, one wrapper (`consult.jobs.runner.run_job`) claims it,
+    reports its progress and its failure, and every page and process reads them from here,
+    whichever runner does the work (a thread of the server or an RQ worker).
     """
+
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    steps_done: Mapped[int] = mapped_column(Integer, default=0)
+    steps_total: Mapped[int] = mapped_column(Integer, default=1)
+    message: Mapped[str] = mapped_column(Text, default="")
+    requested_by: Mapped[str | None] = mapped_column(String(320))
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ThemeRun(QueuedJob, db.Model):
+    """A request to find themes (one question or all), run as a background job."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
@@ -334,14 +349,6 @@ class ThemeRun(db.Model):
     engine: Mapped[str] = mapped_column(String(40))
     settings: Mapped[dict[str, object]] = mapped_column(JSON)
     report_format: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
-    steps_done: Mapped[int] = mapped_column(Integer, default=0)
-    steps_total: Mapped[int] = mapped_column(Integer, default=1)
-    message: Mapped[str] = mapped_column(Text, default="")
-    requested_by: Mapped[str | None] = mapped_column(String(320))
-    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # The theme report (HTML, XLSX or JSON) the run made, offered as a download.
     report: Mapped[bytes | None] = mapped_column(LargeBinary)
 
@@ -380,7 +387,7 @@ class BoardReportWords(db.Model):
     updated_by: Mapped[str | None] = mapped_column(String(320))
 
 
-class PreparedDownload(db.Model):
+class PreparedDownload(QueuedJob, db.Model):
     """A result download (the counts, the Board report) made by a background job.
 
     Making one reads every response and can take longer than a web request may, so the
@@ -392,11 +399,6 @@ class PreparedDownload(db.Model):
     # What is made ("counts" or "board-report") and as what ("csv", "docx", ...).
     kind: Mapped[str] = mapped_column(String(32))
     format: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
-    message: Mapped[str] = mapped_column(Text, default="")
-    requested_by: Mapped[str | None] = mapped_column(String(320))
-    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
     filename: Mapped[str] = mapped_column(String(200))
     mimetype: Mapped[str] = mapped_column(String(200))

@@ -4,7 +4,9 @@ Every test that takes `app` (or `client`, `runner`) runs once per database backe
 The schema comes from the Alembic migrations, never from `create_all`. PostgreSQL tests
 use a database of their own, created for the run and dropped after it; set
 CONSULT_TEST_POSTGRES_URL to point at a server (default: 127.0.0.1:5432, trust auth).
-On CI an unreachable PostgreSQL fails the run instead of skipping.
+On CI an unreachable PostgreSQL or Redis fails the run instead of skipping
+(`require_redis`). A test that starts other processes is marked `own_database` and gets a
+fresh migrated database of its own (`own_database_url`).
 """
 
 from __future__ import annotations
@@ -48,14 +50,14 @@ def _postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated, empty database of each backend, shared by the tests of a session."""
+def migrated_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A new database of `backend` with the schema from the migrations; dropped afterwards."""
     from flask_migrate import upgrade
 
     from consult import create_app
+    from consult.extensions import db
 
-    if request.param == "sqlite":
+    if backend == "sqlite":
         urls: Iterator[str] = iter([f"sqlite:///{tmp_path_factory.mktemp('db') / 'consult.sqlite3'}"])
     else:
         urls = _postgres_database()
@@ -63,8 +65,41 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     app = create_app(_test_config(url, tmp_path_factory.mktemp("instance")))
     with app.app_context():
         upgrade()
+        db.engine.dispose()  # no connection of this set-up app outlives it
     yield url
     next(urls, None)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database of each backend, shared by the tests of a session."""
+    yield from migrated_database(request.param, tmp_path_factory)
+
+
+@pytest.fixture
+def own_database_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh migrated database of the test's backend, for this test alone.
+
+    For tests that start other processes (gunicorn, a job worker): those open the database
+    themselves, and must share no file, connection or lock with the rest of the session.
+    Mark such a test `@pytest.mark.own_database` and its `app` uses one of these.
+    """
+    backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
+    yield from migrated_database(backend, tmp_path_factory)
+
+
+def require_redis(url: str) -> Any:
+    """A client of the Redis at `url`; without one the test is skipped, and fails on CI."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is required on CI and could not be reached: {exc}")
+        pytest.skip(f"Redis not reachable: {exc}")
+    return client
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -97,13 +132,16 @@ def empty_database(app: Flask) -> None:
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    """The app on a migrated database holding Taking Stock and nothing else."""
+def app(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The app on a migrated database holding Taking Stock and nothing else (the session's
+    database, or a fresh one of its own for a test marked `own_database`)."""
     from consult import create_app
     from consult.data import consultations
     from consult.extensions import db
 
-    app = create_app(_test_config(database_url, tmp_path / "instance"))
+    own = request.node.get_closest_marker("own_database") is not None
+    url = request.getfixturevalue("own_database_url") if own else database_url
+    app = create_app(_test_config(url, tmp_path / "instance"))
     with app.app_context():
         consultations.ensure_consultation("taking-stock")
         db.session.commit()
@@ -223,7 +261,12 @@ def analyst_client(app: Flask) -> FlaskClient:
 
 
 def database_text(app: Flask, backend: str) -> str:
-    """Everything the database holds, as text: the file bytes for SQLite, a dump for PostgreSQL."""
+    """Everything the database holds, as text: for SQLite every page of the file (freed ones
+    too) as SQLite itself serialises it after a checkpoint, for PostgreSQL a dump of the rows.
+
+    The file is never opened outside SQLite: closing any descriptor of it would drop this
+    process's locks on it (POSIX advisory locks are per process), which SQLite relies on.
+    """
     from sqlalchemy import text
 
     from consult.extensions import db
@@ -231,9 +274,13 @@ def database_text(app: Flask, backend: str) -> str:
     with app.app_context():
         db.session.commit()
         if backend == "sqlite":
-            path = Path(db.engine.url.database)
-            parts = [p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists()]
-            return b"".join(parts).decode("latin-1")
+            connection = db.engine.raw_connection()
+            try:
+                sqlite = connection.driver_connection
+                sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                return bytes(sqlite.serialize()).decode("latin-1")
+            finally:
+                connection.close()
         rows = []
         for table in db.metadata.sorted_tables:
             rows += [repr(tuple(r)) for r in db.session.execute(text(f'SELECT * FROM "{table.name}"'))]

@@ -5,7 +5,6 @@ database that holds responses. On SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,6 +56,7 @@ class Writer(threading.Thread):
         self.app, self.number, self.stop = app, number, stop
         self.token = issue_token(app)
         self.acknowledged: list[int] = []
+        self.saved = threading.Condition()  # notified after each acknowledged save
         self.attempted = -1
         self.failure: BaseException | None = None
 
@@ -75,10 +75,20 @@ class Writer(threading.Thread):
                 self.attempted = i
                 saved = client.post("/respond/section/principles", data={**form, "q3": self.answer(i)})
                 assert saved.status_code == 303, saved.data[:300]
-                self.acknowledged.append(i)
+                with self.saved:
+                    self.acknowledged.append(i)
+                    self.saved.notify_all()
                 i += 1
         except BaseException as exc:  # reported by the test
             self.failure = exc
+            with self.saved:
+                self.saved.notify_all()
+
+    def wait_for_saves(self, count: int) -> None:
+        """Wait until `count` saves in all are acknowledged (or the writer has failed)."""
+        with self.saved:
+            done = self.saved.wait_for(lambda: len(self.acknowledged) >= count or self.failure, timeout=60)
+        assert done and not self.failure, self.failure or f"writer {self.number}: {count} saves not made"
 
     def answer(self, i: int) -> str:
         return f"writer {self.number} save {i}"
@@ -101,18 +111,15 @@ def test_a_backup_under_concurrent_saves_restores_every_acknowledged_save(
     for writer in writers:
         writer.start()
     try:
-        deadline = time.monotonic() + 60
-        while any(len(w.acknowledged) < 3 for w in writers):
-            assert time.monotonic() < deadline and not any(w.failure for w in writers), [
-                w.failure for w in writers
-            ]
-            time.sleep(0.05)
+        for writer in writers:
+            writer.wait_for_saves(3)
         # Everything acknowledged before the backup starts must be in it.
         before = {w.number: w.acknowledged[-1] for w in writers}
         saves_before = sum(len(w.acknowledged) for w in writers)
         with app.app_context():
             report = backups.back_up(db.engine, tmp_path / "consult.data.backup")
-        time.sleep(0.3)  # saves go on after the backup too
+        for writer in writers:  # saves go on after the backup too
+            writer.wait_for_saves(len(writer.acknowledged) + 3)
     finally:
         stop.set()
         for writer in writers:

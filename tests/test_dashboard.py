@@ -15,10 +15,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from consult.data import consultations, links, responses
+from consult.data import dashboard_figures as dashboard
 from consult.data.clock import today
 from consult.extensions import db
 from consult.models import AuditEvent, Channel, Origin, Response, Status
-from consult.officer import dashboard_figures as dashboard
 from tests.conftest import csrf_token
 from tests.prepared import prepared_file
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.conftest import TEST_SECRET, csrf_token, issue_token
+from tests.conftest import TEST_SECRET, csrf_token, issue_token, require_redis
 from tests.servers import ROOT, http_request, running_gunicorn
 
 REDIS_URL = "redis://127.0.0.1:6379/1"
@@ -44,12 +44,7 @@ def test_invalid_sign_in_links_are_limited_per_client(app: Flask) -> None:
 @pytest.fixture
 def two_workers_with_redis(tmp_path: Path) -> Iterator[int]:
     """gunicorn (deploy/gunicorn.conf.py) with two workers, limits in Redis under a prefix of its own."""
-    redis = pytest.importorskip("redis")
-    store = redis.Redis.from_url(REDIS_URL)
-    try:
-        store.ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"Redis not reachable: {exc}")
+    store = require_redis(REDIS_URL)
     prefix = f"consult-test:{uuid.uuid4().hex}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CONSULT_", "GUNICORN_"))}
     env.update(

@@ -53,9 +53,16 @@ from sqlalchemy.engine import make_url
 from consult.data import consultations, links, responses
 from consult.extensions import db
 from consult.models import Invitation, Stage, Status
-from tests.conftest import LEADER, TEST_SECRET
+from tests.conftest import BACKENDS, LEADER, TEST_SECRET, migrated_database
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """This module's own migrated database of each backend: the gunicorn processes it starts
+    share no file, connection or lock with the rest of the session's tests."""
+    yield from migrated_database(request.param, tmp_path_factory)
 
 SCALE = float(os.environ.get("CONSULT_RESILIENCE_SCALE", "1"))
 REPO = Path(__file__).resolve().parent.parent
@@ -516,9 +523,8 @@ def integrity(database_url: str) -> str:
         connection.close()
 
 
-def test_sigkill_mid_save_loses_no_acknowledged_save(
-    app: Flask, database_url: str, backend: str, tmp_path: Path
-) -> None:
+@pytest.mark.own_database
+def test_sigkill_mid_save_loses_no_acknowledged_save(app: Flask, backend: str, tmp_path: Path) -> None:
     """SIGKILL the serving worker 100 times at random moments during saves; nothing acknowledged is lost.
 
     One gunicorn worker (4 threads; `--preload`, so the master forks a fresh worker in
@@ -531,6 +537,7 @@ def test_sigkill_mid_save_loses_no_acknowledged_save(
     (`acknowledged_problem`); the version lies between the number of acknowledged and of
     sent saves; on SQLite `PRAGMA integrity_check` is `ok`.
     """
+    database_url = app.config["SQLALCHEMY_DATABASE_URI"]  # the test's own, not the module's
     issued = issue_links(app, CRASH_LINKS)
     rng = random.Random(KILL_SEED)
     saves: list[list[Save]] = [[] for _ in issued]

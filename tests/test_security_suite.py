@@ -36,6 +36,7 @@ from tests.conftest import (
     add_officer,
     csrf_token,
     issue_token,
+    require_redis,
     save_about,
     save_section,
     sign_in,
@@ -595,14 +596,7 @@ def test_formula_payloads_are_neutralised_in_every_export(app: Flask, officer_cl
 @pytest.fixture
 def gunicorn_with_redis(tmp_path: Path) -> Iterator[tuple[int, str, Any]]:
     """gunicorn with two workers on a fresh SQLite file, rate limits in Redis under a unique prefix."""
-    redis = pytest.importorskip("redis")
-    store = redis.Redis.from_url(REDIS_URL)
-    try:
-        store.ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is required on CI: {exc}")
-        pytest.skip(f"Redis not reachable: {exc}")
+    store = require_redis(REDIS_URL)
     prefix = f"consult-test:{uuid.uuid4().hex}:"
     database = f"sqlite:///{tmp_path / 'consult.sqlite3'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CONSULT_", "GUNICORN_"))}

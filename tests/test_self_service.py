@@ -17,7 +17,7 @@ from sqlalchemy import select
 from consult.data import consultations
 from consult.extensions import db
 from consult.models import Invitation
-from tests.conftest import csrf_token, invitee
+from tests.conftest import csrf_token, invitee, require_redis
 from tests.mailserver import MailServer, links_in, mail_server, plain_text
 from tests.test_invitations import csv_bytes, upload
 
@@ -164,14 +164,9 @@ def test_when_mail_fails_the_link_is_withdrawn(
 @pytest.fixture
 def shared_apps(app: Flask, mail_server: MailServer) -> Iterator[tuple[Flask, Flask]]:
     """Two app instances (as two gunicorn workers would be) sharing Redis for rate limits."""
-    import redis
-
     from consult import create_app
 
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"Redis not reachable: {exc}")
+    store = require_redis(REDIS_URL)
     secret = f"test-secret-{uuid.uuid4().hex}"
     prefix = f"consult-test:{uuid.uuid4().hex}:"  # this test's limit keys, and no one else's
     config = {
@@ -188,7 +183,6 @@ def shared_apps(app: Flask, mail_server: MailServer) -> Iterator[tuple[Flask, Fl
     mail_server.configure(first)
     mail_server.configure(second)
     yield first, second
-    store = redis.Redis.from_url(REDIS_URL)
     if keys := list(store.scan_iter(match=f"{prefix}*")):
         store.delete(*keys)
     for app_ in (first, second):

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from analysis.themes.engines import default_engine
 from consult.extensions import db
 from consult.models import AuditEvent, Origin, Theme, ThemeAnswer, ThemeAnswerTheme, ThemeRun, ThemeSet
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, require_redis
 from tests.test_dashboard import LEADER, add_response
 from tests.themes.conftest import TOPICS
 
@@ -160,12 +160,7 @@ def test_the_request_never_runs_the_job(seeded: Flask, analyst_client: FlaskClie
 @pytest.fixture
 def rq_app(seeded: Flask) -> Iterator[Flask]:
     """The app queueing on RQ (Redis database 2, a queue of its own for this test)."""
-    redis = pytest.importorskip("redis")
-    connection = redis.Redis.from_url(REDIS_TEST_URL)
-    try:
-        connection.ping()
-    except redis.exceptions.ConnectionError as exc:
-        pytest.skip(f"Redis not reachable: {exc}")
+    connection = require_redis(REDIS_TEST_URL)
     from consult.extensions import jobs
 
     seeded.config.update(JOBS_REDIS_URL=REDIS_TEST_URL, JOBS_QUEUE=f"consult-test-{uuid.uuid4().hex[:8]}")
@@ -246,15 +241,13 @@ def _worker_report(app: Flask, worker: subprocess.CompletedProcess[str]) -> str:
     return f"queued: {queue.count}; failed: {reasons}; worker said: {worker.stderr[-3000:]}"
 
 
+@pytest.mark.own_database
 def test_worker_command_runs_queued_runs_in_its_own_process(
-    rq_app: Flask, analyst_client: FlaskClient, backend: str, request: pytest.FixtureRequest
+    rq_app: Flask, analyst_client: FlaskClient
 ) -> None:
     """`consult worker --burst`, started as in production (its own process, configured from
-    the environment), runs the queued run with RQ, then stops when the queue is empty."""
-    if backend == "sqlite":
-        # Known and not yet understood: in the whole suite (never alone or with its own file)
-        # the SQLite run is left "queued" with an empty queue and a worker that ran nothing.
-        request.applymarker(pytest.mark.xfail(reason="SQLite: left queued in the full suite", strict=False))
+    the environment, on a database of this test's own), runs the queued run with RQ, then
+    stops when the queue is empty."""
     import os
     import subprocess
     import sys

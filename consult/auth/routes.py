@@ -16,6 +16,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from consult import database
 from consult.auth.access import SignedInOfficer, signed_in_session_secret
 from consult.auth.forms import EmailLinkForm, PasswordForm, SignInForm
 from consult.data import audit, officers
@@ -96,6 +97,7 @@ def _invalid_links_limit() -> str:
 
 
 @bp.get("/sign-in/link/<token>")
+@database.writes  # the link is used up, the officer signed in
 # Only links that are not valid count: each costs a lookup, and guessing is the only use of many.
 @limiter.limit(_invalid_links_limit, deduct_when=lambda r: r.status_code == 404)
 def sign_in_link(token: str) -> Page:

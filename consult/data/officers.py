@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.low_level import ARGON2_VERSION
 from sqlalchemy import func, select, update
 
+from consult import database
 from consult.data.clock import today
 from consult.extensions import db
 from consult.models import Officer, OfficerRole, OfficerSession, SignInLink
@@ -191,15 +192,19 @@ def session_officer(secret: str, idle: dt.timedelta, absolute: dt.timedelta) -> 
     if record is None or record.ended_at is not None:
         return None
     now = _now()
-    if now - _aware(record.last_seen_at) > idle or now - _aware(record.created_at) > absolute:
+    timed_out = now - _aware(record.last_seen_at) > idle or now - _aware(record.created_at) > absolute
+    # Refresh at most once a minute so that page views do not all write.
+    stale = now - _aware(record.last_seen_at) > dt.timedelta(minutes=1)
+    if (timed_out or stale) and database.switch_to_writing():
+        return session_officer(secret, idle, absolute)  # read again, now under the write lock
+    if timed_out:
         record.ended_at = now
         db.session.flush()
         return None
     officer = record.officer
     if officer.disabled_on is not None:
         return None
-    # Refresh at most once a minute so that page views do not all write.
-    if now - _aware(record.last_seen_at) > dt.timedelta(minutes=1):
+    if stale:
         record.last_seen_at = now
         db.session.flush()
     return officer

@@ -2,16 +2,16 @@
 
 The counts and the Board report read every response and can take longer than a web
 request may. A request records the download (queued) and a job makes the file and stores
-it here, so the download's page can show its status from any process and after a reload.
+it here, so the download's page can show its status from any process and after a reload. A
+download is one kind of queued job: its status and progress are kept by `consult.data.jobs`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+from sqlalchemy import select
 
-from sqlalchemy import select, update
-
-from consult.data.theme_runs import FAILED, FINISHED, QUEUED, RUNNING, UNFINISHED
+from consult.data import jobs
+from consult.data.jobs import FAILED, FINISHED, QUEUED, RUNNING, UNFINISHED
 from consult.extensions import db
 from consult.models import Consultation, PreparedDownload
 
@@ -22,12 +22,11 @@ __all__ = [
     "LABELS",
     "QUEUED",
     "RUNNING",
+    "UNFINISHED",
     "abandon_unfinished",
-    "fail",
     "finish",
     "get_download",
     "record_download",
-    "start",
 ]
 
 # What can be prepared, in which formats, with the media type each is served as.
@@ -43,10 +42,7 @@ FORMATS: dict[str, dict[str, str]] = {
     },
 }
 LABELS = {"counts": "Counts", "board-report": "Board report"}
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+READY = "Ready to download"
 
 
 def record_download(
@@ -59,10 +55,7 @@ def record_download(
         consultation_id=consultation.id,
         kind=kind,
         format=fmt,
-        status=QUEUED,
-        message="Waiting to start",
-        requested_by=requested_by,
-        requested_at=_now(),
+        **jobs.queued_values(requested_by),
         filename=f"{consultation.slug}-{kind}.{fmt}",
         mimetype=FORMATS[kind][fmt],
     )
@@ -80,28 +73,11 @@ def get_download(consultation: Consultation, download_id: int) -> PreparedDownlo
     )
 
 
-def start(download: PreparedDownload, message: str) -> None:
-    download.status, download.message = RUNNING, message[:500]
-    db.session.flush()
-
-
 def finish(download: PreparedDownload, content: bytes) -> None:
-    download.status, download.finished_at, download.content = FINISHED, _now(), content
-    download.message = "Ready to download"
-    db.session.flush()
-
-
-def fail(download: PreparedDownload, message: str) -> None:
-    download.status, download.finished_at, download.message = FAILED, _now(), message[:500]
-    db.session.flush()
+    """Store the file `download` made and mark it ready."""
+    jobs.finish(PreparedDownload, download.id, READY, content=content)
 
 
 def abandon_unfinished(reason: str = "") -> int:
     """Mark queued and running downloads failed (their runner is gone); returns how many."""
-    result = db.session.execute(
-        update(PreparedDownload)
-        .where(PreparedDownload.status.in_(UNFINISHED))
-        .values(status=FAILED, finished_at=_now(), message=reason or "Stopped before it finished")
-    )
-    db.session.flush()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return jobs.abandon_unfinished(PreparedDownload, reason)

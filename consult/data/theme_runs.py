@@ -1,28 +1,32 @@
 """Theme runs: requests to find themes, their status and progress, kept in the database.
 
 A run is recorded before its job is queued, so that the page can show it whatever runs
-it (a thread of the server, or an RQ worker in another process) and after a reload.
+it (a thread of the server, or an RQ worker in another process) and after a reload. A run
+is one kind of queued job: its status and progress are kept and changed by `consult.data.jobs`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+from consult.data import jobs
+from consult.data.jobs import FAILED, FINISHED, QUEUED, RUNNING, UNFINISHED
 from consult.extensions import db
 from consult.models import Consultation, ThemeRun
 
-QUEUED = "queued"
-RUNNING = "running"
-FINISHED = "finished"
-FAILED = "failed"
-UNFINISHED = (QUEUED, RUNNING)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+__all__ = [
+    "FAILED",
+    "FINISHED",
+    "QUEUED",
+    "RUNNING",
+    "UNFINISHED",
+    "abandon_unfinished",
+    "get_run",
+    "recent_runs",
+    "record_run",
+]
 
 
 def record_run(
@@ -43,12 +47,7 @@ def record_run(
         engine=engine,
         settings=settings,
         report_format=report_format,
-        status=QUEUED,
-        steps_done=0,
-        steps_total=1,
-        message="Waiting to start",
-        requested_by=requested_by,
-        requested_at=_now(),
+        **jobs.queued_values(requested_by),
     )
     db.session.add(run)
     db.session.flush()
@@ -76,37 +75,6 @@ def recent_runs(consultation: Consultation, limit: int = 5) -> list[ThemeRun]:
     )
 
 
-def start(run: ThemeRun, steps_total: int) -> None:
-    run.status, run.started_at, run.steps_total, run.steps_done = RUNNING, _now(), steps_total, 0
-    run.message = "Reading the answers"
-    db.session.flush()
-
-
-def advance(run: ThemeRun, message: str, steps: int = 1) -> None:
-    """Move the run on by `steps` (never past its total) and say what it is doing."""
-    run.steps_done = min(run.steps_total, run.steps_done + steps)
-    run.message = message[:500]
-    db.session.flush()
-
-
-def finish(run: ThemeRun, report: bytes, message: str) -> None:
-    run.status, run.finished_at, run.report = FINISHED, _now(), report
-    run.steps_done, run.message = run.steps_total, message
-    db.session.flush()
-
-
-def fail(run: ThemeRun, message: str) -> None:
-    run.status, run.finished_at, run.message = FAILED, _now(), message[:500]
-    db.session.flush()
-
-
 def abandon_unfinished(consultation_id: int | None = None, reason: str = "") -> int:
     """Mark queued and running runs failed (their runner is gone); returns how many."""
-    query = update(ThemeRun).where(ThemeRun.status.in_(UNFINISHED))
-    if consultation_id is not None:
-        query = query.where(ThemeRun.consultation_id == consultation_id)
-    result = db.session.execute(
-        query.values(status=FAILED, finished_at=_now(), message=reason or "Stopped before it finished")
-    )
-    db.session.flush()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return jobs.abandon_unfinished(ThemeRun, reason, consultation_id)

@@ -1,8 +1,11 @@
 """The prepared-download job: make the counts or the Board report and store the file.
 
-The same function runs under both runners (a thread of the server, or an RQ worker). The
-file goes to the download's row, which its page reads; a problem the analysis package
-reports becomes the download's message, in plain words.
+It runs through `consult.jobs.runner.run_job` under either runner (a thread of the
+server, or an RQ worker), which claims the download and records its progress and outcome
+in its row, which its page reads; a problem the analysis package reports becomes the
+download's message, in plain words. The responses are read in snapshots
+(`database.reading`), the file is made with no transaction open, and the file and its
+release record are written in one short transaction at the end.
 """
 
 from __future__ import annotations
@@ -11,15 +14,17 @@ import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
-from flask import has_app_context
-
+from analysis.errors import AnalysisError
+from consult import database
+from consult.data import board_report_words as words_data
 from consult.data import consultations, prepared_downloads
 from consult.data import releases as releases_data
 from consult.extensions import db
+from consult.jobs.runner import JobProgress, run_job
 from consult.models import Consultation, PreparedDownload
-from consult.officer import board_report_words as words_data
 
 if TYPE_CHECKING:
     from analysis.releases.record import ReleaseRecord
@@ -31,15 +36,22 @@ BREAKDOWNS = ("role", "organisation_type", "region", "channel")
 
 
 def run_download_job(download_id: int) -> None:
-    """Prepare download `download_id`. Uses the current app, or builds one from the
-    configuration (as an RQ worker process that was started without one would need)."""
-    if has_app_context():
-        _run(download_id)
+    """Prepare download `download_id` (in the app's context: the server's, or `consult worker`'s)."""
+    with database.reading():
+        download = db.session.get(PreparedDownload, download_id)
+        kind = download.kind if download is not None else None
+    if kind is None:
+        log.warning("prepared download %s not run: not found", download_id)
         return
-    from consult import create_app
-
-    with create_app().app_context():
-        _run(download_id)
+    run_job(
+        PreparedDownload,
+        download_id,
+        partial(_make_and_record, download_id),
+        starting="Reading the responses",
+        failure=BUILDERS[kind][1],
+        expected=(AnalysisError,),
+        steps_total=STEPS,
+    )
 
 
 def counts_result(consultation: Consultation, releases: ReleaseRecord | None = None):  # noqa: ANN201
@@ -48,7 +60,8 @@ def counts_result(consultation: Consultation, releases: ReleaseRecord | None = N
     from analysis.counts.counting import count_responses
     from analysis.database_source import read_responses
 
-    loaded = read_responses(db.session.connection(), consultation=consultation.slug, source="database")
+    with database.reading():
+        loaded = read_responses(db.session.connection(), consultation=consultation.slug, source="database")
     return count_responses(
         loaded, by=BREAKDOWNS, threshold=consultations.disclosure_threshold(consultation), releases=releases
     )
@@ -84,11 +97,14 @@ def board_report_body(consultation: Consultation, fmt: str, releases: ReleaseRec
     from analysis.board_report import prepare_report, render, with_report_release
     from analysis.board_report.sources import read_report_source
 
+    with database.reading():
+        words = words_data.saved_words(consultation)
+    # Read on connections of its own, which never take the write lock (plain SELECTs).
     url = db.engine.url.render_as_string(hide_password=False)
     source = read_report_source(url, consultation=consultation.slug)
     report = prepare_report(
         source,
-        words=words_data.saved_words(consultation),
+        words=words,
         threshold=consultations.disclosure_threshold(consultation),
         run_engine=False,
         releases=releases,
@@ -111,52 +127,35 @@ BUILDERS: dict[str, tuple[Callable[[Consultation, str, ReleaseRecord], Made], st
 }
 # Tries before giving up when other releases keep being recorded while this one is made.
 _ATTEMPTS = 3
+# Reading, making the file, storing it.
+STEPS = 3
 
 
-def _run(download_id: int) -> None:
-    download = db.session.get(PreparedDownload, download_id)
-    if download is None or download.status != prepared_downloads.QUEUED:
-        db.session.rollback()
-        return  # done already, or abandoned: never run twice
-    build, failure = BUILDERS[download.kind]
-    try:
-        consultation = db.session.get(Consultation, download.consultation_id)
-        assert consultation is not None
-        prepared_downloads.start(download, f"Making the {prepared_downloads.LABELS[download.kind].lower()}")
-        db.session.commit()
-        _make_and_record(download, consultation, build)
-    except Exception as exc:
-        from analysis.errors import AnalysisError
-
-        db.session.rollback()
-        download = db.session.get(PreparedDownload, download_id)
-        if download is not None:
-            known = isinstance(exc, AnalysisError) and str(exc)
-            reason = str(exc).splitlines()[0] if known else "an unexpected error"
-            prepared_downloads.fail(download, f"{failure}: {reason}")
-            db.session.commit()
-        if not isinstance(exc, AnalysisError):
-            log.exception("prepared download %s failed", download_id)
-            raise
-
-
-def _make_and_record(download: PreparedDownload, consultation: Consultation, build: Callable) -> None:  # type: ignore[type-arg]
+def _make_and_record(download_id: int, progress: JobProgress) -> None:
     """Make the file against the release record, then store it and record it as a release in
     one transaction. If another release was recorded meanwhile, make it again against that."""
     from analysis.releases.record import ReleaseRecordError
 
     for attempt in range(_ATTEMPTS):
-        record = releases_data.read_record(consultation)
-        db.session.commit()  # read in a short transaction; none is held while the file is made
-        made = build(consultation, download.format, record)
-        prepared_downloads.finish(download, made.body)
+        with database.reading():
+            download = db.session.get(PreparedDownload, download_id)
+            assert download is not None
+            consultation = db.session.get(Consultation, download.consultation_id)
+            assert consultation is not None
+            kind, fmt, requested_by = download.kind, download.format, download.requested_by
+            record = releases_data.read_record(consultation)
+        label = prepared_downloads.LABELS[kind].lower()
+        progress(f"Making the {label}" if attempt == 0 else f"Making the {label} again: another was released")
+        build, _failure = BUILDERS[kind]
+        made = build(consultation, fmt, record)
+        progress(f"Storing the {label}")
         try:
+            prepared_downloads.finish(download, made.body)
             if made.record is not None:
-                releases_data.save_record(consultation, made.record, record, download.requested_by)
+                releases_data.save_record(consultation, made.record, record, requested_by)
         except ReleaseRecordError:
             db.session.rollback()
             if attempt == _ATTEMPTS - 1:
                 raise
             continue
-        db.session.commit()
-        return
+        return  # the runner commits the file, the record and the finish together

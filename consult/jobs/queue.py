@@ -4,7 +4,7 @@ RQ (`JOBS_REDIS_URL`) is for deployments: jobs survive a web server restart, run
 worker process of their own (`consult worker`) and never take a web worker's memory or
 CPU. Without it, `consult serve` on a laptop runs them itself, one at a time, in a thread
 of the server: nothing else to install or start. Either way a job's status and progress
-are in the database (`ThemeRun`), so the page reads them the same way.
+are in the database (the job's row, `consult.data.jobs`), so the page reads them the same way.
 """
 
 from __future__ import annotations

@@ -1,27 +1,33 @@
 """The theme run job: find the themes of the questions a `ThemeRun` names and store them.
 
-The same function runs under both runners: a thread of the server (the embedded default)
-or an RQ worker (`consult worker`). Its progress and outcome go to the run's row, which
-the page reads; the themes go to each question's theme set, keeping any review.
+It runs through `consult.jobs.runner.run_job` under either runner (a thread of the server
+or an RQ worker), which claims the run and records its progress and outcome in the run's
+row, which the page reads. The answers are read in a snapshot (`database.reading`); the
+themes are found and the report written with no transaction open; then the theme sets
+(keeping any review), the report and the audit entry are written in one short transaction.
 """
 
 from __future__ import annotations
 
 import logging
 import tempfile
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from flask import has_app_context
-
-from analysis.counts.disclosure import DEFAULT_THRESHOLD
-from consult.data import audit, consultations, theme_runs, theme_sets
+from analysis.errors import AnalysisError
+from consult import database
+from consult.data import audit, consultations, jobs, theme_sets
 from consult.data import theme_answers as themes_data
 from consult.data.theme_answers import MIN_ANSWERS
 from consult.extensions import db
+from consult.jobs.runner import JobError, JobProgress, run_job
 from consult.models import Consultation, ThemeRun
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from analysis.themes import ThemeReport
 
 log = logging.getLogger(__name__)
@@ -31,15 +37,15 @@ STEPS_PER_QUESTION = 4
 
 
 def run_theme_job(run_id: int) -> None:
-    """Do theme run `run_id`. Uses the current app, or builds one from the configuration
-    (as an RQ worker process that was started without one would need)."""
-    if has_app_context():
-        _run(run_id)
-        return
-    from consult import create_app
-
-    with create_app().app_context():
-        _run(run_id)
+    """Do theme run `run_id` (in the app's context: the server's, or `consult worker`'s)."""
+    run_job(
+        ThemeRun,
+        run_id,
+        partial(_find_and_store, run_id),
+        starting="Reading the answers",
+        failure="The themes could not be found",
+        expected=(AnalysisError,),
+    )
 
 
 def report_bytes(report: ThemeReport, fmt: str, threshold: int) -> bytes:
@@ -54,56 +60,65 @@ def report_bytes(report: ThemeReport, fmt: str, threshold: int) -> bytes:
         return path.read_bytes()
 
 
-def _run(run_id: int) -> None:
-    run = db.session.get(ThemeRun, run_id)
-    if run is None or run.status != theme_runs.QUEUED:
-        # Done already, or abandoned: never run twice; but say so, for whoever runs the worker.
-        log.warning("theme run %s not run: %s", run_id, "not found" if run is None else run.status)
-        db.session.rollback()
-        return
-    try:
-        _find_and_store(run)
-    except Exception as exc:
-        from analysis.themes import ThemesError
+@dataclass(frozen=True)
+class _Request:
+    """What a run asks for, read once so that nothing is loaded lazily (in a transaction) later."""
 
-        db.session.rollback()
+    consultation_id: int
+    slug: str
+    threshold: int
+    scope: str
+    question_ids: list[str]
+    engine: str
+    settings: dict[str, Any]
+    report_format: str
+    requested_by: str | None
+
+
+def _read(run_id: int) -> tuple[_Request, Any, pd.DataFrame]:
+    with database.reading():
         run = db.session.get(ThemeRun, run_id)
-        if run is not None:
-            reason = str(exc).splitlines()[0] if isinstance(exc, ThemesError) else "an unexpected error"
-            theme_runs.fail(run, f"The themes could not be found: {reason}")
-            db.session.commit()
-        if not isinstance(exc, ThemesError):
-            log.exception("theme run %s failed", run_id)
-            raise
+        assert run is not None
+        consultation = db.session.get(Consultation, run.consultation_id)
+        assert consultation is not None
+        questionnaire = consultations.questionnaire_of(consultation)
+        request = _Request(
+            consultation.id,
+            consultation.slug,
+            consultations.disclosure_threshold(consultation),
+            run.scope,
+            list(run.question_ids),
+            run.engine,
+            dict(run.settings),
+            run.report_format,
+            run.requested_by,
+        )
+        answers = themes_data.free_text_answers(consultation, questionnaire, request.question_ids)
+    return request, questionnaire, answers
 
 
-def _find_and_store(run: ThemeRun) -> None:
+def _find_and_store(run_id: int, progress: JobProgress) -> None:
     from analysis.themes import ThemeOptions, theme_answers
 
-    consultation = db.session.get(Consultation, run.consultation_id)
-    assert consultation is not None
-    questionnaire = consultations.questionnaire_of(consultation)
+    request, questionnaire, answers = _read(run_id)
     by_id = {q.id: q for q in questionnaire.questions}
-    theme_runs.start(run, STEPS_PER_QUESTION * len(run.question_ids) + 2)
-    db.session.commit()
-
-    answers = themes_data.free_text_answers(consultation, questionnaire, run.question_ids)
     counts = answers["question_id"].value_counts()
-    ready = [q for q in run.question_ids if counts.get(q, 0) >= MIN_ANSWERS]
-    left_out = [q for q in run.question_ids if q not in ready]
+    ready = [q for q in request.question_ids if counts.get(q, 0) >= MIN_ANSWERS]
+    left_out = [q for q in request.question_ids if q not in ready]
     answers = answers[answers["question_id"].isin(ready)]
-    theme_runs.advance(run, f"Read {len(answers):,} answers", steps=1 + STEPS_PER_QUESTION * len(left_out))
-    db.session.commit()  # never hold SQLite's write lock while the themes are found
+    progress(
+        f"Read {len(answers):,} answers",
+        steps=1 + STEPS_PER_QUESTION * len(left_out),
+        steps_total=STEPS_PER_QUESTION * len(request.question_ids) + 2,
+    )
     if not ready:
-        raise _too_few(run)
+        raise _too_few(request.scope)
 
-    def progress(message: str) -> None:
-        theme_runs.advance(run, _readable(message, by_id))
-        db.session.commit()
-
-    options = ThemeOptions(**run.settings)  # type: ignore[arg-type]
     report = theme_answers(
-        answers, options, question_text={q: by_id[q].text for q in ready}, progress=progress
+        answers,
+        ThemeOptions(**request.settings),  # type: ignore[arg-type]
+        question_text={q: by_id[q].text for q in ready},
+        progress=lambda message: progress(_readable(message, by_id)),
     )
     report.title = f"Themes in free-text answers: {questionnaire.title}"
     report.notes += [
@@ -111,32 +126,35 @@ def _find_and_store(run: ThemeRun) -> None:
         f"fewer than {MIN_ANSWERS}."
         for q in left_out
     ]
+    body = report_bytes(report, request.report_format, request.threshold)
+    scope = (
+        f"question {by_id[ready[0]].number}"
+        if request.scope != "all"
+        else f"{len(ready)} free-text questions"
+    )
+
+    # The result, in one short write transaction (committed by the runner).
+    consultation = db.session.get(Consultation, request.consultation_id)
+    assert consultation is not None
     for question_id in ready:
         theme_sets.save_machine_themes(
             consultation,
             question_id,
             report.themes[report.themes["question_id"] == question_id],
             report.assignments[report.assignments["question_id"] == question_id],
-            engine=run.engine,
-            settings=run.settings,
+            engine=request.engine,
+            settings=request.settings,
         )
-    body = report_bytes(report, run.report_format, consultation.disclosure_threshold or DEFAULT_THRESHOLD)
-    scope = (
-        f"question {by_id[ready[0]].number}" if run.scope != "all" else f"{len(ready)} free-text questions"
-    )
-    theme_runs.finish(run, body, f"Themes found for {scope}")
-    audit.record("found themes", run.requested_by, f"{consultation.slug}: themes of {scope} (run {run.id})")
-    db.session.commit()
+    jobs.finish(ThemeRun, run_id, f"Themes found for {scope}", report=body)
+    audit.record("found themes", request.requested_by, f"{request.slug}: themes of {scope} (run {run_id})")
 
 
-def _too_few(run: ThemeRun) -> Exception:
-    from analysis.themes import ThemesError
-
-    if run.scope == "all":
-        return ThemesError(
+def _too_few(scope: str) -> JobError:
+    if scope == "all":
+        return JobError(
             f"no free-text question has enough submitted answers: each needs at least {MIN_ANSWERS}"
         )
-    return ThemesError(f"too few submitted answers: at least {MIN_ANSWERS} are needed")
+    return JobError(f"too few submitted answers: at least {MIN_ANSWERS} are needed")
 
 
 def _readable(message: str, by_id: dict) -> str:  # type: ignore[type-arg]

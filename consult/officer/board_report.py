@@ -27,11 +27,11 @@ from analysis.board_report.question_themes import (
     TOO_FEW,
 )
 from analysis.board_report.words import WordsError
+from consult.data import board_report_words as words_data
 from consult.data import clock, consultations, theme_listing, theme_sets
 from consult.data.theme_answers import free_text_questions
 from consult.extensions import db
 from consult.models import Consultation
-from consult.officer import board_report_words as words_data
 from consult.officer.blueprint import bp, current_consultation
 from consult.officer.forms import BoardWordsForm
 from questions import Questionnaire

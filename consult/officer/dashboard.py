@@ -8,10 +8,10 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from consult.auth.access import officer_required
 from consult.data import closing, consultations
+from consult.data import dashboard_figures as dashboard_data
 from consult.data import releases as releases_data
 from consult.data.consultations import DateError
 from consult.extensions import db
-from consult.officer import dashboard_figures as dashboard_data
 from consult.officer.blueprint import bp, current_consultation
 from consult.officer.chart import day_chart
 from consult.officer.forms import DatesForm

@@ -17,10 +17,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from analysis.csv_output import BYTE_ORDER_MARK
+from consult import database
 from consult.data import audit, consultations, prepared_downloads
+from consult.data import jobs as jobs_data
 from consult.data.export import response_rows, write_csv
 from consult.extensions import db, jobs
 from consult.jobs.download_job import run_download_job
+from consult.models import PreparedDownload
 from consult.officer.blueprint import bp, current_consultation
 
 CSV_TYPE = prepared_downloads.FORMATS["counts"]["csv"]
@@ -41,17 +44,19 @@ def prepare_download(kind: str, fmt: str) -> WerkzeugResponse:
     if fmt not in prepared_downloads.FORMATS.get(kind, {}):
         abort(404)
     consultation = current_consultation()
-    download = prepared_downloads.record_download(consultation, kind, fmt, current_user.email)
+    download_id = prepared_downloads.record_download(consultation, kind, fmt, current_user.email).id
     db.session.commit()  # the job must find the row, whichever process runs it
     try:
-        jobs.enqueue(run_download_job, download.id)
+        jobs.enqueue(run_download_job, download_id)
     except Exception as exc:  # the queue (Redis) could not be reached: nothing runs
-        current_app.logger.error("could not queue download %s: %s", download.id, exc)
-        prepared_downloads.fail(
-            download, "The download could not be prepared: the job queue is not available. Try again later."
+        current_app.logger.error("could not queue download %s: %s", download_id, exc)
+        jobs_data.fail(
+            PreparedDownload,
+            download_id,
+            "The download could not be prepared: the job queue is not available. Try again later.",
         )
         db.session.commit()
-    return redirect(url_for("officer.prepared_download", download_id=download.id), 303)
+    return redirect(url_for("officer.prepared_download", download_id=download_id), 303)
 
 
 @bp.get("/downloads/<int:download_id>")
@@ -69,6 +74,7 @@ def prepared_download(download_id: int) -> str:
 
 
 @bp.get("/downloads/<int:download_id>/file")
+@database.writes  # each fetch is audited
 def prepared_download_file(download_id: int) -> Response:
     """The file a finished download made, as an attachment (audited)."""
     consultation = current_consultation()
@@ -85,6 +91,7 @@ def prepared_download_file(download_id: int) -> Response:
 
 
 @bp.get("/downloads/responses.csv")
+@database.writes  # each export is audited
 def download_responses() -> Response:
     """The anonymised response-level export (no contact details), safe to open in Excel."""
     consultation = current_consultation()

@@ -14,9 +14,9 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from consult.auth.access import officer_required
 from consult.data import consultations, responses
+from consult.data import keyed_in_responses as keyed_in
 from consult.extensions import db
 from consult.models import Channel
-from consult.officer import keyed_in_responses as keyed_in
 from consult.officer.blueprint import bp, current_consultation
 from consult.officer.forms import KeyedInForm
 from consult.respond.forms import AboutYouForm, build_section_form

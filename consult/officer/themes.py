@@ -19,12 +19,14 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from analysis.themes.engines import default_engine
 from analysis.themes.grouping import ENGINE_GROUPING
+from consult import database
 from consult.data import audit, consultations, theme_runs, theme_sets
+from consult.data import jobs as jobs_data
 from consult.data import theme_answers as themes_data
 from consult.data.theme_answers import MIN_ANSWERS, FreeTextQuestion
 from consult.extensions import db, jobs
 from consult.jobs.theme_job import run_theme_job
-from consult.models import Consultation
+from consult.models import Consultation, ThemeRun
 from consult.officer.blueprint import bp, current_consultation
 from consult.officer.downloads import attachment
 from consult.officer.forms import FEWEST_THEMES, MOST_THEMES, ThemesForm
@@ -125,7 +127,7 @@ def run_themes(question: str) -> WerkzeugResponse | tuple[str, int]:
 
     fewest, most = form.bounds
     options = ThemeOptions(engine=themes_engine(), min_themes=fewest, max_themes=most)  # type: ignore[arg-type]
-    run = theme_runs.record_run(
+    run_id = theme_runs.record_run(
         consultation,
         question,
         [q.id for q in chosen],
@@ -133,15 +135,17 @@ def run_themes(question: str) -> WerkzeugResponse | tuple[str, int]:
         settings=options.as_dict(),
         report_format=form.format.data,
         requested_by=current_user.email,
-    )
+    ).id
     db.session.commit()  # the job must find the run, whichever process runs it
     try:
-        jobs.enqueue(run_theme_job, run.id)
+        jobs.enqueue(run_theme_job, run_id)
     except Exception as exc:  # the queue (Redis) could not be reached: nothing runs
-        current_app.logger.error("could not queue theme run %s: %s", run.id, exc)
-        theme_runs.fail(run, "The run could not be started: the job queue is not available. Try again later.")
+        current_app.logger.error("could not queue theme run %s: %s", run_id, exc)
+        jobs_data.fail(
+            ThemeRun, run_id, "The run could not be started: the job queue is not available. Try again later."
+        )
         db.session.commit()
-    return redirect(url_for("officer.theme_run", run_id=run.id), 303)
+    return redirect(url_for("officer.theme_run", run_id=run_id), 303)
 
 
 @bp.get("/themes/runs/<int:run_id>")
@@ -164,6 +168,7 @@ def theme_run(run_id: int) -> str:
 
 
 @bp.get("/themes/runs/<int:run_id>/report")
+@database.writes  # each fetch is audited
 def theme_run_report(run_id: int) -> WerkzeugResponse:
     """The report a finished run made, as a download (audited)."""
     consultation = current_consultation()

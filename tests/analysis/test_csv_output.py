@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import ast
 import csv
 import io
-from pathlib import Path
 
-import analysis
 from analysis.counts.counting import count_responses
 from analysis.counts.tables import write_csv
 from analysis.csv_output import BYTE_ORDER_MARK, csv_text, write_csv_rows
@@ -44,32 +41,3 @@ def test_the_counts_csv_uses_the_same_convention(tmp_path) -> None:
     lines = out.getvalue().split("\r\n")
     assert lines[-1] == "" and all("\n" not in line for line in lines[:2])
     assert lines[0].split(",")[:2] == [str(c) for c in result.table.columns[:2]]
-
-
-def test_no_import_circle_in_analysis_even_through_imports_inside_functions() -> None:
-    """A module of `analysis` never needs, even lazily, a module that needs it back."""
-    package = Path(analysis.__file__).parent
-    needs: dict[str, set[str]] = {}
-    for path in package.rglob("*.py"):
-        name = ".".join(path.relative_to(package.parent).with_suffix("").parts).removesuffix(".__init__")
-        imported = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                imported.add(node.module)
-            elif isinstance(node, ast.Import):
-                imported.update(alias.name for alias in node.names)
-        needs[name] = {m for m in imported if m in needs or m.startswith("analysis")} - {name}
-    circles = []
-    for start in needs:
-        seen, todo = set(), [start]
-        while todo:
-            for following in needs.get(todo.pop(), ()):
-                if following == start:
-                    circles.append(start)
-                elif following not in seen:
-                    seen.add(following)
-                    todo.append(following)
-    # A package and its own submodules import each other by design; nothing else may.
-    circles = [c for c in circles if not any(m.startswith(c + ".") for m in needs[c])]
-    assert "analysis.loading" not in circles and "analysis.database_source" not in circles
-    assert circles == []

@@ -209,7 +209,7 @@ def test_words_form_saves_checks_and_keeps_what_was_typed(app: Flask) -> None:
         and "not an email" in page
         and "That the Board notes the results." in page
     )
-    from consult.officer import board_report_words as board_report
+    from consult.data import board_report_words as board_report
 
     with app.app_context():
         from consult.data import consultations
