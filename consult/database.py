@@ -12,7 +12,7 @@ Which transactions write, decided in one place (`_reads_only`):
 - In a web request: GET, HEAD and OPTIONS requests read; other methods write. A GET view
   that writes (an audited file download, a one-time sign-in link) says so with
   `@database.writes`; a data function that writes now and then on any page (refreshing
-  an officer's session) calls `switch_to_writing` first. A POST that validates a long form
+  an officer's session) writes in a `short_write()` block of its own. A POST that validates a long form
   first marks itself reading (`mark_read_only`) and calls `begin_writing` just before its
   write.
 - Outside a request (CLI commands, background jobs): transactions write, unless begun
@@ -76,14 +76,32 @@ def begin_writing() -> None:
     g.consult_read_only = False
 
 
-def switch_to_writing() -> bool:
-    """For a data function about to write in what may be a reading request: if it is one,
-    end its reading transaction (as `begin_writing`) and return True, so the caller reads
-    again what the write depends on, under the write lock; False if it writes already."""
-    if not has_request_context() or not _reads_only():
-        return False
-    begin_writing()
-    return True
+@contextmanager
+def short_write() -> Iterator[None]:
+    """A write transaction of its own, committed at the end of the block, in the middle of
+    whatever the request or job is doing (refreshing an officer's session on any page).
+
+    The transaction so far ends first (objects loaded stay usable, detached with what was
+    loaded); afterwards the request reads or writes as it did before, so a page that only
+    reads holds the write lock for this block alone, never while it renders.
+    """
+    db.session.close()
+    in_request = has_request_context()
+    before = g.get("consult_read_only") if in_request else None
+    token = _reading.set(False)
+    if in_request:
+        g.consult_read_only = False
+    try:
+        yield
+        db.session.commit()
+    finally:
+        db.session.close()
+        _reading.reset(token)
+        if in_request:
+            if before is None:
+                g.pop("consult_read_only", None)
+            else:
+                g.consult_read_only = before
 
 
 @contextmanager

@@ -187,26 +187,28 @@ def start_session(officer: Officer) -> str:
 
 
 def session_officer(secret: str, idle: dt.timedelta, absolute: dt.timedelta) -> Officer | None:
-    """The officer of a live session, refreshing its idle timer; None once ended or timed out."""
+    """The officer of a live session, refreshing its idle timer; None once ended or timed out.
+
+    The refresh (at most once a minute, so that page views do not all write) and the end of
+    a timed-out session are committed at once in a short write of their own: whatever page
+    is being shown, and whether or not it writes, they are kept.
+    """
     record = db.session.scalar(select(OfficerSession).where(OfficerSession.digest == _digest(secret)))
     if record is None or record.ended_at is not None:
         return None
     now = _now()
     timed_out = now - _aware(record.last_seen_at) > idle or now - _aware(record.created_at) > absolute
-    # Refresh at most once a minute so that page views do not all write.
-    stale = now - _aware(record.last_seen_at) > dt.timedelta(minutes=1)
-    if (timed_out or stale) and database.switch_to_writing():
-        return session_officer(secret, idle, absolute)  # read again, now under the write lock
-    if timed_out:
-        record.ended_at = now
-        db.session.flush()
+    officer = None if timed_out else record.officer
+    if officer is not None and officer.disabled_on is not None:
         return None
-    officer = record.officer
-    if officer.disabled_on is not None:
-        return None
-    if stale:
-        record.last_seen_at = now
-        db.session.flush()
+    if timed_out or now - _aware(record.last_seen_at) > dt.timedelta(minutes=1):
+        change = {"ended_at": now} if timed_out else {"last_seen_at": now}
+        with database.short_write():
+            db.session.execute(
+                update(OfficerSession)
+                .where(OfficerSession.id == record.id, OfficerSession.ended_at.is_(None))
+                .values(**change)
+            )
     return officer
 
 
