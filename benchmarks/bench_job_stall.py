@@ -10,7 +10,7 @@ tests' realistic generator) and `--links` respondent links:
 
 While respondents save a section page at `--rate` saves a second (open loop: save i is
 sent at start + i / rate whatever became of the others, and its latency counts from then)
-and an officer opens the dashboard every half second, the officer asks for the Board
+and an officer opens the dashboard every two seconds, the officer asks for the Board
 report (DOCX) and watches its page until it is ready. Printed: how long the report took;
 the first page after asking (from the click to the page, and whether it showed progress);
 saves while the report was prepared (p50, p95, max, failures); the officer's pages in that
@@ -64,7 +64,8 @@ REDIS_URL = os.environ.get("CONSULT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"
 OFFICER_EMAIL = "bench.officer@lga.example"
 OFFICER_PASSWORD = "a long benchmark passphrase " + uuid.uuid4().hex[:8]
 TARGETS = {"save p95 ms": 300.0, "officer max ms": 1000.0, "first page ms": 1000.0}
-OFFICER_EVERY_S = 0.5
+# An officer on the dashboard, and the progress page, reload every two seconds (as run_progress.js).
+OFFICER_EVERY_S = 2.0
 # Saves and pages before the officer asks: what the app does without the job, to compare.
 ASK_AFTER_S = 10.0
 TIMEOUT_S = 120.0
@@ -314,8 +315,10 @@ def figures(seen: Timeline) -> dict[str, float]:
     during = [(lat, st) for t, lat, st in seen.saves if seen.asked_at <= t <= seen.ready_at]
     pages = [(lat, st) for t, lat, st in seen.officer if seen.asked_at <= t <= seen.ready_at]
     before = [lat for t, lat, _ in seen.saves if 1.0 <= t < seen.asked_at]  # after a second's warm-up
+    pages_before = [lat for t, lat, _ in seen.officer if 1.0 <= t < seen.asked_at]
     return {
         "save p95 before ms": percentile(before, 95) * 1000,
+        "officer max before ms": max(pages_before, default=math.nan) * 1000,
         "report s": seen.ready_at - seen.asked_at,
         "first page ms": seen.first_page_s * 1000,
         "first page progress": float(seen.first_page_progress),
