@@ -190,21 +190,20 @@ def _restore_sqlite(
     staged = live.with_name(f"{live.name}.restoring-{stamp}")
     kept = live.with_name(f"{live.name}.replaced-{stamp}")
     had_database = live.exists()
-    _copy_sqlite(path, staged)
+    # Held from before the copy until the swap: nobody else can open the database meanwhile.
+    holder = _hold_alone(live) if had_database else None
     try:
+        _copy_sqlite(path, staged)
         if problem := _integrity_problem(staged, "integrity_check"):
             raise BackupError(
                 f"the restored copy failed its integrity check ({problem}); nothing was changed"
             )
-        holder = _hold_alone(live) if had_database else None
-        try:
-            if holder is not None:
-                os.replace(live, kept)
-            os.replace(staged, live)
-        finally:
-            if holder is not None:
-                holder.close()
+        if holder is not None:
+            os.replace(live, kept)
+        os.replace(staged, live)
     finally:
+        if holder is not None:
+            holder.close()
         if staged.exists():
             staged.unlink()
     try:
