@@ -326,6 +326,29 @@ def test_changing_the_same_theme_conflicts_naming_the_change(
     assert "'First analyst's name' -> 'Second analyst's name'" in details[1]
 
 
+@pytest.mark.parametrize("number", [2**31, 2**63])
+def test_a_version_past_the_database_range_is_an_expired_page(
+    themed: Flask, analyst_client: FlaskClient, number: int
+) -> None:
+    first, name, _ = themes_of(themed)[0]
+    path = f"/officer/themes/q3/themes/{first}"
+    shown = _opened(analyst_client, path)
+    renamed = analyst_client.post(path, data={**shown, "version": str(number), "name": "Renamed"})
+    assert renamed.status_code == 400 and "The page had expired: try again" in text(renamed)
+    answer = answer_ids(themed)[0]
+    review = f"/officer/themes/q3/answers/{answer}"
+    reviewed = analyst_client.post(
+        review, data={**_opened(analyst_client, review), "version": str(number), "quote": "yes"}
+    )
+    assert reviewed.status_code == 400
+    accepted = analyst_client.post(
+        "/officer/themes/q3/accept",
+        data={"csrf_token": shown["csrf_token"], "answer": answer, "version": str(number)},
+    )
+    assert accepted.status_code == 400
+    assert themes_of(themed)[0][1] == name  # nothing was changed
+
+
 def test_same_answer_and_merged_theme_conflict(themed: Flask, analyst_client: FlaskClient) -> None:
     other = _second_analyst(themed)
     (first, *_), (second, *_), *_ = themes_of(themed)

@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from consult.data.theme_review import FLAGS
+from consult.web.converters import LARGEST_ID
 
 NAME_LIMIT = 200
 DESCRIPTION_LIMIT = 300
@@ -41,7 +42,7 @@ class VersionedForm(FlaskForm):
 
     version = IntegerField(
         widget=HiddenField.widget,
-        validators=[InputRequired(_EXPIRED), NumberRange(min=1, max=2**31 - 1, message=_EXPIRED)],
+        validators=[InputRequired(_EXPIRED), NumberRange(min=1, max=LARGEST_ID, message=_EXPIRED)],
     )
 
 
@@ -150,7 +151,7 @@ class AcceptForm(FlaskForm):
 
     answer = HiddenField()
     version = IntegerField(
-        widget=HiddenField.widget, validators=[Optional(), NumberRange(min=1, max=2**31 - 1)]
+        widget=HiddenField.widget, validators=[Optional(), NumberRange(min=1, max=LARGEST_ID)]
     )
 
 
