@@ -349,6 +349,22 @@ def test_a_version_past_the_database_range_is_an_expired_page(
     assert themes_of(themed)[0][1] == name  # nothing was changed
 
 
+def test_a_theme_name_with_a_control_character_is_refused(themed: Flask, analyst_client: FlaskClient) -> None:
+    first, name, _ = themes_of(themed)[0]
+    path = f"/officer/themes/q3/themes/{first}"
+    refused = analyst_client.post(path, data={**_opened(analyst_client, path), "name": "Peer\x0cchallenge"})
+    assert refused.status_code == 400
+    assert "Name must not contain control characters" in text(refused) and "U+000C" in text(refused)
+    described = analyst_client.post(
+        path, data={**_opened(analyst_client, path), "name": "Peer", "description": "Valued\x01."}
+    )
+    assert described.status_code == 400
+    assert "Description must not contain control characters" in text(described)
+    created = post(analyst_client, "/officer/themes/q3/new-theme", "/officer/themes/q3", name="New\x01")
+    assert created.status_code == 400
+    assert themes_of(themed)[0][1] == name and all("\x01" not in t[1] for t in themes_of(themed))
+
+
 def test_same_answer_and_merged_theme_conflict(themed: Flask, analyst_client: FlaskClient) -> None:
     other = _second_analyst(themed)
     (first, *_), (second, *_), *_ = themes_of(themed)

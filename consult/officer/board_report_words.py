@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from sqlalchemy import select
 
 from analysis.board_report.words import BoardWords
+from analysis.plain_text import without_control_characters
 from consult.data import audit
 from consult.extensions import db
 from consult.models import BoardReportWords, Consultation
@@ -65,7 +66,10 @@ def saved_words(consultation: Consultation) -> BoardWords:
     row = stored_words(consultation)
     if row is None:
         return BoardWords()
-    return BoardWords.from_mapping(_mapping({k: _text(row, k) for k in FIELDS}), where="saved words")
+    # Words saved before control characters were refused are read without them, so neither
+    # this page nor the report fails on them; saving the form again asks for them to go.
+    saved = {k: without_control_characters(_text(row, k), multiline=True) for k in FIELDS}
+    return BoardWords.from_mapping(_mapping(saved), where="saved words")
 
 
 def save_words(

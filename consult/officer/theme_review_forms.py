@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from consult.data.theme_review import FLAGS
 from consult.web.converters import LARGEST_ID
+from consult.web.plain_text import PlainText
 
 NAME_LIMIT = 200
 DESCRIPTION_LIMIT = 300
@@ -78,6 +79,7 @@ class ThemeNameForm(FlaskForm):
         validators=[
             DataRequired("Enter a name for the theme"),
             Length(max=NAME_LIMIT, message=f"The name must be {NAME_LIMIT} characters or fewer"),
+            PlainText(),
         ],
     )
     description = StringField(
@@ -88,6 +90,7 @@ class ThemeNameForm(FlaskForm):
                 max=DESCRIPTION_LIMIT,
                 message=f"The description must be {DESCRIPTION_LIMIT} characters or fewer",
             ),
+            PlainText(),
             one_sentence,
         ],
     )
