@@ -346,6 +346,18 @@ def test_a_version_past_the_database_range_is_an_expired_page(
         data={"csrf_token": shown["csrf_token"], "answer": answer, "version": str(number)},
     )
     assert accepted.status_code == 400
+    # Theme ids chosen in a form are checked against the page's choices before any query.
+    merge = _opened(analyst_client, "/officer/themes/q3", "/officer/themes/q3/merge")
+    merged = analyst_client.post(
+        "/officer/themes/q3/merge", data={**merge, "themes": [str(number)], "into": str(number)}
+    )
+    assert merged.status_code == 400
+    moved = analyst_client.post(
+        f"{path}/move",
+        data={**_opened(analyst_client, path, f"{path}/move"), "answers": [answer], "action": "move",
+              "to_theme": str(number)},
+    )  # fmt: skip
+    assert moved.status_code == 400
     assert themes_of(themed)[0][1] == name  # nothing was changed
 
 
