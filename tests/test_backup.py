@@ -303,9 +303,69 @@ def test_restore_refuses_while_another_connection_holds_the_database(backend: st
             serving.dispose()
         assert_intact(filled, backend, entries)
         # With the app stopped, the same backup restores, replacing the database.
+        before = database_identity(filled, backend)
         restored = filled.test_cli_runner().invoke(main, ["restore", str(out), "--force"])
         assert restored.exit_code == 0, restored.output
         assert_intact(filled, backend, entries)
-        if backend == "sqlite":  # the replaced file was kept only until the new one was proven
+        # A new database was swapped in, and the replaced one kept only until it was proven.
+        assert database_identity(filled, backend) != before
+        if backend == "sqlite":
             leftovers = [p.name for p in Path(url.database).parent.iterdir() if "replaced" in p.name]
-            assert leftovers == []
+        else:
+            admin = sa.create_engine(url.set(database="postgres"))
+            with admin.connect() as connection:
+                leftovers = connection.execute(
+                    text("SELECT datname FROM pg_database WHERE datname LIKE :like"),
+                    {"like": f"{url.database[:39]}_%"},
+                ).scalars().all()
+            admin.dispose()
+        assert leftovers == []
+
+
+def database_identity(app: Flask, backend: str) -> int:
+    """The database file's inode (SQLite) or the database's oid (PostgreSQL)."""
+    with app.app_context():
+        if backend == "sqlite":
+            identity = Path(db.engine.url.database).stat().st_ino
+        else:
+            identity = db.session.execute(
+                text("SELECT oid FROM pg_database WHERE datname = current_database()")
+            ).scalar_one()
+        db.session.remove()
+        db.engine.dispose()
+    return int(identity)
+
+
+def test_a_restored_database_that_fails_its_upgrade_is_swapped_back(backend: str, tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    def failing_upgrade() -> None:
+        raise RuntimeError("migration 0011 failed")
+
+    with filled_database(backend, tmp_path) as filled:
+        out = tmp_path / "good.backup"
+        with filled.app_context():
+            backups.back_up(db.engine, out)
+            url = db.engine.url
+        entries = audit_entries(filled)
+        before = database_identity(filled, backend)
+        with filled.app_context(), pytest.raises(backups.BackupError) as refused:
+            restores.restore(db.engine, out, force=True, bring_up_to_date=failing_upgrade)
+        message = str(refused.value)
+        assert "migration 0011 failed" in message and "the database is as it was" in message
+        assert database_identity(filled, backend) == before  # the replaced database is back
+        assert_intact(filled, backend, entries)
+        # The failed copy is kept for inspection, under a name that says so.
+        if backend == "sqlite":
+            failed = [p for p in Path(url.database).parent.iterdir() if "restore-failed" in p.name]
+            assert len(failed) == 1
+        else:
+            admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                failed = connection.execute(
+                    text("SELECT datname FROM pg_database WHERE datname LIKE :like"),
+                    {"like": f"{url.database[:39]}_failed_%"},
+                ).scalars().all()
+                assert len(failed) == 1
+                connection.exec_driver_sql(f'DROP DATABASE "{failed[0]}"')
+            admin.dispose()

@@ -11,8 +11,7 @@ into a deadlock and lets app writes land between SQLite's pages.
 SQLite: the backup is copied to a new file beside the database and checked there; only
 then is the database file swapped for it, the replaced file kept beside it until the new
 one has passed its check (and the schema upgrade the caller asks for), and put back if it
-does not. PostgreSQL: `pg_restore --single-transaction --clean`, so the replaced data stays
-until the restored data commits, and a failure leaves the database as it was.
+does not. PostgreSQL: the same with databases (`consult.data.restore_postgresql`).
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from consult.data.backup import (
@@ -35,15 +33,13 @@ from consult.data.backup import (
     backup_revision,
     client_tool,
     known_revisions,
-    libpq_target,
     responses_held,
     run_tool,
     sqlite_path,
 )
+from consult.data.restore_postgresql import STOP_THE_APP, restore_postgresql
 
 __all__ = ["RestoreReport", "check_restorable", "restore"]
-
-STOP_THE_APP = "stop the app (and any `consult worker`) first, then restore again"
 
 
 @dataclass(frozen=True)
@@ -174,11 +170,7 @@ def restore(
     if backup_kind(path) == "sqlite":
         _restore_sqlite(engine, path, revision, bring_up_to_date)
     else:
-        _refuse_other_postgresql_connections(engine)
-        _restore_postgresql(engine, path)
-        engine.dispose()
-        if bring_up_to_date is not None:
-            bring_up_to_date()
+        restore_postgresql(engine, path, revision, bring_up_to_date)
     return RestoreReport(revision)
 
 
@@ -274,37 +266,3 @@ def _prove(engine: Engine, live: Path, revision: str, bring_up_to_date: Callable
         engine.dispose()
         if problem := _integrity_problem(live, "quick_check"):
             raise BackupError(f"quick check after the upgrade: {problem}")
-
-
-def _refuse_other_postgresql_connections(engine: Engine) -> None:
-    with engine.connect() as connection:
-        others = connection.execute(
-            text(
-                "SELECT count(*), "
-                "string_agg(DISTINCT coalesce(nullif(application_name, ''), 'unnamed'), ', ') "
-                "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        ).one()
-    engine.dispose()
-    if others[0]:
-        raise BackupError(
-            f"the database has {others[0]} other connection(s) open ({others[1]}): {STOP_THE_APP}. "
-            "Nothing was changed"
-        )
-
-
-def _restore_postgresql(engine: Engine, path: Path) -> None:
-    target, env = libpq_target(engine.url)
-    try:
-        run_tool(
-            [client_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
-             "--single-transaction", "--exit-on-error", "-d", target, str(path)],
-            env,
-        )  # fmt: skip
-    except BackupError as exc:
-        if "deadlock detected" in str(exc) or "lock timeout" in str(exc):
-            raise BackupError(
-                f"another connection used the database during the restore, so it was undone and "
-                f"nothing was changed: {STOP_THE_APP}"
-            ) from None
-        raise BackupError(f"{exc}. The restore ran as one transaction: nothing was changed") from None
