@@ -175,13 +175,15 @@ class BoardWords:
         values["meeting_date"] = _meeting_date(data.get("meeting_date"), where)
         values["report_for"] = _report_for(data.get("report_for"), where)
         for name in TEXT_FIELDS:
-            values[name] = _text(data, name, where, MAX_LENGTH)
+            values[name] = _text(data, name, where, MAX_LENGTH, multiline=True)
         values["recommendations"] = _recommendations(data.get("recommendations"), where)
         values["contact"] = _contact(data.get("contact"), where)
         return cls(**values)
 
 
-def _text(data: Mapping[str, Any], name: str, where: str, limit: int, part: str = "") -> str:
+def _text(
+    data: Mapping[str, Any], name: str, where: str, limit: int, part: str = "", *, multiline: bool = False
+) -> str:
     part = part or name
     label = part.replace(".", " ").replace("_", " ")
     value = data.get(name)
@@ -190,8 +192,9 @@ def _text(data: Mapping[str, Any], name: str, where: str, limit: int, part: str 
     if not isinstance(value, str):
         raise WordsError(where, f"{label} must be text in quotes, not {type(value).__name__}", part)
     value = value.strip()
-    # Line breaks pass here: the one-line parts refuse them with their own message.
-    if problem := control_character_problem(value, label.capitalize(), multiline=True):
+    # A one-line part's line breaks are left to its own "must be one line" message.
+    checked = value if multiline else value.replace("\r", "").replace("\n", "")
+    if problem := control_character_problem(checked, label.capitalize(), multiline=multiline):
         raise WordsError(where, problem, part)
     if len(value) > limit:
         raise WordsError(

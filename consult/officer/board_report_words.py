@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import select
 
-from analysis.board_report.words import BoardWords
+from analysis.board_report.words import TEXT_FIELDS, BoardWords
 from analysis.plain_text import without_control_characters
 from consult.data import audit
 from consult.extensions import db
@@ -37,6 +37,9 @@ FIELDS = (
     "background",
     "financial_implications",
 )
+
+# The fields that may run over several lines (the rest are one line each).
+MULTILINE_FIELDS = frozenset({*TEXT_FIELDS, "recommendations"})
 
 
 def stored_words(consultation: Consultation) -> BoardReportWords | None:
@@ -68,7 +71,7 @@ def saved_words(consultation: Consultation) -> BoardWords:
         return BoardWords()
     # Words saved before control characters were refused are read without them, so neither
     # this page nor the report fails on them; saving the form again asks for them to go.
-    saved = {k: without_control_characters(_text(row, k), multiline=True) for k in FIELDS}
+    saved = {k: without_control_characters(_text(row, k), multiline=k in MULTILINE_FIELDS) for k in FIELDS}
     return BoardWords.from_mapping(_mapping(saved), where="saved words")
 
 

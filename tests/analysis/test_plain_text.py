@@ -84,3 +84,12 @@ def test_a_part_the_word_writer_cannot_write_is_named() -> None:
     )
     with pytest.raises(AnalysisError, match="The report's part “Summary” could not be written to Word"):
         report_docx(report)
+
+
+def test_line_breaks_are_allowed_only_in_running_text() -> None:
+    assert BoardWords.from_mapping({"summary": "One.\n\nTwo.\tTabbed."}).summary == "One.\n\nTwo.\tTabbed."
+    with pytest.raises(WordsError, match="Title must not contain control characters: ") as refused:
+        BoardWords.from_mapping({"title": "Results\tof the consultation"})
+    assert "line breaks are fine" not in str(refused.value)
+    with pytest.raises(WordsError, match="must be one line"):
+        BoardWords.from_mapping({"title": "Results\nof the consultation"})
