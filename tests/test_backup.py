@@ -369,3 +369,23 @@ def test_a_restored_database_that_fails_its_upgrade_is_swapped_back(backend: str
                 assert len(failed) == 1
                 connection.exec_driver_sql(f'DROP DATABASE "{failed[0]}"')
             admin.dispose()
+
+
+def test_without_the_right_to_rename_databases_postgresql_restores_in_place(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("renaming databases is PostgreSQL's")
+    from consult.data import restore_postgresql
+
+    monkeypatch.setattr(restore_postgresql, "_may_swap", lambda engine: False)
+    with filled_database(backend, tmp_path) as filled:
+        out = tmp_path / "good.backup"
+        with filled.app_context():
+            backups.back_up(db.engine, out)
+        entries = audit_entries(filled)
+        before = database_identity(filled, backend)
+        restored = filled.test_cli_runner().invoke(main, ["restore", str(out), "--force"])
+        assert restored.exit_code == 0, restored.output
+        assert database_identity(filled, backend) == before  # the same database, its data replaced
+        assert_intact(filled, backend, entries)
