@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "LinkedCells",
     "ThemeFigures",
     "protect_counts",
     "protect_theme_counts",
@@ -74,7 +75,7 @@ def protect_counts(counts: np.ndarray, threshold: int) -> tuple[np.ndarray, np.n
 
 
 @dataclass
-class _Cells:
+class LinkedCells:
     """Cells and equations being written down (a cell's value, and whether it is known)."""
 
     values: list[int] = field(default_factory=list)
@@ -177,7 +178,7 @@ def protect_theme_report(
     themes = report.themes.copy()
     campaigns = report.campaigns.copy() if not report.campaigns.empty else report.campaigns
     n_themes = len(themes)
-    cells = _Cells()
+    cells = LinkedCells()
     small_groups: list[tuple[int, list[int]]] = []
     once = report.options.campaigns == "once"
     sentiment = _sentiment_counts(report)
@@ -304,25 +305,12 @@ def protect_theme_counts(
     (from 1 to `threshold` - 1), "secondary" (hidden so that no primary one can be narrowed
     below half the threshold) or "". Rows keep their order.
     """
-    out = themes.copy()
-    cells = _Cells()
-    index: list[int] = []
-    for question_id, rows in out.groupby("question_id", sort=False).indices.items():
-        counts = [cells.cell(int(out["count"].iloc[i])) for i in rows]
-        total = sum(cells.values[c] for c in counts)
-        base_value = total if bases is None else int(bases[question_id])
-        base = cells.cell(base_value)
-        extra = cells.cell(max(total - base_value, 0), known=True)
-        cells.equation(counts, [base, extra] if total >= base_value else [base])
-        index += list(zip(rows, counts, strict=True))  # type: ignore[arg-type]
-    hidden = cells.protect(threshold, [])
-    suppressed = np.zeros(len(out), dtype=bool)
-    for row, cell in index:  # type: ignore[misc]
-        suppressed[row] = hidden[cell]
-    small = (out["count"].to_numpy() > 0) & (out["count"].to_numpy() < threshold) if len(out) else suppressed
-    out["suppressed"] = suppressed
-    out["suppression"] = np.where(small, "primary", np.where(suppressed, "secondary", ""))
-    return out
+    from analysis.themes.by_group import protect_theme_tables
+
+    if "theme_id" not in themes.columns:
+        themes = themes.assign(theme_id=range(len(themes)))
+        return protect_theme_tables(themes, None, threshold, bases)[0].drop(columns="theme_id")
+    return protect_theme_tables(themes, None, threshold, bases)[0]
 
 
 def publishable_themes(themes: pd.DataFrame, threshold: int | None = DEFAULT_THRESHOLD) -> pd.DataFrame:

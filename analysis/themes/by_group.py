@@ -1,0 +1,241 @@
+"""Theme counts by group: how many answers from each role, type of organisation and region
+raised each theme, protected together with the theme counts they break down.
+
+`theme_counts_by_group` counts; `protect_theme_tables` hides what must not be published.
+Groups are the segments of the single-choice counts (`analysis.counts.counting.segment_codes`):
+with `merge_below` (the threshold), segments with fewer answers to the question than that
+are merged into the breakdown's "Smaller …, combined" group. The protection is the theme
+report's family of linked cells (`LinkedCells`, solved by `analysis.counts.disclosure`):
+a group's count of a theme is a cell, the groups of a breakdown add up to the theme's
+count, the groups' bases add up to the question's, and a group's themes add up to its base
+plus the answers raising more than one theme (taken as known, which only errs on the safe
+side). So no count from 1 to threshold - 1 is published, the zeros of a group of 1 to
+threshold - 1 answers are hidden too, and further figures are hidden so that none hidden
+can be narrowed below half the threshold from everything published with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from analysis.counts.counting import segment_codes, segment_members
+from analysis.themes.disclosure import DEFAULT_THRESHOLD, LinkedCells
+from analysis.themes.model import ThemesError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "BY_GROUP_COLUMNS",
+    "GROUP_BREAKDOWNS",
+    "GroupCells",
+    "link_group_cells",
+    "protect_theme_tables",
+    "theme_counts_by_group",
+]
+
+#: The breakdowns theme counts are shown by: the ones the Board paper compares groups on.
+GROUP_BREAKDOWNS = ("role", "organisation_type", "region")
+#: The columns of `theme_counts_by_group`'s result, in order.
+BY_GROUP_COLUMNS = ("question_id", "segment_by", "segment", "members", "theme_id", "count", "base")
+
+
+def theme_counts_by_group(
+    assignments: pd.DataFrame,
+    *,
+    breakdowns: Sequence[str] = GROUP_BREAKDOWNS,
+    merge_below: int | None = None,
+) -> pd.DataFrame:
+    """Answers raising each theme, by group, for every question in `assignments`.
+
+    `assignments`: one row per answer and theme it raises, columns `response_id`,
+    `question_id`, `theme_id` (missing for an answer in no theme: it counts in its group's
+    base only) and each column of `breakdowns` (categorical, in the questionnaire's
+    order; missing = not stated). An answer's group columns must be the same on all its rows.
+
+    Returns `BY_GROUP_COLUMNS`: per question (in order of first appearance), breakdown and
+    group (the categories in order, "Not stated", then the combined group), a row per theme
+    in order of first appearance: `count` (answers of the group raising the theme; 0 if
+    none), `base` (answers of the group to the question), `members` (the categories the
+    group holds). Groups nobody answering the question is in are not listed. With
+    `merge_below`, smaller groups are merged (see `segment_codes`); `frame.attrs["merged"]`
+    maps (question, breakdown) to the categories merged.
+    """
+    import numpy as np
+    import pandas as pd
+
+    needed = ["response_id", "question_id", "theme_id", *breakdowns]
+    if missing := [c for c in needed if c not in assignments.columns]:
+        raise ThemesError(f"theme counts by group need the columns {', '.join(missing)}")
+    pieces: list[pd.DataFrame] = []
+    merged_all: dict[tuple[str, str], tuple[str, ...]] = {}
+    for question_id, rows in assignments.groupby("question_id", sort=False):
+        answers = rows.drop_duplicates("response_id").reset_index(drop=True)
+        if len(answers) != len(rows[list(("response_id", *breakdowns))].drop_duplicates()):
+            raise ThemesError(f"{question_id}: an answer has different groups on different rows")
+        themes = list(dict.fromkeys(rows["theme_id"].dropna().tolist()))
+        theme_code = pd.Categorical(rows["theme_id"], categories=themes).codes.astype(np.int64)
+        position = pd.Series(np.arange(len(answers)), index=answers["response_id"])
+        answer_of_row = position.reindex(rows["response_id"]).to_numpy()
+        for by in breakdowns:
+            column = answers[by]
+            frame = (
+                answers[[by]]
+                if isinstance(column.dtype, pd.CategoricalDtype)
+                else answers[[by]].astype("category")
+            )
+            codes, labels, merged = segment_codes(frame, by, merge_below)
+            merged_all[(str(question_id), by)] = merged
+            members = segment_members(labels, merged)
+            base = np.bincount(codes, minlength=len(labels))
+            themed = theme_code >= 0
+            grid = np.bincount(
+                codes[answer_of_row[themed]] * len(themes) + theme_code[themed],
+                minlength=len(labels) * len(themes),
+            ).reshape(len(labels), len(themes))
+            listed = [s for s in range(len(labels)) if base[s] > 0]
+            pieces.append(
+                pd.DataFrame(
+                    {
+                        "question_id": str(question_id),
+                        "segment_by": by,
+                        "segment": np.repeat([labels[s] for s in listed], len(themes)).tolist(),
+                        "members": [members[labels[s]] for s in listed for _ in themes],
+                        "theme_id": themes * len(listed),
+                        "count": grid[listed].ravel(),
+                        "base": np.repeat(base[listed], len(themes)),
+                    },
+                    columns=list(BY_GROUP_COLUMNS),
+                )
+            )
+    out = (
+        pd.concat(pieces, ignore_index=True)
+        if pieces
+        else pd.DataFrame({c: [] for c in BY_GROUP_COLUMNS}).astype({"count": "int64", "base": "int64"})
+    )
+    out["count"] = out["count"].astype("int64")
+    out["base"] = out["base"].astype("int64")
+    out.attrs["merged"] = merged_all
+    return out
+
+
+@dataclass
+class GroupCells:
+    """Where one question's group figures sit among the linked cells.
+
+    `count`: row of the by-group frame → its cell; `base`: (breakdown, segment) → the
+    group's base cell; `small_groups`: (base cell, count cells) for the zeros rule.
+    """
+
+    count: dict[int, int] = field(default_factory=dict)
+    base: dict[tuple[str, str], int] = field(default_factory=dict)
+    small_groups: list[tuple[int, list[int]]] = field(default_factory=list)
+
+
+def link_group_cells(
+    cells: LinkedCells,
+    rows: pd.DataFrame,
+    theme_total: dict[object, int],
+    answers_total: int,
+    *,
+    shown: bool = True,
+) -> GroupCells:
+    """Write one question's by-group figures (`rows`, from `theme_counts_by_group`, any
+    index) into `cells`, tied to the cells of its themes' totals (`theme_total`, theme id →
+    cell: the answers raising the theme) and of its answers themed (`answers_total`)."""
+    out = GroupCells()
+    for by, of_breakdown in rows.groupby("segment_by", sort=False):
+        bases = []
+        for segment, group in of_breakdown.groupby("segment", sort=False):
+            base = cells.cell(int(group["base"].iloc[0]), shown=shown)
+            out.base[(str(by), str(segment))] = base
+            bases.append(base)
+            mine = []
+            for index, count in zip(group.index, group["count"], strict=True):
+                out.count[int(index)] = cells.cell(int(count), shown=shown)
+                mine.append(out.count[int(index)])
+            out.small_groups.append((base, mine))
+            # The group's themes add up to its base and the answers raising more than one
+            # theme (or fall short by those raising none): taken as known.
+            excess = sum(cells.values[c] for c in mine) - cells.values[base]
+            known = cells.cell(abs(excess), known=True)
+            if excess >= 0:
+                cells.equation(mine, [base, known])
+            else:
+                cells.equation([*mine, known], [base])
+        cells.equation(bases, [answers_total])
+        for theme_id, of_theme in of_breakdown.groupby("theme_id", sort=False):
+            cells.equation([out.count[int(i)] for i in of_theme.index], [theme_total[theme_id]])
+    return out
+
+
+def protect_theme_tables(
+    themes: pd.DataFrame,
+    by_group: pd.DataFrame | None,
+    threshold: int = DEFAULT_THRESHOLD,
+    bases: dict[str, int] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Theme counts and their counts by group, protected as one family.
+
+    `themes`: rows with `question_id`, `theme_id` and `count`; `by_group`: from
+    `theme_counts_by_group` over the same answers (its `theme_id`s among the themes'), or
+    None. Each question's counts are protected beside its base (`bases`; by default their
+    sum), the answers raising more than one theme taken as known.
+
+    Returns `themes` with `suppressed` and `suppression` ("primary": from 1 to `threshold`
+    - 1; "secondary": hidden so that no primary one can be narrowed below half the
+    threshold; or ""), rows in their order; and `by_group` with `count_hidden`,
+    `base_hidden` and `suppression` (of the count), or None.
+    """
+    import numpy as np
+
+    out = themes.copy()
+    if by_group is not None:
+        by_group = by_group.reset_index(drop=True)
+    cells = LinkedCells()
+    index: list[tuple[int, int]] = []
+    small_groups: list[tuple[int, list[int]]] = []
+    placed: list[tuple[object, GroupCells]] = []
+    for question_id, rows in out.groupby("question_id", sort=False).indices.items():
+        counts = [cells.cell(int(out["count"].iloc[i])) for i in rows]
+        total = sum(cells.values[c] for c in counts)
+        base_value = total if bases is None else int(bases[question_id])
+        base = cells.cell(base_value)
+        extra = cells.cell(max(total - base_value, 0), known=True)
+        cells.equation(counts, [base, extra] if total >= base_value else [base])
+        index += list(zip(rows, counts, strict=True))
+        if by_group is not None:
+            mine = by_group[by_group["question_id"] == question_id]
+            theme_total = dict(zip(out["theme_id"].iloc[rows], counts, strict=True))
+            if not mine.empty:
+                linked = link_group_cells(cells, mine, theme_total, base)
+                small_groups += linked.small_groups
+                placed.append((question_id, linked))
+    hidden = cells.protect(threshold, small_groups)
+    suppressed = np.zeros(len(out), dtype=bool)
+    for row, cell in index:
+        suppressed[row] = hidden[cell]
+    small = (out["count"].to_numpy() > 0) & (out["count"].to_numpy() < threshold) if len(out) else suppressed
+    out["suppressed"] = suppressed
+    out["suppression"] = np.where(small, "primary", np.where(suppressed, "secondary", ""))
+    if by_group is None:
+        return out, None
+    groups = by_group.copy()
+    count_hidden = np.zeros(len(groups), dtype=bool)
+    base_hidden = np.zeros(len(groups), dtype=bool)
+    for _, linked in placed:
+        for row, cell in linked.count.items():
+            count_hidden[row] = hidden[cell]
+    keys = list(zip(groups["question_id"], groups["segment_by"], groups["segment"], strict=True))
+    base_of = {(q, b, s): cell for q, linked in placed for (b, s), cell in linked.base.items()}
+    base_hidden[:] = [bool(hidden[base_of[k]]) if k in base_of else False for k in keys]
+    counts = groups["count"].to_numpy()
+    group_bases = groups["base"].to_numpy()
+    # The zeros of a group of 1 to threshold - 1 answers are as telling as its counts.
+    primary = ((counts > 0) & (counts < threshold)) | ((counts == 0) & (group_bases < threshold))
+    groups["count_hidden"] = count_hidden
+    groups["base_hidden"] = base_hidden
+    groups["suppression"] = np.where(primary, "primary", np.where(count_hidden, "secondary", ""))
+    return out, groups
