@@ -31,6 +31,7 @@ __all__ = [
     "BY_GROUP_COLUMNS",
     "GROUP_BREAKDOWNS",
     "GroupCells",
+    "group_table",
     "link_group_cells",
     "protect_theme_tables",
     "theme_counts_by_group",
@@ -239,3 +240,54 @@ def protect_theme_tables(
     groups["base_hidden"] = base_hidden
     groups["suppression"] = np.where(primary, "primary", np.where(count_hidden, "secondary", ""))
     return out, groups
+
+
+def group_table(
+    themes: pd.DataFrame, groups: pd.DataFrame, question_id: str, segment_by: str, *, base: int | None = None
+) -> pd.DataFrame:
+    """One question's themes by one breakdown, for people: a row per group, a column per theme.
+
+    `themes` and `groups` as `protect_theme_tables` returns them (`themes` with `label`,
+    in display order); `base` is the question's answers themed (printed in the first row,
+    "All respondents", beside the themes' counts) or None to leave that row out. Columns:
+    "Group", "Answers", then each theme's label; cells "n (p%)" (per cent of the group's
+    answers, half up to one place), "n" where the group's answers are hidden, or "[c]".
+    Built from the protected figures only, so nothing hidden can show.
+    """
+    import pandas as pd
+
+    from analysis.counts.rows import ALL_RESPONDENTS
+    from analysis.counts.tables import SUPPRESSED_MARK
+    from analysis.percentages import percent_text
+
+    mine = themes[themes["question_id"] == question_id]
+    rows = groups[(groups["question_id"] == question_id) & (groups["segment_by"] == segment_by)]
+    labels = [str(label) for label in mine["label"]]
+    ids = list(mine["theme_id"])
+
+    def cell(count: int, hidden: bool, of: int, of_hidden: bool) -> str:
+        if hidden:
+            return SUPPRESSED_MARK
+        if of_hidden or of <= 0:
+            return f"{count:,}"
+        return f"{count:,} ({percent_text(count, of, 1)}%)"
+
+    out: dict[str, list[str]] = {"Group": [], "Answers": [], **{label: [] for label in labels}}
+    if base is not None:
+        out["Group"].append(ALL_RESPONDENTS)
+        out["Answers"].append(f"{base:,}")
+        for label, (_, theme) in zip(labels, mine.iterrows(), strict=True):
+            out[label].append(cell(int(theme["count"]), bool(theme["suppressed"]), base, False))
+    for segment, group in rows.groupby("segment", sort=False):
+        first = group.iloc[0]
+        group_base, base_hidden = int(first["base"]), bool(first["base_hidden"])
+        out["Group"].append(str(segment))
+        out["Answers"].append(SUPPRESSED_MARK if base_hidden else f"{group_base:,}")
+        by_theme = group.set_index("theme_id")
+        for label, theme_id in zip(labels, ids, strict=True):
+            if theme_id in by_theme.index:
+                row = by_theme.loc[theme_id]
+                out[label].append(cell(int(row["count"]), bool(row["count_hidden"]), group_base, base_hidden))
+            else:
+                out[label].append(cell(0, base_hidden, group_base, base_hidden))
+    return pd.DataFrame(out)
