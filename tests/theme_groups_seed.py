@@ -112,7 +112,11 @@ def seed_reviewed_themes(app: Flask) -> None:
         theme_of = {}
         for position, name in enumerate((FUNDING, HOUSING, STAFF, RARE)):
             theme = Theme(
-                theme_set_id=theme_set.id, name=name, key_terms=[name.lower()], position=position, origin="machine"
+                theme_set_id=theme_set.id,
+                name=name,
+                key_terms=[name.lower()],
+                position=position,
+                origin="machine",
             )
             db.session.add(theme)
             db.session.flush()
