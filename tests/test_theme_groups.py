@@ -65,3 +65,25 @@ def test_the_theme_set_page_links_to_it(grouped: Flask, analyst_client: FlaskCli
 def test_no_set_no_page(app: Flask, analyst_client: FlaskClient) -> None:
     assert analyst_client.get(f"/officer/themes/{QUESTION}/by-group").status_code == 404
     assert analyst_client.get("/officer/themes/q1/by-group").status_code == 404  # single choice
+
+
+def test_the_theme_report_a_run_makes_gives_themes_by_group(app: Flask, analyst_client: FlaskClient) -> None:
+    from consult.extensions import db
+    from consult.models import Origin, ThemeRun
+    from tests.test_dashboard import add_response
+    from tests.test_theme_jobs import start_run, topic_answer, wait_embedded
+
+    for i in range(40):
+        role, region = ("Leader", "Wales") if i % 2 else ("Chief executive", "North East")
+        profile = {"role": role, "organisation_type": "County", "region": region}
+        add_response(app, origin=Origin.SELF_SERVICE, profile=profile, answers={QUESTION: topic_answer(i)})
+    run_id = start_run(analyst_client, fmt="html")
+    wait_embedded(app)
+    with app.app_context():
+        run = db.session.get(ThemeRun, run_id)
+        assert run is not None and run.report is not None
+        page = run.report.decode("utf-8")
+    assert "raising each theme, by role" in page
+    cells = [cell for row in table_cells(page) for cell in row]
+    assert "Leader" in cells and "Chief executive" in cells
+    assert not small_figures(cells)

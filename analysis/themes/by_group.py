@@ -18,22 +18,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from analysis.counts.counting import segment_codes, segment_members
 from analysis.themes.disclosure import DEFAULT_THRESHOLD, LinkedCells
 from analysis.themes.model import ThemesError
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
+    from analysis.themes.model import ThemeReport
 __all__ = [
     "BY_GROUP_COLUMNS",
     "GROUP_BREAKDOWNS",
     "GroupCells",
+    "group_key",
     "group_table",
+    "hidden_group_figures",
     "link_group_cells",
+    "link_report_groups",
     "protect_theme_tables",
+    "report_group_counts",
     "theme_counts_by_group",
 ]
 
@@ -133,6 +139,7 @@ class GroupCells:
     count: dict[int, int] = field(default_factory=dict)
     base: dict[tuple[str, str], int] = field(default_factory=dict)
     small_groups: list[tuple[int, list[int]]] = field(default_factory=list)
+    keys: dict[str, int] = field(default_factory=dict)
 
 
 def link_group_cells(
@@ -170,6 +177,55 @@ def link_group_cells(
         for theme_id, of_theme in of_breakdown.groupby("theme_id", sort=False):
             cells.equation([out.count[int(i)] for i in of_theme.index], [theme_total[theme_id]])
     return out
+
+
+def report_group_counts(report: ThemeReport, threshold: int | None) -> pd.DataFrame | None:
+    """`theme_counts_by_group` over a report's assignments and `groups` (small groups merged
+    below `threshold`), or None where the report has no respondents' groups."""
+    if report.groups is None or report.assignments.empty:
+        return None
+    groups = report.groups[["response_id", *GROUP_BREAKDOWNS]]
+    frame = report.assignments[["response_id", "question_id", "theme_id"]].merge(
+        groups, on="response_id", how="left", validate="many_to_one"
+    )
+    return theme_counts_by_group(frame, merge_below=threshold)
+
+
+def link_report_groups(
+    cells: LinkedCells,
+    by_group: pd.DataFrame,
+    question_id: str,
+    themes: pd.DataFrame,
+    theme_total: dict[object, int],
+    themed_cell: int,
+    *,
+    shown: bool = True,
+) -> GroupCells:
+    """One question's by-group figures tied into a theme report's cells (`theme_total`: theme
+    id → the cell of the answers raising it; `themed_cell`: answers themed), with `keys`
+    filled in for the release record (`group_key`)."""
+    rows = by_group[by_group["question_id"] == question_id]
+    if rows.empty:
+        return GroupCells()
+    answers = int(rows.drop_duplicates(["segment_by", "segment"]).groupby("segment_by")["base"].sum().max())
+    # Every answer themed is in the groups; a count that differs (drafts themed) is taken as known.
+    if cells.values[themed_cell] != answers:
+        themed_cell = cells.cell(answers, known=True)
+    linked = link_group_cells(cells, rows, theme_total, themed_cell, shown=shown)
+    label = dict(zip(themes["theme_id"], themes["label"], strict=True))
+    for index, cell in linked.count.items():
+        row = rows.loc[index]
+        linked.keys[group_key(row, str(label.get(row["theme_id"], row["theme_id"])))] = cell
+    for (by, segment), cell in linked.base.items():
+        row = rows[(rows["segment_by"] == by) & (rows["segment"] == segment)].iloc[0]
+        linked.keys[group_key(row, "base")] = cell
+    return linked
+
+
+def group_key(row: Any, what: str) -> str:
+    """A group figure's key in the release record: breakdown, the categories it holds, and
+    what it counts (a theme's label, or "base"); compared only with one of the same key."""
+    return f"group|{row['segment_by']}|{'+'.join(row['members'])}|{what}"
 
 
 def protect_theme_tables(
@@ -223,23 +279,39 @@ def protect_theme_tables(
     out["suppression"] = np.where(small, "primary", np.where(suppressed, "secondary", ""))
     if by_group is None:
         return out, None
-    groups = by_group.copy()
-    count_hidden = np.zeros(len(groups), dtype=bool)
-    base_hidden = np.zeros(len(groups), dtype=bool)
-    for _, linked in placed:
-        for row, cell in linked.count.items():
+    return out, hidden_group_figures(by_group, [linked for _, linked in placed], hidden, threshold)
+
+
+def hidden_group_figures(
+    by_group: pd.DataFrame, linked: list[GroupCells], hidden: np.ndarray, threshold: int | None
+) -> pd.DataFrame:
+    """`by_group` with `count_hidden`, `base_hidden` and `suppression` (of the count:
+    "primary", "secondary" or ""), read from the `hidden` mask over the cells `linked` placed
+    (rows by position in `by_group`). A figure placed nowhere is hidden."""
+    import numpy as np
+
+    groups = by_group.reset_index(drop=True).copy()
+    count_hidden = np.ones(len(groups), dtype=bool)
+    base_cell: dict[tuple[str, str, str], bool] = {}
+    for cells in linked:
+        for row, cell in cells.count.items():
             count_hidden[row] = hidden[cell]
-    keys = list(zip(groups["question_id"], groups["segment_by"], groups["segment"], strict=True))
-    base_of = {(q, b, s): cell for q, linked in placed for (b, s), cell in linked.base.items()}
-    base_hidden[:] = [bool(hidden[base_of[k]]) if k in base_of else False for k in keys]
-    counts = groups["count"].to_numpy()
-    group_bases = groups["base"].to_numpy()
-    # The zeros of a group of 1 to threshold - 1 answers are as telling as its counts.
-    primary = ((counts > 0) & (counts < threshold)) | ((counts == 0) & (group_bases < threshold))
+    for cells in linked:
+        for row in cells.count:
+            key = (groups.at[row, "question_id"], groups.at[row, "segment_by"], groups.at[row, "segment"])
+            base_cell[key] = bool(hidden[cells.base[key[1:]]])
+    keys = zip(groups["question_id"], groups["segment_by"], groups["segment"], strict=True)
     groups["count_hidden"] = count_hidden
-    groups["base_hidden"] = base_hidden
+    groups["base_hidden"] = [base_cell.get(key, True) for key in keys]
+    counts = groups["count"].to_numpy()
+    if threshold is None:
+        groups["suppression"] = ""
+        return groups
+    # The zeros of a group of 1 to threshold - 1 answers are as telling as its counts.
+    small_group = groups["base"].to_numpy() < threshold
+    primary = ((counts > 0) & (counts < threshold)) | ((counts == 0) & small_group)
     groups["suppression"] = np.where(primary, "primary", np.where(count_hidden, "secondary", ""))
-    return out, groups
+    return groups
 
 
 def group_table(

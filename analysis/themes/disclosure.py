@@ -147,6 +147,9 @@ class ThemeFigures:
     totals_hidden: dict[str, bool]
     themes: pd.DataFrame
     campaigns: pd.DataFrame
+    # Answers raising each theme by group (`analysis.themes.by_group`), with `count_hidden`,
+    # `base_hidden` and `suppression`; None where the report has no respondents' groups.
+    by_group: pd.DataFrame | None = None
     # Questions whose figures are not updated (too few answers changed): the earlier release.
     not_updated: dict[str, int] = field(default_factory=dict)
 
@@ -171,6 +174,8 @@ def protect_theme_report(
     """Everything the report prints, protected as one family (`threshold` None: nothing
     hidden), and with `history` ({question: `analysis.themes.releases.QuestionHistory`})
     together with earlier theme releases."""
+    from analysis.themes.by_group import hidden_group_figures, link_report_groups, report_group_counts
+
     history = history or {}
     held = {q: h.release for q, h in history.items() if threshold is not None and h.not_updated(threshold)}
     key_cell: dict[tuple[str, str], int] = {}
@@ -185,6 +190,8 @@ def protect_theme_report(
     summary_cell: dict[tuple[int, str], int] = {}
     theme_cell: dict[int, dict[str, int]] = {}
     campaign_cell: dict[int, int] = {}
+    by_group = report_group_counts(report, threshold)
+    linked_groups = []
     for qi, q in enumerate(questions.itertuples(index=False)):
         get = {name: int(getattr(q, name)) for name in (*SUMMARY, "drafts")}
         shown = q.question_id not in held
@@ -202,6 +209,7 @@ def protect_theme_report(
         cells.equation([themed_cell], [summary_cell[(qi, "base")], merged])
         mine = [i for i in range(n_themes) if themes.iloc[i]["question_id"] == q.question_id]
         counts = []
+        theme_total: dict[object, int] = {}
         for i in mine:
             row = themes.iloc[i]
             count = cells.cell(int(row["count"]), shown=shown)
@@ -209,6 +217,7 @@ def protect_theme_report(
             split = sentiment.get(str(row["theme_id"]), {})
             answers = sum(split.values())
             total = cells.cell(answers, known=True) if once else count
+            theme_total[row["theme_id"]] = total
             parts = {s: cells.cell(split.get(s, 0), shown=shown) for s in SENTIMENTS}
             key_cell[(q.question_id, f"theme|{row['label']}|count")] = count
             for s, cell in parts.items():
@@ -221,6 +230,14 @@ def protect_theme_report(
             extra = cells.cell(excess, known=True) if excess >= 0 else None
             if extra is not None:
                 cells.equation(counts, [summary_cell[(qi, "base")], extra])
+        if by_group is not None:
+            linked = link_report_groups(
+                cells, by_group, q.question_id, themes, theme_total, themed_cell, shown=shown
+            )
+            linked_groups.append(linked)
+            for key, cell in linked.keys.items():
+                key_cell[(q.question_id, key)] = cell
+            small_groups += linked_groups[-1].small_groups
         if len(campaigns):
             sizes = [j for j in range(len(campaigns)) if campaigns.iloc[j]["question_id"] == q.question_id]
             for j in sizes:
@@ -262,8 +279,15 @@ def protect_theme_report(
         ]
     if len(campaigns):
         campaigns = campaigns.assign(hidden=[bool(hidden[campaign_cell[j]]) for j in range(len(campaigns))])
+    if by_group is not None:
+        by_group = hidden_group_figures(by_group, linked_groups, hidden, threshold)
     return ThemeFigures(
-        questions, {name: bool(hidden[totals[name]]) for name in SUMMARY}, themes, campaigns, held
+        questions,
+        {name: bool(hidden[totals[name]]) for name in SUMMARY},
+        themes,
+        campaigns,
+        by_group,
+        held,
     )
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, and_, func, select
 
+from consult.data.theme_answers import with_profile_categories
 from consult.data.theme_sets import MACHINE, REVIEWED, SUGGESTED
 from consult.extensions import db
 from consult.models import Answer, Response, Stage, Status, Theme, ThemeAnswer, ThemeAnswerTheme, ThemeSet
@@ -278,12 +279,4 @@ def group_assignments(theme_set: ThemeSet, questionnaire: Questionnaire) -> pd.D
     frame = pd.DataFrame(db.session.execute(query).all(), columns=columns)
     frame["theme_id"] = frame["theme_id"].astype("Int64")
     frame["question_id"] = theme_set.question_id
-    profile = questionnaire.profile
-    lists = {
-        "role": profile.roles,
-        "organisation_type": profile.organisation_types,
-        "region": profile.regions,
-    }
-    for column, allowed in lists.items():
-        frame[column] = pd.Categorical(frame[column], categories=list(allowed))
-    return frame
+    return with_profile_categories(frame, questionnaire)
