@@ -161,7 +161,9 @@ def _from_stored(
     rows["share"] = rows["count"] / base if base else 0.0
     rows["is_other"] = rows["theme_id"] < 0
     linked = answers[["theme_answer_id", "response_id"]].merge(links, on="theme_answer_id", how="left")
-    assignments = _with_groups(linked[["response_id", "theme_id"]].astype({"theme_id": "Int64"}), responses)
+    # Answers in no theme are the row "Not in any theme" (-1) here too: its groups add up to it.
+    linked["theme_id"] = linked["theme_id"].fillna(-1).astype("int64")
+    assignments = _with_groups(linked[["response_id", "theme_id"]], responses)
     rows, by_group = _protect(rows, stored.question_id, threshold, base, assignments)
 
     quotable = answers[answers["quote_approved"] & answers["flag"].isna()]

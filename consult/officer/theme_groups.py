@@ -13,12 +13,15 @@ from dataclasses import dataclass
 
 from flask import abort, render_template
 
+from analysis.board_report.question_themes import NOT_IN_A_THEME
 from analysis.counts.rows import OTHER_SEGMENT
 from consult.data import consultations, theme_listing, theme_sets
 from consult.officer.blueprint import bp, current_consultation
 
 __all__ = ["GroupTable", "theme_groups"]
 
+# The theme id of the answers in no theme (stored themes have positive ids).
+NO_THEME = -1
 # How each breakdown is named on the page.
 BREAKDOWN_NAMES = {"role": "role", "organisation_type": "type of organisation", "region": "region"}
 
@@ -57,15 +60,18 @@ def theme_groups(question_id: str) -> str:
     threshold = consultations.disclosure_threshold(consultation)
     assignments = theme_listing.group_assignments(theme_set, questionnaire)
     listed = theme_listing.theme_counts(theme_set)
-    names = {c.theme.id: c.theme.name for c in listed}
-    themed = assignments.dropna(subset=["theme_id"])
-    counts = themed.groupby("theme_id").size()
+    # Answers in no theme are a column of their own, as in the Board paper: each group's
+    # columns then add up to its answers and those raising more than one theme.
+    assignments["theme_id"] = assignments["theme_id"].fillna(NO_THEME)
+    counts = assignments.groupby("theme_id").size()
+    ids = [c.theme.id for c in listed] + ([NO_THEME] if NO_THEME in counts.index else [])
+    labels = [c.theme.name for c in listed] + [NOT_IN_A_THEME]
     themes = pd.DataFrame(
         {
             "question_id": question_id,
-            "theme_id": [c.theme.id for c in listed],
-            "label": [c.theme.name for c in listed],
-            "count": [int(counts.get(c.theme.id, 0)) for c in listed],
+            "theme_id": ids,
+            "label": labels[: len(ids)],
+            "count": [int(counts.get(i, 0)) for i in ids],
         }
     )
     base = int(assignments["response_id"].nunique())
@@ -91,6 +97,5 @@ def theme_groups(question_id: str) -> str:
         theme_set=theme_set,
         tables=tables,
         base=base,
-        names=names,
         threshold=threshold,
     )
