@@ -155,14 +155,15 @@ def link_group_cells(
     cell: the answers raising the theme) and of its answers themed (`answers_total`)."""
     out = GroupCells()
     for by, of_breakdown in rows.groupby("segment_by", sort=False):
+        part = cells.new_part()
         bases = []
         for segment, group in of_breakdown.groupby("segment", sort=False):
-            base = cells.cell(int(group["base"].iloc[0]), shown=shown)
+            base = cells.cell(int(group["base"].iloc[0]), shown=shown, part=part)
             out.base[(str(by), str(segment))] = base
             bases.append(base)
             mine = []
             for index, count in zip(group.index, group["count"], strict=True):
-                out.count[int(index)] = cells.cell(int(count), shown=shown)
+                out.count[int(index)] = cells.cell(int(count), shown=shown, part=part)
                 mine.append(out.count[int(index)])
             out.small_groups.append((base, mine))
             # The group's themes add up to its base and the answers raising more than one

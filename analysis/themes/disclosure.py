@@ -81,16 +81,24 @@ class LinkedCells:
     values: list[int] = field(default_factory=list)
     known: list[bool] = field(default_factory=list)
     shown: list[bool] = field(default_factory=list)  # printed unless hidden
+    # A hint for the solver (`protect_cells`' `parts`): cells of one table (a breakdown of a
+    # question's themes by group) are protected among themselves first. -1: no such table.
+    parts: list[int] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
     cols: list[int] = field(default_factory=list)
     coefs: list[float] = field(default_factory=list)
     equations: int = 0
 
-    def cell(self, value: int, *, known: bool = False, shown: bool = True) -> int:
+    def cell(self, value: int, *, known: bool = False, shown: bool = True, part: int = -1) -> int:
         self.values.append(int(value))
         self.known.append(known)
         self.shown.append(shown)
+        self.parts.append(part)
         return len(self.values) - 1
+
+    def new_part(self) -> int:
+        """A number for a table of cells not yet used by any (see `parts`)."""
+        return max(self.parts, default=-1) + 1
 
     def equation(self, plus: list[int], minus: list[int]) -> None:
         for cell, coef in [*((c, 1.0) for c in plus), *((c, -1.0) for c in minus)]:
@@ -127,7 +135,13 @@ class LinkedCells:
             return np.zeros(len(values), dtype=bool)
         matrix = sparse.csr_matrix((self.coefs, (self.rows, self.cols)), shape=(self.equations, len(values)))
         protection = protect_cells(
-            values, matrix, primary, threshold=threshold, fixed=known, unpublished=~shown & ~known
+            values,
+            matrix,
+            primary,
+            threshold=threshold,
+            fixed=known,
+            unpublished=~shown & ~known,
+            parts=np.asarray(self.parts),
         )
         return protection.hidden & shown
 
