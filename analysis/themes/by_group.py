@@ -133,7 +133,8 @@ class GroupCells:
     """Where one question's group figures sit among the linked cells.
 
     `count`: row of the by-group frame → its cell; `base`: (breakdown, segment) → the
-    group's base cell; `small_groups`: (base cell, count cells) for the zeros rule.
+    group's base cell; `small_groups`: (base cell, count cells) for the zeros rule; `keys`:
+    each figure's key in the release record (`group_key`) → its cell, where asked for.
     """
 
     count: dict[int, int] = field(default_factory=dict)
@@ -150,9 +151,10 @@ def link_group_cells(
     *,
     shown: bool = True,
 ) -> GroupCells:
-    """Write one question's by-group figures (`rows`, from `theme_counts_by_group`, any
-    index) into `cells`, tied to the cells of its themes' totals (`theme_total`, theme id →
-    cell: the answers raising the theme) and of its answers themed (`answers_total`)."""
+    """Write one question's by-group figures (`rows`: its rows of `theme_counts_by_group`'s
+    frame, keeping that frame's row numbers as index) into `cells`, tied to the cells of its
+    themes' totals (`theme_total`, theme id → cell: the answers raising the theme) and of its
+    answers themed (`answers_total`)."""
     out = GroupCells()
     for by, of_breakdown in rows.groupby("segment_by", sort=False):
         part = cells.new_part()
