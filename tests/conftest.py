@@ -65,7 +65,8 @@ def migrated_database(backend: str, tmp_path_factory: pytest.TempPathFactory) ->
     app = create_app(_test_config(url, tmp_path_factory.mktemp("instance")))
     with app.app_context():
         upgrade()
-        db.engine.dispose()  # no connection of this set-up app outlives it
+        # No idle connection of this set-up app stays open (a restore refuses a database in use).
+        db.engine.dispose()
     yield url
     next(urls, None)
 

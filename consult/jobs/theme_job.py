@@ -75,7 +75,8 @@ class _Request:
     requested_by: str | None
 
 
-def _read(run_id: int) -> tuple[_Request, Any, pd.DataFrame]:
+def _read(run_id: int) -> tuple[_Request, Any, pd.DataFrame, pd.DataFrame]:
+    """What the run asks for, its questionnaire, the answers, and every response's groups."""
     with database.reading():
         run = db.session.get(ThemeRun, run_id)
         assert run is not None
@@ -94,13 +95,14 @@ def _read(run_id: int) -> tuple[_Request, Any, pd.DataFrame]:
             run.requested_by,
         )
         answers = themes_data.free_text_answers(consultation, questionnaire, request.question_ids)
-    return request, questionnaire, answers
+        groups = themes_data.respondent_groups(consultation, questionnaire)
+    return request, questionnaire, answers, groups
 
 
 def _find_and_store(run_id: int, progress: JobProgress) -> None:
     from analysis.themes import ThemeOptions, theme_answers
 
-    request, questionnaire, answers = _read(run_id)
+    request, questionnaire, answers, groups = _read(run_id)
     by_id = {q.id: q for q in questionnaire.questions}
     counts = answers["question_id"].value_counts()
     ready = [q for q in request.question_ids if counts.get(q, 0) >= MIN_ANSWERS]
@@ -121,6 +123,7 @@ def _find_and_store(run_id: int, progress: JobProgress) -> None:
         progress=lambda message: progress(_readable(message, by_id)),
     )
     report.title = f"Themes in free-text answers: {questionnaire.title}"
+    report.groups = groups
     report.notes += [
         f"Question {by_id[q].number} is left out: {counts.get(q, 0)} submitted answers, "
         f"fewer than {MIN_ANSWERS}."
