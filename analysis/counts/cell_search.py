@@ -33,6 +33,11 @@ TOLERANCE = 1e-6
 # machine as on an idle one; the time limit is only a backstop.
 _MIP_NODES = 5
 _MIP_SECONDS = 8.0
+# If a search stops on those bounds before finding any pattern at all (a large programme on
+# a busy machine), it is run once more with these: otherwise the caller would hide
+# everything it cannot protect.
+_MIP_NODES_RETRY = 500
+_MIP_SECONDS_RETRY = 60.0
 # A pattern within 5% of the cheapest the search can prove is good enough: asking for the
 # last few percent roughly doubles the time and, on realistic exports, hides nothing less.
 _MIP_GAP = 0.05
@@ -225,14 +230,17 @@ def _cover(
                 apart[r, (first + 1) * n + cell] = 1.0
             constraints.append(LinearConstraint(apart.tocsc(), [s for _, s in spans], np.inf))
         objective = np.r_[np.zeros(k * n), np.where(hidden, 0.0, cost)]
-        with _solver_output_to_stderr():
-            result = milp(
-                objective,
-                integrality=np.r_[np.zeros(k * n), np.ones(n)],
-                bounds=Bounds(np.r_[*lows, z_low], np.r_[*highs, z_high]),
-                constraints=constraints,
-                options={"time_limit": _MIP_SECONDS, "node_limit": _MIP_NODES, "mip_rel_gap": _MIP_GAP},
-            )
+        for nodes, seconds in ((_MIP_NODES, _MIP_SECONDS), (_MIP_NODES_RETRY, _MIP_SECONDS_RETRY)):
+            with _solver_output_to_stderr():
+                result = milp(
+                    objective,
+                    integrality=np.r_[np.zeros(k * n), np.ones(n)],
+                    bounds=Bounds(np.r_[*lows, z_low], np.r_[*highs, z_high]),
+                    constraints=constraints,
+                    options={"time_limit": seconds, "node_limit": nodes, "mip_rel_gap": _MIP_GAP},
+                )
+            if result.x is not None or result.status != 1:  # 1: stopped on a bound
+                break
         if result.x is not None:
             moved = np.abs(result.x[: k * n].reshape(k, n)).max(axis=0)
             moved[moving] = 0.0  # a target's own move proves only its part

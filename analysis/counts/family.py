@@ -231,6 +231,13 @@ def _protect_leftover(
     loose = np.zeros(len(values), dtype=bool)
     for p in np.unique(part[leftover & fixed]):
         loose[np.unique(asked[part[asked] == p])] = True
+    # Every figure of such a group is bounded by its size, so the size is covered first by a
+    # programme of its own (one of its equal cells stands for all); then each other figure
+    # is audited and covered only if the size's moves leave it too narrow. Programmes over
+    # the whole family are large: the fewer, the better.
+    sizes = np.flatnonzero(leftover & fixed)
+    first = np.zeros(len(values), dtype=bool)
+    first[[sizes[part[sizes] == p][0] for p in np.unique(part[sizes])]] = True
     protection = protect_cells(
         values,
         matrix,
@@ -239,5 +246,6 @@ def _protect_leftover(
         fixed=fixed & ~loose,
         parts=part,
         unpublished=hidden & ~leftover,
+        inherited=leftover & ~first,
     )
     return protection.hidden
