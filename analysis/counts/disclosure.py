@@ -48,7 +48,7 @@ DEFAULT_THRESHOLD = 10
 
 # Primary cells covered per programme: the programme grows with targets × cells, and a few
 # targets at a time, sharing what earlier programmes hid, lose little against all at once.
-_TARGETS_PER_PROGRAMME = 8
+_TARGETS_PER_PROGRAMME = 16
 
 
 def is_small(value: int, threshold: int = DEFAULT_THRESHOLD, *, zeros: bool = False) -> bool:

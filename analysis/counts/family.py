@@ -11,8 +11,8 @@ reader knows that
 - a follow-up question's number asked in a segment is its parent's count of the answers
   that lead to it, in the same segment;
 - a question asked of everyone has the segment's size as its number asked, the same for
-  every such question (these sizes are always published: small segments are merged until
-  they are not small).
+  every such question (these sizes are published: small segments are merged, and a merged
+  group still below the threshold is protected together with its breakdown's sizes).
 
 `suppress_family` states all of that for `analysis.counts.disclosure.protect_cells` and writes
 which figures are hidden back onto the count table.
@@ -154,8 +154,9 @@ def suppress_family(
     count), `asked_suppressed` and `answered_suppressed` (bool). Primary: any figure from 1
     to `threshold` - 1; also zeros in a group where from 1 to `threshold` - 1 were asked
     (there a zero tells something about a handful of people), unless `show_zeros`. A zero
-    elsewhere is published: it is not a count of anybody. Segment sizes are never small
-    here (small segments were merged), so they are always published.
+    elsewhere is published: it is not a count of anybody. Segment sizes are published, but
+    where a combined group is still below the threshold: then its breakdown's sizes are
+    protected with it (`_protect_leftover`).
     """
     import numpy as np
 
