@@ -87,6 +87,9 @@ SETTINGS: dict[str, Setting] = {
     "SIGN_IN_LINKS_PER_ADDRESS": Setting(3),
     "SIGN_IN_LINKS_PER_CLIENT": Setting(10),
     "SIGN_IN_LINKS_WINDOW": Setting(60 * 60),
+    # Emails anyone may ask for on the site's pages (sign-in links and respondents' own links
+    # together), per hour for the whole site: a ceiling on what the site can be made to send.
+    "REQUESTED_EMAILS_PER_HOUR": Setting(300),
     # Respondent links that are not valid, per client address per window.
     "INVALID_LINKS_PER_CLIENT": Setting(30),
     "INVALID_LINKS_WINDOW": Setting(60),

@@ -6,7 +6,7 @@ import re
 
 from flask import Flask
 
-from tests.conftest import add_officer, csrf_token, sign_in
+from tests.conftest import add_officer, csrf_token, sign_in, wait_for_jobs
 from tests.mailserver import MailServer, mail_server, plain_text
 
 __all__ = ["mail_server"]
@@ -16,7 +16,9 @@ SIGN_IN_LINK = re.compile(r"https?://[^\s\"'<>]+(/sign-in/link/[A-Za-z0-9_-]{43}
 
 def ask(client, email: str) -> object:
     page = client.get("/sign-in/email-link")
-    return client.post("/sign-in/email-link", data={"csrf_token": csrf_token(page.data), "email": email})
+    response = client.post("/sign-in/email-link", data={"csrf_token": csrf_token(page.data), "email": email})
+    wait_for_jobs(client.application)  # the email is sent by a background job
+    return response
 
 
 def test_an_emailed_link_signs_in_while_attacks_slow_the_account(app: Flask, mail_server: MailServer) -> None:

@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.low_level import ARGON2_VERSION
 from sqlalchemy import func, select, update
 
+from consult.data import requested_emails
 from consult.data.clock import today
 from consult.extensions import db
 from consult.models import Officer, OfficerRole, OfficerSession, SignInLink
@@ -231,6 +232,7 @@ def cancel_sign_in_links(officer: Officer) -> int:
     being disabled) would otherwise still let its holder in afterwards, under the old terms.
     Returns how many links were cancelled.
     """
+    requested_emails.forget_for(requested_emails.SIGN_IN_LINK, officer.email)
     cancelled = db.session.execute(
         update(SignInLink)
         .where(SignInLink.officer_id == officer.id, SignInLink.used_at.is_(None))

@@ -19,7 +19,7 @@ import math
 import os
 import time
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, request
 from limits import RateLimitItem, RateLimitItemPerSecond
 
 from consult.extensions import limiter
@@ -71,6 +71,36 @@ def _key(*parts: str) -> str:
     """A limit key that does not keep the email address it is about (keyed by the secret key)."""
     secret = str(current_app.config["SECRET_KEY"]).encode()
     return hmac.new(secret, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def posted_mailbox() -> str:
+    """Key function: the mailbox of the form's `email` field (case folded, `+tag` removed), hashed.
+
+    Every spelling of one inbox (`Victim+1@Example.org`, `victim@example.org`) counts as one.
+    """
+    from consult.data.requested_emails import canonical_mailbox
+
+    return _key("mailbox", canonical_mailbox(request.form.get("email", "")))
+
+
+def whole_site() -> str:
+    """Key function: one count for every client, for limits on what the whole site does."""
+    return "site"
+
+
+def note_email_asked_for() -> None:
+    """Mark this request as one that asked for an email, for the limits that count those."""
+    g.email_asked_for = True
+
+
+def email_was_asked_for(_response: object) -> bool:
+    """`deduct_when`: count only requests that got as far as asking for an email."""
+    return bool(g.get("email_asked_for", False))
+
+
+def requested_emails_limit() -> str:
+    """The whole site's hourly ceiling on emails asked for on its pages."""
+    return f"{int(current_app.config['REQUESTED_EMAILS_PER_HOUR'])} per hour"
 
 
 def _identifiers(kind: str, value: str) -> tuple[str, str]:
