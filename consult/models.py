@@ -252,6 +252,8 @@ class RequestedEmail(db.Model):
     mailbox: Mapped[str] = mapped_column(String(320))
     consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"))
     languages: Mapped[str] = mapped_column(String(32), default="")
+    # The root of the link to send (BASE_URL; in development, the address the request came to).
+    link_root: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

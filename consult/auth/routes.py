@@ -23,7 +23,7 @@ from consult.extensions import db, limiter
 from consult.jobs import email_job
 from consult.mail import smtp
 from consult.models import Officer
-from consult.web import ratelimit
+from consult.web import public_url, ratelimit
 
 bp = Blueprint("auth", __name__)
 
@@ -174,7 +174,9 @@ def email_link() -> Page:
         return render_template("auth/email_link.html", form=form, problem=None, mail_ready=mail_ready)
     if not form.validate():
         return render_template("auth/email_link.html", form=form, problem=None, mail_ready=True), 400
-    requested_emails.request_email(requested_emails.SIGN_IN_LINK, form.email.data or "")
+    requested_emails.request_email(
+        requested_emails.SIGN_IN_LINK, form.email.data or "", public_url.base_url()
+    )
     ratelimit.note_email_asked_for()
     db.session.commit()
     email_job.queue_requested_emails()

@@ -67,8 +67,7 @@ def mail_send(what: str | None, new_link: bool, base_url: str | None, questionna
 
 
 @mail.command("requested")
-@click.option("--base-url", default=None, help="Root of the links, e.g. https://consult.example.gov.uk")
-def mail_requested(base_url: str | None) -> None:
+def mail_requested() -> None:
     """Send the emails asked for on the site that still wait (sign-in links, respondents' own links).
 
     They are normally sent at once by a background job; they wait when the mail server or
@@ -82,7 +81,7 @@ def mail_requested(base_url: str | None) -> None:
     if settings is None:
         raise click.ClickException("Email is not set up: set MAIL_SERVER and MAIL_FROM")
     with app.app_context():
-        report = requested.send_requested(settings, link_root(app, base_url))
+        report = requested.send_requested(settings)
         waiting = requested_emails.waiting_count()
     click.echo(
         f"Sent {report.sent}; nothing to send for {report.dropped}; still waiting {waiting}"

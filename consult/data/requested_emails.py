@@ -41,9 +41,15 @@ def canonical_mailbox(address: str) -> str:
 
 
 def request_email(
-    kind: str, address: str, *, consultation_id: int | None = None, languages: tuple[str, ...] = ()
+    kind: str,
+    address: str,
+    link_root: str,
+    *,
+    consultation_id: int | None = None,
+    languages: tuple[str, ...] = (),
 ) -> bool:
-    """Store an email to send to `address`, unless one of `kind` already waits for its mailbox.
+    """Store an email to send to `address` (its link under `link_root`), unless one of `kind`
+    already waits for its mailbox.
 
     Returns whether a row was added. The same statements run whoever the address belongs to.
     """
@@ -59,6 +65,7 @@ def request_email(
         mailbox=mailbox,
         consultation_id=consultation_id,
         languages=",".join(languages),
+        link_root=link_root,
         created_at=_now(),
         attempts=0,
     )
@@ -79,6 +86,7 @@ class Claimed:
     address: str
     consultation_id: int | None
     languages: tuple[str, ...]
+    link_root: str
 
 
 def claim_next() -> Claimed | None:
@@ -102,7 +110,7 @@ def claim_next() -> Claimed | None:
         )
         if claimed.rowcount == 1:
             languages = tuple(part for part in row.languages.split(",") if part)
-            return Claimed(row.id, row.kind, row.address, row.consultation_id, languages)
+            return Claimed(row.id, row.kind, row.address, row.consultation_id, languages, row.link_root)
     return None
 
 

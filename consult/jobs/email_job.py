@@ -13,7 +13,6 @@ from flask import current_app, has_app_context
 
 from consult.extensions import jobs
 from consult.mail import requested, smtp
-from consult.web.public_url import base_url
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ def _send() -> None:
     if settings is None:
         log.error("emails asked for on the site wait, but email is not set up (MAIL_SERVER, MAIL_FROM)")
         return
-    report = requested.send_requested(settings, base_url())
+    report = requested.send_requested(settings)
     if report.problem:
         # Loud, for whoever runs the service: someone is waiting for a sign-in link.
         log.error("emails asked for on the site could not all be sent; they wait: %s", report.problem)

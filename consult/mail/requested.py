@@ -41,17 +41,17 @@ class _Composed:
     invitation_id: int | None = None  # a respondent's link minted for this email
 
 
-def _sign_in_link(claimed: requested.Claimed, base_url: str) -> _Composed | None:
+def _sign_in_link(claimed: requested.Claimed) -> _Composed | None:
     officer = officers.get_by_email(claimed.address)
     if officer is None or officer.disabled_on is not None:
         return None  # no account: nothing is sent, and the page asked on said the same
     token = officers.create_sign_in_link(officer)
     audit.record("asked for a sign-in link", officer.email)
     hours = int(officers.SIGN_IN_LINK_LIFETIME.total_seconds() // 3600)
-    return _Composed(mail_text.sign_in_link(sign_in_link_url(token, base_url), hours), officer.email)
+    return _Composed(mail_text.sign_in_link(sign_in_link_url(token, claimed.link_root), hours), officer.email)
 
 
-def _own_link(claimed: requested.Claimed, base_url: str) -> _Composed | None:
+def _own_link(claimed: requested.Claimed) -> _Composed | None:
     consultation = db.session.get(Consultation, claimed.consultation_id) if claimed.consultation_id else None
     if (
         consultation is None
@@ -66,7 +66,7 @@ def _own_link(claimed: requested.Claimed, base_url: str) -> _Composed | None:
         return _Composed(letter, claimed.address)
     issued = links.issue_link(consultation, kind=Origin.SELF_SERVICE)
     letter = mail_text.self_service(
-        questionnaire, consultation.closes_on, link_url(base_url, issued.token), languages
+        questionnaire, consultation.closes_on, link_url(claimed.link_root, issued.token), languages
     )
     return _Composed(letter, claimed.address, issued.invitation.id)
 
@@ -101,7 +101,7 @@ def _deliver(smtp: smtplib.SMTP, message: EmailMessage) -> str | None:
     return None
 
 
-def send_requested(settings: MailSettings, base_url: str) -> RequestedReport:
+def send_requested(settings: MailSettings) -> RequestedReport:
     """Send every waiting asked-for email, one at a time, committing after each.
 
     Stops at the first failure to reach the mail server, leaving the rest waiting.
@@ -115,7 +115,7 @@ def send_requested(settings: MailSettings, base_url: str) -> RequestedReport:
     try:
         with connection(settings) as smtp:
             while (claimed := requested.claim_next()) is not None:
-                composed = _COMPOSERS[claimed.kind](claimed, base_url)
+                composed = _COMPOSERS[claimed.kind](claimed)
                 if composed is None:
                     requested.finish(claimed)
                     db.session.commit()

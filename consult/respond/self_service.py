@@ -26,7 +26,7 @@ from consult.mail import smtp
 from consult.mail import text as mail_text
 from consult.models import Consultation
 from consult.respond.routes import from_another_site
-from consult.web import language, ratelimit
+from consult.web import language, public_url, ratelimit
 from consult.web.frontend import EmailInput
 from questions import Questionnaire
 
@@ -176,6 +176,7 @@ def request_link() -> Page:
     requested_emails.request_email(
         requested_emails.SELF_SERVICE,
         email,
+        public_url.base_url(),
         consultation_id=consultation.id,
         languages=mail_text.letter_languages(language.current_language()),
     )

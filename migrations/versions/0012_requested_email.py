@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("mailbox", sa.String(length=320), nullable=False),
         sa.Column("consultation_id", sa.Integer(), nullable=True),
         sa.Column("languages", sa.String(length=32), nullable=False),
+        sa.Column("link_root", sa.String(length=300), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
