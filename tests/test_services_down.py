@@ -86,6 +86,40 @@ def test_with_the_limit_store_down_officers_sign_in_and_limits_still_count(limit
     assert officer.get("/officer/").status_code == 200
 
 
+@pytest.fixture
+def store_fails_later(app: Flask) -> Iterator[Flask]:
+    yield app
+    limiter._storage_dead = False  # as in `limits_down`
+
+
+def test_a_store_that_stops_part_way_through_saves_stops_no_one(
+    store_fails_later: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import redis
+
+    app = store_fails_later
+    client = app.test_client()
+    assert client.get(f"/r/{issue_token(app, **LEADER)}").status_code in (302, 303)
+    assert save_about(client, {"consent_to_be_named": "no"}).status_code == 303
+    storage = limiter.storage
+
+    def refused(*_args: object, **_kwargs: object) -> object:
+        raise redis.ConnectionError("Connection refused")
+
+    # The store stops between a request's check and its count: that request still gets its page.
+    monkeypatch.setattr(storage, "incr", refused)
+    assert client.get("/r/" + "y" * 43).status_code == 404
+    # Then it stops answering at all.
+    for name in ("get", "get_expiry", "clear"):
+        monkeypatch.setattr(storage, name, refused)
+    monkeypatch.setattr(storage, "check", lambda: False)
+    assert save_section(client, "assurance", {"q8": "Yes"}).status_code == 303
+    assert client.get("/r/" + "z" * 43).status_code == 404
+    assert submit(client).headers["Location"] == "/respond/submitted"
+    officer = app.test_client()
+    assert sign_in(officer, add_officer(app)).status_code == 303
+
+
 def test_readiness_names_the_store_that_is_down(limits_down: Flask) -> None:
     client = limits_down.test_client()
     assert client.get("/healthz").status_code == 200  # alive

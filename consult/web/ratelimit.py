@@ -85,6 +85,9 @@ def init_app(app: Flask) -> None:
     # limits are kept in this process's memory until it answers again (Flask-Limiter's
     # in-memory fallback), and the change is logged loudly (`_StoreFallbackAlarm`).
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    # A store that fails between a request's check and its count (it stopped mid-request)
+    # lets that request through rather than answer 500; Flask-Limiter logs the error.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     logging.getLogger("flask-limiter").addFilter(_StoreFallbackAlarm())
     app.extensions[MEMORY_EXTENSION] = FixedWindowRateLimiter(MemoryStorage())
     app.config.setdefault("RATELIMIT_STRATEGY", "fixed-window")
