@@ -6,9 +6,11 @@ which is right for `consult serve` (one process) and nothing else: an app that i
 runs in several processes (CONSULT_SERVER_PROCESSES, set by deploy/gunicorn.conf.py)
 refuses to start without a shared store rather than silently multiply every limit.
 
-Route limits (per client address) are declared on the routes with `limiter.limit`; the
-limits keyed by something in the request body (an email address) are counted here, on the
-same storage, under keys that are keyed hashes of the address, never the address itself.
+Route limits are declared on the routes with `limiter.limit`: per client address, and
+with the key functions here per mailbox (a keyed hash of the posted address, never the
+address itself) or for the whole site. The sign-in slow-down per account is counted here,
+on the same storage. If a shared store stops answering, limits are kept in each process's
+memory until it answers again (Flask-Limiter's in-memory fallback), with a loud log line.
 """
 
 from __future__ import annotations
@@ -160,12 +162,6 @@ def _counted(call: Callable[[RateLimiter], T]) -> T:
             exc.__class__.__name__,
         )
         return call(current_app.extensions[MEMORY_EXTENSION])
-
-
-def hit(kind: str, value: str, count: int, window_seconds: int) -> bool:
-    """Count one event of `kind` for `value`; False once more than `count` fell within the window."""
-    item = RateLimitItemPerSecond(count, window_seconds)
-    return _counted(lambda store: store.hit(item, *_identifiers(kind, value)))
 
 
 # Sign-in: per-account slow-down --------------------------------------------------------------
