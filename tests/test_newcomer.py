@@ -13,7 +13,7 @@ from flask import Flask
 from consult.cli import main
 from consult.config import cookies_need_https
 from consult.web.serving import serving_address, use_serving_address
-from tests.conftest import TEST_SECRET, add_officer, issue_token
+from tests.conftest import TEST_SECRET, add_officer, csrf_token, issue_token
 
 LINK = re.compile(r"(https?://[^/\s]+)(/sign-in/link/[A-Za-z0-9_-]{43})")
 
@@ -116,3 +116,35 @@ def test_init_writes_the_base_url_it_is_given(tmp_path: Path, monkeypatch: pytes
     assert "SECRET_KEY" in config  # the rest of the file is kept
     bad = runner.invoke(main, ["init", "--base-url", "127.0.0.1:5700"])
     assert bad.exit_code == 1 and "must be an http(s) address" in bad.output
+
+
+def test_the_set_password_page_shows_only_what_can_be_done(app: Flask) -> None:
+    from consult.data import officers
+    from consult.extensions import db
+    from consult.models import OfficerRole
+
+    with app.app_context():
+        token = officers.create_sign_in_link(officers.add_officer("fresh@lga.example", OfficerRole.OFFICER))
+        db.session.commit()
+    client = app.test_client()
+    client.get(f"/sign-in/link/{token}")
+    page = client.get("/account/password").get_data(as_text=True)
+    assert "Set your password" in page and "Sign out" in page
+    # No officer menu: nothing else may be done yet.
+    assert not any(f">{item}<" in page for item in ("Dashboard", "Themes", "Invitations", "Board report"))
+    assert "govuk-service-navigation__list" not in page
+    assert "The consultation team’s pages" in page  # the team's own footer
+    assert "Your answers are stored without your name" not in page
+    # Once a password is set, the pages carry the menu (so the checks above can fail).
+    form = client.get("/account/password").get_data(as_text=True)
+    saved = client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_token(form),
+            "password": "a long new passphrase",
+            "confirm": "a long new passphrase",
+        },
+    )
+    assert saved.status_code == 303, saved.get_data(as_text=True)[-3000:]
+    dashboard = client.get("/officer/").get_data(as_text=True)
+    assert "govuk-service-navigation__list" in dashboard
