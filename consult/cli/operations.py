@@ -101,26 +101,25 @@ def backup(out_path: Path) -> None:
 @click.argument("backup_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace a database that already holds responses.")
 def restore(backup_file: Path, force: bool) -> None:
-    """Restore the database from a backup made by `consult backup`.
+    """Restore the database from a backup made by `consult backup` (stop the app first).
 
-    Refuses a backup from a newer version of consult, and a database that holds responses
-    unless --force. A backup from an older version is brought up to date after restoring.
+    Checks the backup is whole before anything is replaced; refuses a backup from a newer
+    version of consult, a database another process has open, and one that holds responses
+    unless --force. A backup from an older version is brought up to date as it is restored.
     """
     app = command_app()
     from flask_migrate import upgrade
 
     from consult.data import backup as backups
+    from consult.data import restore as restores
     from consult.extensions import db
 
+    head, _ = backups.known_revisions()
     with app.app_context():
         try:
-            revision = backups.restore(db.engine, backup_file, force=force)
+            report = restores.restore(db.engine, backup_file, force=force, bring_up_to_date=upgrade)
         except backups.BackupError as exc:
             raise click.ClickException(str(exc)) from None
-        head, _ = backups.known_revisions()
-        if revision != head:
-            upgrade()
-            click.echo(f"Upgraded the restored schema from {revision} to {head}", err=True)
-    click.echo(f"Restored {backup_file} (schema {revision})", err=True)
-
-
+    if report.revision != head:
+        click.echo(f"Upgraded the restored schema from {report.revision} to {head}", err=True)
+    click.echo(f"Restored {backup_file} (schema {report.revision})", err=True)
