@@ -59,8 +59,9 @@ def mail_server(live_server: LiveServer) -> Iterator[MailServer]:
 
 
 def overall_row(page: Any, label: str) -> list[str]:
-    """The cells (invited, started, submitted, rate) of a row of the dashboard's first table."""
-    row = page.locator("table").first.locator("tr", has=page.locator(f'th:text-is("{label}")'))
+    """The cells (invited, started, submitted, rate) of a row of the dashboard's responses table."""
+    table = page.locator("table", has=page.locator('caption:text-is("Responses by where they came from")'))
+    row = table.locator("tr", has=page.locator(f'th:text-is("{label}")'))
     return [cell.strip() for cell in row.locator("td").all_inner_texts()]
 
 
@@ -358,3 +359,9 @@ def test_officers_run_the_consultation_end_to_end(
     response = analyst.goto(f"{root}/officer/")
     assert response is not None and response.status == 200
     assert overall_row(analyst, "All responses") == ["not applicable", "4", "4", "not applicable"]
+    # The counts file prepared above is on record as a release of the four responses.
+    caption = analyst.locator('caption:text-is("Releases of this consultation, newest first")')
+    releases = analyst.locator("table", has=caption)
+    expect(releases.locator("tbody tr")).to_have_count(1)
+    release = [cell.strip() for cell in releases.locator("tbody tr td").all_inner_texts()]
+    assert release[1:5] == ["Counts (CSV)", "10", "role, organisation type, region, channel", "4"], release
