@@ -54,6 +54,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     from flask_migrate import upgrade
 
     from consult import create_app
+    from consult.extensions import db
 
     if request.param == "sqlite":
         urls: Iterator[str] = iter([f"sqlite:///{tmp_path_factory.mktemp('db') / 'consult.sqlite3'}"])
@@ -63,6 +64,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     app = create_app(_test_config(url, tmp_path_factory.mktemp("instance")))
     with app.app_context():
         upgrade()
+        # No idle connection of this app stays open: a restore refuses a database in use.
+        db.engine.dispose()
     yield url
     next(urls, None)
 
@@ -133,6 +136,11 @@ def csrf_token(html: bytes | str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', text)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+def wait_for_jobs(app: Flask) -> None:
+    """Wait for the background jobs `app` has queued so far (run in a thread of this process)."""
+    assert app.extensions["consult_jobs"].wait(timeout=120), "a background job did not finish"
 
 
 def issue_token(app: Flask, **details: str | None) -> str:

@@ -80,6 +80,30 @@ def test_tokens_are_redacted_from_logs() -> None:
     assert token not in record.getMessage() and "/r/[link]" in record.getMessage()
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/R/{token}",  # any case: a typed or altered link still carries a live token
+        "/r/%41{token}",  # a percent-encoded token
+        "/%72/{token}",  # an encoded prefix the server decodes to /r/ before routing
+        "/%52%2F{token}",
+        "%2fr%2F{token}",
+        "/SIGN-IN/LINK/{token}",
+        "/sign%2Din/link/{token}",
+        "/Sign-In/Link/{token}?next=/",
+    ],
+)
+def test_tokens_are_redacted_however_the_path_is_written(path: str) -> None:
+    token = "FjmkcdWzGqYpjSWjr1Ib7UEsdpSjELy8V0mGjdR_Ydg"
+    line = redact_tokens(f'127.0.0.1 - - "GET {path.format(token=token)} HTTP/1.1" 404 -')
+    assert token not in line and "[link] HTTP/1.1" in line
+
+
+def test_paths_that_carry_no_token_are_logged_as_they_are() -> None:
+    for line in ('"GET /rx/abc HTTP/1.1"', '"GET /respond/section/q3 HTTP/1.1"', '"GET /sign-in HTTP/1.1"'):
+        assert redact_tokens(line) == line
+
+
 def test_no_client_address_or_agent_is_stored(app: Flask, client: FlaskClient, backend: str) -> None:
     client.get(
         f"/r/{issue_token(app)}",

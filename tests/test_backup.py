@@ -1,6 +1,7 @@
 """`consult backup` and `consult restore`: a backup taken under load holds every save
-acknowledged before it began; restore refuses newer schemas and, without --force, a
-database that holds responses. On SQLite and PostgreSQL alike."""
+acknowledged before it began; restore refuses newer schemas, damaged or incomplete backups,
+a database another process has open and, without --force, a database that holds responses.
+On SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from consult import create_app
 from consult.cli import main
 from consult.data import backup as backups
 from consult.data import consultations, links, responses
+from consult.data import restore as restores
 from consult.extensions import db
 from consult.models import Response
 from tests.conftest import (
@@ -125,7 +127,7 @@ def test_a_backup_under_concurrent_saves_restores_every_acknowledged_save(
     with new_database(backend, tmp_path) as url:
         restored_app = app_on(url)
         with restored_app.app_context():
-            assert backups.restore(db.engine, report.path) == head
+            assert restores.restore(db.engine, report.path).revision == head
         for writer in writers:
             answer = stored_answer(restored_app, writer.token)
             assert answer is not None, f"writer {writer.number}: the response is missing"
@@ -179,11 +181,11 @@ def test_a_file_that_is_not_a_backup_or_of_the_other_database_is_refused(
     junk = tmp_path / "junk.backup"
     junk.write_bytes(b"not a backup at all")
     with app.app_context(), pytest.raises(backups.BackupError, match="not a consult backup"):
-        backups.restore(db.engine, junk)
+        restores.restore(db.engine, junk)
     other = tmp_path / "other.backup"
     other.write_bytes(backups.PG_CUSTOM_MAGIC if backend == "sqlite" else backups.SQLITE_MAGIC)
     with app.app_context(), pytest.raises(backups.BackupError, match="the configured database is"):
-        backups.restore(db.engine, other)
+        restores.restore(db.engine, other)
 
 
 def test_postgresql_without_its_client_tools_says_what_to_install(
@@ -197,3 +199,193 @@ def test_postgresql_without_its_client_tools_says_what_to_install(
         with pytest.raises(backups.BackupError, match="pg_dump was not found: install the PostgreSQL client"):
             backups.back_up(db.engine, tmp_path / "x.backup")
     assert not list(tmp_path.iterdir())  # no partial file left behind
+
+
+# Damaged backups and a database in use --------------------------------------------------------
+
+
+@contextmanager
+def filled_database(backend: str, tmp_path: Path, entries: int = 1500) -> Iterator[Flask]:
+    """An app on a new migrated database holding Taking Stock, one response and `entries`
+    audit entries (so a backup has data pages throughout, not only schema)."""
+    from flask_migrate import upgrade
+
+    from consult.data import audit
+
+    with new_database(backend, tmp_path) as url:
+        filled = app_on(url)
+        with filled.app_context():
+            upgrade()
+            consultations.ensure_consultation("taking-stock")
+            for i in range(entries):
+                audit.record("exported", f"officer{i}@lga.example", f"entry {i} " + "detail " * 12)
+            db.session.commit()
+        client = filled.test_client()
+        client.get(f"/r/{issue_token(filled)}")
+        save_about(client, {"role": "Leader", "organisation_type": "County", "region": "Wales",
+                            "consent_to_be_named": "no"})  # fmt: skip
+        try:
+            yield filled
+        finally:
+            with filled.app_context():
+                db.engine.dispose()
+
+
+def audit_entries(app: Flask) -> int:
+    from consult.models import AuditEvent
+
+    with app.app_context():
+        count = db.session.scalar(select(db.func.count()).select_from(AuditEvent))
+        db.session.remove()
+        db.engine.dispose()
+        return int(count or 0)
+
+
+def assert_intact(app: Flask, backend: str, entries: int) -> None:
+    assert audit_entries(app) == entries
+    with app.app_context():
+        assert backups.responses_held(db.engine) == 1
+        if backend == "sqlite":
+            checked = db.session.execute(text("PRAGMA integrity_check")).scalar()
+            assert checked == "ok"
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_backup_damaged_in_the_middle_is_refused_and_the_data_kept(backend: str, tmp_path: Path) -> None:
+    with filled_database(backend, tmp_path) as filled:
+        out = tmp_path / "damaged.backup"
+        with filled.app_context():
+            backups.back_up(db.engine, out)
+        entries = audit_entries(filled)
+        data = bytearray(out.read_bytes())
+        middle = len(data) // 2 // 4096 * 4096  # a whole page of SQLite's, 4 KiB of a dump
+        assert middle > 4096
+        data[middle : middle + 4096] = bytes(range(256)) * 16
+        out.write_bytes(bytes(data))
+        result = filled.test_cli_runner().invoke(main, ["restore", str(out), "--force"])
+        assert result.exit_code == 1
+        assert "is damaged" in result.output and "Nothing was changed" in result.output, result.output
+        assert_intact(filled, backend, entries)
+
+
+def test_a_truncated_backup_is_refused_as_incomplete(backend: str, tmp_path: Path) -> None:
+    with filled_database(backend, tmp_path) as filled:
+        out = tmp_path / "truncated.backup"
+        with filled.app_context():
+            backups.back_up(db.engine, out)
+        entries = audit_entries(filled)
+        out.write_bytes(out.read_bytes()[: out.stat().st_size // 2])
+        result = filled.test_cli_runner().invoke(main, ["restore", str(out), "--force"])
+        assert result.exit_code == 1
+        expected = "is incomplete" if backend == "sqlite" else "is damaged or incomplete"
+        assert expected in result.output and "holds no consult schema" not in result.output, result.output
+        assert_intact(filled, backend, entries)
+
+
+def test_restore_refuses_while_another_connection_holds_the_database(backend: str, tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    with filled_database(backend, tmp_path) as filled:
+        out = tmp_path / "good.backup"
+        with filled.app_context():
+            backups.back_up(db.engine, out)
+            url = db.engine.url
+        entries = audit_entries(filled)
+        serving = sa.create_engine(url)  # the app, still running in another process
+        try:
+            with serving.connect() as connection:
+                connection.execute(text("SELECT count(*) FROM audit_event")).scalar()
+                result = filled.test_cli_runner().invoke(main, ["restore", str(out), "--force"])
+                assert result.exit_code == 1
+                assert "stop the app" in result.output and "first" in result.output, result.output
+        finally:
+            serving.dispose()
+        assert_intact(filled, backend, entries)
+        # With the app stopped, the same backup restores, replacing the database.
+        before = database_identity(filled, backend)
+        restored = filled.test_cli_runner().invoke(main, ["restore", str(out), "--force"])
+        assert restored.exit_code == 0, restored.output
+        assert_intact(filled, backend, entries)
+        # A new database was swapped in, and the replaced one kept only until it was proven.
+        assert database_identity(filled, backend) != before
+        if backend == "sqlite":
+            leftovers = [p.name for p in Path(url.database).parent.iterdir() if "replaced" in p.name]
+        else:
+            admin = sa.create_engine(url.set(database="postgres"))
+            with admin.connect() as connection:
+                leftovers = connection.execute(
+                    text("SELECT datname FROM pg_database WHERE datname LIKE :like"),
+                    {"like": f"{url.database[:39]}_%"},
+                ).scalars().all()
+            admin.dispose()
+        assert leftovers == []
+
+
+def database_identity(app: Flask, backend: str) -> int:
+    """The database file's inode (SQLite) or the database's oid (PostgreSQL)."""
+    with app.app_context():
+        if backend == "sqlite":
+            identity = Path(db.engine.url.database).stat().st_ino
+        else:
+            identity = db.session.execute(
+                text("SELECT oid FROM pg_database WHERE datname = current_database()")
+            ).scalar_one()
+        db.session.remove()
+        db.engine.dispose()
+    return int(identity)
+
+
+def test_a_restored_database_that_fails_its_upgrade_is_swapped_back(backend: str, tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    def failing_upgrade() -> None:
+        raise RuntimeError("migration 0011 failed")
+
+    with filled_database(backend, tmp_path) as filled:
+        out = tmp_path / "good.backup"
+        with filled.app_context():
+            backups.back_up(db.engine, out)
+            url = db.engine.url
+        entries = audit_entries(filled)
+        before = database_identity(filled, backend)
+        with filled.app_context(), pytest.raises(backups.BackupError) as refused:
+            restores.restore(db.engine, out, force=True, bring_up_to_date=failing_upgrade)
+        message = str(refused.value)
+        assert "migration 0011 failed" in message and "the database is as it was" in message
+        assert database_identity(filled, backend) == before  # the replaced database is back
+        assert_intact(filled, backend, entries)
+        # The failed copy is kept for inspection, under a name that says so.
+        if backend == "sqlite":
+            failed = [p for p in Path(url.database).parent.iterdir() if "restore-failed" in p.name]
+            assert len(failed) == 1
+        else:
+            admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                failed = connection.execute(
+                    text("SELECT datname FROM pg_database WHERE datname LIKE :like"),
+                    {"like": f"{url.database[:39]}_failed_%"},
+                ).scalars().all()
+                assert len(failed) == 1
+                connection.exec_driver_sql(f'DROP DATABASE "{failed[0]}"')
+            admin.dispose()
+
+
+def test_without_the_right_to_rename_databases_postgresql_restores_in_place(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("renaming databases is PostgreSQL's")
+    from consult.data import restore_postgresql
+
+    monkeypatch.setattr(restore_postgresql, "_may_swap", lambda engine: False)
+    with filled_database(backend, tmp_path) as filled:
+        out = tmp_path / "good.backup"
+        with filled.app_context():
+            backups.back_up(db.engine, out)
+        entries = audit_entries(filled)
+        before = database_identity(filled, backend)
+        restored = filled.test_cli_runner().invoke(main, ["restore", str(out), "--force"])
+        assert restored.exit_code == 0, restored.output
+        assert database_identity(filled, backend) == before  # the same database, its data replaced
+        assert_intact(filled, backend, entries)

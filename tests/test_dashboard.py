@@ -265,7 +265,7 @@ def test_analyst_sees_dashboard_and_downloads_but_not_officer_pages(
     close_consultation(populated)
     download = prepared_file(populated, analyst_client, "counts", "csv")
     assert download.headers["Content-Disposition"] == 'attachment; filename="taking-stock-counts.csv"'
-    assert download.mimetype == "text/csv"
+    assert download.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset, not two
     rows = list(csv.DictReader(io.StringIO(download.data.decode("utf-8-sig"))))
     q13 = {r["option"]: r["count"] for r in rows if r["question_id"] == "q13" and r["segment_by"] == "all"}
     assert q13["Yes"] == "13"
@@ -273,8 +273,9 @@ def test_analyst_sees_dashboard_and_downloads_but_not_officer_pages(
     xlsx = prepared_file(populated, analyst_client, "counts", "xlsx")
     assert xlsx.data[:2] == b"PK"
     report = prepared_file(populated, analyst_client, "counts", "html")
-    assert b"<!DOCTYPE html>" in report.data and report.mimetype == "text/html"
+    assert b"<!DOCTYPE html>" in report.data and report.headers["Content-Type"] == "text/html; charset=utf-8"
     export = analyst_client.get("/officer/downloads/responses.csv")
+    assert export.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert len(list(csv.DictReader(io.StringIO(export.data.decode("utf-8-sig"))))) == 20
     with populated.app_context():
         events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "exported")).all()

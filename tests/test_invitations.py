@@ -114,6 +114,28 @@ def test_missing_fields_and_unknown_categories_are_reported_per_column(app: Flas
     assert [p.role for p in checked.people] == ["Chief executive"]  # spelled as in the questionnaire
 
 
+def test_control_characters_in_the_list_are_refused_once_per_cell(app: Flask) -> None:
+    with app.app_context():
+        profile = consultations.questionnaire_of(consultations.get_by_slug("taking-stock")).profile
+    rows = [
+        HEADER,
+        ["Ann\x01", "ann@x.org", "Org", "Leader", "County", "Wales"],
+        ["Bob", "bob@x.org", "Org\x7f", "Leader\x02", "County", "Wales"],
+        ["Cy\x0c Smith", "cy@x.org", "Org", "Leader", "County", "Wales"],  # read as a space
+    ]
+    checked = invitations.check_rows(rows, profile)
+    found = [(e.row, e.column, e.reason.split(":")[0]) for e in checked.errors]
+    assert found == [
+        (2, "Name", "Name must not contain control characters"),
+        (3, "Organisation", "Organisation must not contain control characters"),
+        (3, "Role", "Role must not contain control characters"),
+    ]
+    assert [code for e in checked.errors for code in ("U+0001", "U+007F", "U+0002") if code in e.reason] == [
+        "U+0001", "U+007F", "U+0002"
+    ]
+    assert [p.name for p in checked.people] == ["Cy Smith"]
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

@@ -51,7 +51,7 @@ def test_a_download_waits_shows_its_progress_then_offers_the_file(
     assert f'href="/officer/downloads/{download_id}/file"' in page
     assert _audited(app) == []  # asking is not exporting: fetching the file is
     file = analyst_client.get(f"/officer/downloads/{download_id}/file")
-    assert file.status_code == 200 and file.mimetype == "text/csv"
+    assert file.status_code == 200 and file.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert file.headers["Content-Disposition"] == 'attachment; filename="taking-stock-counts.csv"'
     header = next(csv.reader(io.StringIO(file.data.decode("utf-8-sig"))))
     assert "question_id" in header and "segment_by" in header

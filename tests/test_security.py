@@ -14,6 +14,8 @@ PUBLIC_ENDPOINTS = {
     "static",
     "web.home",
     "web.health",
+    # For the load balancer: each dependency's state, with no address, secret or count.
+    "readiness.ready",
     "respond.redeem",
     "respond.start",
     "respond.about",
@@ -32,7 +34,7 @@ PUBLIC_ENDPOINTS = {
 
 def _concrete(rule: str) -> str:
     # A number where the rule takes one, so that the route itself (not a 404) answers.
-    rule = re.sub(r"<int:[a-z_]+>", "1", rule)
+    rule = re.sub(r"<(?:int|id):[a-z_]+>", "1", rule)
     return (
         rule.replace("<path:token>", "x" * 43)
         .replace("<section_id>", "principles")

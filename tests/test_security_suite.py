@@ -215,7 +215,7 @@ def test_a_token_for_one_consultation_is_refused_by_another(app: Flask) -> None:
 
 def _concrete(rule: str) -> str:
     # A number where the rule takes one, so that the route itself (not a 404) answers.
-    rule = re.sub(r"<int:[a-z_]+>", "1", rule)
+    rule = re.sub(r"<(?:int|id):[a-z_]+>", "1", rule)
     return (
         rule.replace("<path:token>", "x" * 43)
         .replace("<section_id>", "principles")

@@ -102,14 +102,14 @@ def test_each_format_downloads_valid_without_personal_details_or_drafts(
         db.session.execute(db.update(Consultation).values(disclosure_threshold=2))
         db.session.commit()
     bodies = {}
-    for fmt, mimetype in (
+    for fmt, content_type in (
         ("json", "application/json"),
-        ("html", "text/html"),
+        ("html", "text/html; charset=utf-8"),
         ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ):
         response = _post(officer_client, "q3", format=fmt)
         assert response.status_code == 200, response.data[:300]
-        assert response.mimetype == mimetype
+        assert response.headers["Content-Type"] == content_type
         disposition = response.headers["Content-Disposition"]
         assert disposition == f'attachment; filename="taking-stock-q3-themes.{fmt}"'
         bodies[fmt] = response.data

@@ -326,6 +326,57 @@ def test_changing_the_same_theme_conflicts_naming_the_change(
     assert "'First analyst's name' -> 'Second analyst's name'" in details[1]
 
 
+@pytest.mark.parametrize("number", [2**31, 2**63])
+def test_a_version_past_the_database_range_is_an_expired_page(
+    themed: Flask, analyst_client: FlaskClient, number: int
+) -> None:
+    first, name, _ = themes_of(themed)[0]
+    path = f"/officer/themes/q3/themes/{first}"
+    shown = _opened(analyst_client, path)
+    renamed = analyst_client.post(path, data={**shown, "version": str(number), "name": "Renamed"})
+    assert renamed.status_code == 400 and "The page had expired: try again" in text(renamed)
+    answer = answer_ids(themed)[0]
+    review = f"/officer/themes/q3/answers/{answer}"
+    reviewed = analyst_client.post(
+        review, data={**_opened(analyst_client, review), "version": str(number), "quote": "yes"}
+    )
+    assert reviewed.status_code == 400
+    accepted = analyst_client.post(
+        "/officer/themes/q3/accept",
+        data={"csrf_token": shown["csrf_token"], "answer": answer, "version": str(number)},
+    )
+    assert accepted.status_code == 400
+    # Theme ids chosen in a form are checked against the page's choices before any query.
+    merge = _opened(analyst_client, "/officer/themes/q3", "/officer/themes/q3/merge")
+    merged = analyst_client.post(
+        "/officer/themes/q3/merge", data={**merge, "themes": [str(number)], "into": str(number)}
+    )
+    assert merged.status_code == 400
+    moved = analyst_client.post(
+        f"{path}/move",
+        data={**_opened(analyst_client, path, f"{path}/move"), "answers": [answer], "action": "move",
+              "to_theme": str(number)},
+    )  # fmt: skip
+    assert moved.status_code == 400
+    assert themes_of(themed)[0][1] == name  # nothing was changed
+
+
+def test_a_theme_name_with_a_control_character_is_refused(themed: Flask, analyst_client: FlaskClient) -> None:
+    first, name, _ = themes_of(themed)[0]
+    path = f"/officer/themes/q3/themes/{first}"
+    refused = analyst_client.post(path, data={**_opened(analyst_client, path), "name": "Peer\x0cchallenge"})
+    assert refused.status_code == 400
+    assert "Name must not contain control characters" in text(refused) and "U+000C" in text(refused)
+    described = analyst_client.post(
+        path, data={**_opened(analyst_client, path), "name": "Peer", "description": "Valued\x01."}
+    )
+    assert described.status_code == 400
+    assert "Description must not contain control characters" in text(described)
+    created = post(analyst_client, "/officer/themes/q3/new-theme", "/officer/themes/q3", name="New\x01")
+    assert created.status_code == 400
+    assert themes_of(themed)[0][1] == name and all("\x01" not in t[1] for t in themes_of(themed))
+
+
 def test_same_answer_and_merged_theme_conflict(themed: Flask, analyst_client: FlaskClient) -> None:
     other = _second_analyst(themed)
     (first, *_), (second, *_), *_ = themes_of(themed)

@@ -73,7 +73,9 @@ def with_report_release(report: BoardReport, fmt: str, file: str) -> ReleaseReco
     """The release record the report was made against, with the paper added as a release."""
     from analysis.releases.publish import with_counts_release
 
-    return with_counts_release(report.counts, output="board-report", fmt=fmt, file=file)
+    return with_counts_release(
+        report.counts, output="board-report", fmt=fmt, file=file, extra={"themes": report.themes_released}
+    )
 
 
 def make_report(

@@ -38,7 +38,7 @@ from analysis.board_report.model import (
     hidden_figures,
 )
 from analysis.board_report.question_results import condition_note, free_text_blocks, single_choice_blocks
-from analysis.board_report.question_themes import themes_by_question
+from analysis.board_report.question_themes import released_theme_figures, themes_by_question
 from analysis.board_report.response_summary import REPORT_BREAKDOWNS, long_date, response_summary
 from analysis.board_report.words import CONTACT_FIELDS, BoardWords, paragraphs
 from analysis.counts.counting import count_responses
@@ -136,8 +136,9 @@ def build_report(
     # protected family: a statistician holding every table can narrow no hidden figure.
     # With `releases`, also together with everything released before (another paper, an annex).
     counts = count_responses(source.loaded, by=REPORT_BREAKDOWNS, threshold=threshold, releases=releases)
-    findings = group_findings(counts)
     themes = themes_by_question(source, threshold, run_engine=run_engine)
+    # Answers and themes compared between groups together: one correction for the paper.
+    findings = group_findings(counts, themes)
     number = Numbering()
     interim = (
         f"This is an interim report. The consultation is open until {long_date(closes)}; this paper "
@@ -159,7 +160,7 @@ def build_report(
             if question.is_single_choice and question.id in asked:
                 results.blocks += single_choice_blocks(counts, findings, question, number)
             elif not question.is_single_choice:
-                results.blocks += free_text_blocks(themes[question.id], question, threshold, number)
+                results.blocks += free_text_blocks(themes[question.id], question, threshold, number, findings)
     parts.append(results)
     if financial := paragraphs(words.financial_implications):
         parts.append(Part("Financial implications", [number(p) for p in financial]))
@@ -196,4 +197,5 @@ def build_report(
         furniture=furniture,
         checklist=checklist(words, theme_progress(themes, numbers), open_until=closes),
         counts=counts,
+        themes_released=released_theme_figures(themes, source.loaded.responses),
     )

@@ -60,7 +60,8 @@ def _disclosure(threshold: int, hidden: int) -> Paragraph:
         "of organisation and region (the figures the findings about groups draw on), so a figure may be "
         f"hidden here to protect one in a breakdown this paper does not print. {shown} No percentage is "
         f"given where fewer than {threshold} answered. The same rule applies to the counts of responses, "
-        "invitations and themes; a theme whose count is hidden is never quoted."
+        "invitations and themes, and the themes by group are protected together with the theme counts "
+        "they break down; a theme whose count is hidden is never quoted."
     )
 
 

@@ -134,6 +134,8 @@ class BoardReport:
     checklist: list[str] = field(default_factory=list)
     # The protected counts the paper publishes (`count_responses`), for its release record.
     counts: Any = None
+    # The theme figures it prints, per question, as the release record keeps them.
+    themes_released: dict[str, Any] = field(default_factory=dict)
 
     def blocks(self) -> list[Block]:
         """Every block of every part, in order (for tests and checks)."""

@@ -175,10 +175,44 @@ def _theme_table(themes: QuestionThemes, question: Question) -> Table:
     )
 
 
+def _group_table(themes: QuestionThemes, question: Question, order: list[Any]) -> Table | None:
+    """The themes (in `order`, as the theme table lists them) by role, type of organisation
+    and region: a row per group shown, cells of the protected figures only."""
+    from analysis.themes.by_group import GROUP_BREAKDOWNS, group_table
+
+    if themes.by_group is None or themes.rows is None or not order:
+        return None
+    rows = themes.rows.set_index("theme_id").loc[order].reset_index()
+    listed = rows.assign(question_id=question.id, label=rows["name"])
+    names = {"role": "Role", "organisation_type": "Type of organisation", "region": "Region"}
+    table_rows: list[tuple[str, ...]] = []
+    columns: tuple[str, ...] = ()
+    for column in GROUP_BREAKDOWNS:
+        table = group_table(listed, themes.by_group, question.id, column)
+        columns = tuple(str(c) for c in table.columns)
+        table_rows += [
+            (f"{names[column]}: {row[0]}", *row[1:]) for row in table.astype(str).to_numpy().tolist()
+        ]
+    if not table_rows:
+        return None
+    return Table(
+        f"Question {question.number}, themes raised by each group (answers, and per cent of the "
+        "group's answers)",
+        ("Group", "Answers", *columns[2:]),
+        tuple(table_rows),
+        numeric=tuple(range(1, len(columns))),
+    )
+
+
 def free_text_blocks(
-    themes: QuestionThemes, question: Question, threshold: int, number: Callable[[str], Paragraph]
+    themes: QuestionThemes,
+    question: Question,
+    threshold: int,
+    number: Callable[[str], Paragraph],
+    findings: pd.DataFrame | None = None,
 ) -> list:
-    """How many answered, the themes (ordered, with how far analysts checked them) and quotes."""
+    """How many answered, the themes (ordered, with how far analysts checked them), the themes
+    by group with the findings about groups (`findings`, from `group_findings`), and quotes."""
     if themes.answered == 0:
         return [number("No respondent answered this question.")]
     if themes.answered < threshold:
@@ -214,6 +248,15 @@ def free_text_blocks(
     if sentences:
         blocks.append(number(" ".join(sentences)))
     blocks.append(_theme_table(themes, question))
+    listed = rows[~rows["is_other"]]
+    order = [
+        *listed[~listed["suppressed"]].sort_values("count", ascending=False, kind="stable")["theme_id"],
+        *listed[listed["suppressed"]]["theme_id"],
+    ]
+    if (by_group := _group_table(themes, question, order)) is not None:
+        if findings is not None:
+            blocks.append(number(" ".join(finding_sentences(findings, question))))
+        blocks.append(by_group)
     for name, quotes in themes.quotes.items():
         blocks.append(Paragraph(f"Quotes on “{name}”:", note=True))
         blocks.extend(Quote(q) for q in quotes)

@@ -14,7 +14,7 @@ suppressed theme shows no count or share, and no quote is taken from it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from analysis.board_report.sources import ReportSource, StoredThemeSet
 from analysis.themes.public_names import needs_name_check, redact_names
@@ -23,7 +23,13 @@ from analysis.themes.redaction import redact
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["MIN_ANSWERS_FOR_THEMES", "QUOTES_PER_THEME", "QuestionThemes", "themes_by_question"]
+__all__ = [
+    "MIN_ANSWERS_FOR_THEMES",
+    "QUOTES_PER_THEME",
+    "QuestionThemes",
+    "released_theme_figures",
+    "themes_by_question",
+]
 
 # Fewer answers than this give no themes worth reporting (the web app's themes page agrees).
 MIN_ANSWERS_FOR_THEMES = 10
@@ -43,9 +49,11 @@ class QuestionThemes:
     """One free-text question's themes as the report shows them.
 
     `kind`: "reviewed", "stored_draft" (stored, review not finished), "machine_draft" (run
-    for this report), "not_run" or "too_few". `rows`: columns name, description, count,
-    share (of `base`), suppressed (bool), is_other (bool: the answers in no theme, or the
-    engine's "other"), in display order, the answers in no theme last.
+    for this report), "not_run" or "too_few". `rows`: columns theme_id, name, description,
+    count, share (of `base`), suppressed (bool), is_other (bool: the answers in no theme, or
+    the engine's "other"), in display order, the answers in no theme last. `by_group`: the
+    answers raising each theme by role, type of organisation and region, protected with
+    `rows` (`analysis.themes.by_group.protect_theme_tables`), or None.
     `quotes`: theme name → approved quotes (redacted). Stored sets only: `changed`, machine
     assignments the analysts changed; `reviewed_answers` and `suggested_answers`, answers an
     analyst has reviewed and late answers whose suggested theme is not yet accepted.
@@ -61,6 +69,7 @@ class QuestionThemes:
     changed: int = 0
     reviewed_answers: int = 0
     suggested_answers: int = 0
+    by_group: pd.DataFrame | None = None
 
     @property
     def unreviewed(self) -> bool:
@@ -95,14 +104,30 @@ def themes_by_question(
     return out
 
 
-def _protect(rows: pd.DataFrame, question_id: str, threshold: int, base: int) -> pd.DataFrame:
-    from analysis.themes.disclosure import protect_theme_counts
+def _protect(
+    rows: pd.DataFrame, question_id: str, threshold: int, base: int, assignments: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The theme rows and their counts by group (from `assignments`: response_id, theme_id
+    and the respondents' groups), protected as one family."""
+    from analysis.themes.by_group import protect_theme_tables, theme_counts_by_group
 
+    by_group = theme_counts_by_group(assignments.assign(question_id=question_id), merge_below=threshold)
     # The counts are printed beside their base (and shares of it): protected with it.
-    protected = protect_theme_counts(
-        rows.assign(question_id=question_id), threshold, bases={question_id: base}
+    protected, groups = protect_theme_tables(
+        rows.assign(question_id=question_id),
+        by_group if len(by_group) else None,
+        threshold,
+        {question_id: base},
     )
-    return protected.drop(columns=["question_id", "suppression"])
+    return protected.drop(columns=["question_id", "suppression"]), groups
+
+
+def _with_groups(frame: pd.DataFrame, responses: pd.DataFrame) -> pd.DataFrame:
+    """`frame` (response_id, theme_id) with each respondent's role, organisation type and region."""
+    from analysis.themes.by_group import GROUP_BREAKDOWNS
+
+    groups = responses[["response_id", *GROUP_BREAKDOWNS]]
+    return frame.merge(groups, on="response_id", how="left", validate="many_to_one")
 
 
 def _from_stored(
@@ -135,7 +160,11 @@ def _from_stored(
         )
     rows["share"] = rows["count"] / base if base else 0.0
     rows["is_other"] = rows["theme_id"] < 0
-    rows = _protect(rows, stored.question_id, threshold, base)
+    linked = answers[["theme_answer_id", "response_id"]].merge(links, on="theme_answer_id", how="left")
+    # Answers in no theme are the row "Not in any theme" (-1) here too: its groups add up to it.
+    linked["theme_id"] = linked["theme_id"].fillna(-1).astype("int64")
+    assignments = _with_groups(linked[["response_id", "theme_id"]], responses)
+    rows, by_group = _protect(rows, stored.question_id, threshold, base, assignments)
 
     quotable = answers[answers["quote_approved"] & answers["flag"].isna()]
     quotes: dict[str, list[str]] = {}
@@ -157,11 +186,12 @@ def _from_stored(
         answered=answered,
         base=base,
         engine=stored.engine,
-        rows=rows.drop(columns="theme_id").reset_index(drop=True),
+        rows=rows.reset_index(drop=True),
         quotes=quotes,
         changed=stored.changed_by_analysts(),
         reviewed_answers=int((answers["state"] == "reviewed").sum()),
         suggested_answers=int((answers["state"] == "suggested").sum()),
+        by_group=by_group,
     )
 
 
@@ -184,6 +214,7 @@ def _machine_draft(
         themes = report.themes[report.themes["question_id"] == q.question_id]
         rows = pd.DataFrame(
             {
+                "theme_id": themes["theme_id"].astype(str),
                 "name": themes["label"].astype(str),
                 "description": "",
                 "count": themes["count"].astype(int),
@@ -191,12 +222,47 @@ def _machine_draft(
                 "is_other": themes["theme_id"].astype(str).str.endswith("-other"),
             }
         ).reset_index(drop=True)
+        mine = report.assignments[report.assignments["question_id"] == q.question_id]
+        assignments = _with_groups(mine[["response_id", "theme_id"]], responses)
+        protected, by_group = _protect(rows, str(q.question_id), threshold, int(q.base), assignments)
         out[str(q.question_id)] = QuestionThemes(
             question_id=str(q.question_id),
             kind=MACHINE_DRAFT,
             answered=0,
             base=int(q.base),
             engine="core",
-            rows=_protect(rows, str(q.question_id), threshold, int(q.base)).reset_index(drop=True),
+            rows=protected.reset_index(drop=True),
+            by_group=by_group,
         )
+    return out
+
+
+def released_theme_figures(themes: dict[str, QuestionThemes], responses: pd.DataFrame) -> dict[str, Any]:
+    """What the paper prints of each question's themes, as the release record keeps a theme
+    report's (`analysis.themes.releases`): the answers covered, and every figure by key
+    ("base", "theme|<name>|count", and each group's "group|…") with None where hidden."""
+    import pandas as pd
+
+    from analysis.themes.by_group import group_key
+    from analysis.themes.releases import answer_versions
+
+    out: dict[str, Any] = {}
+    for question_id, question in themes.items():
+        if question.rows is None or question.base == 0:
+            continue
+        texts = responses[["response_id", question_id]].dropna()
+        answers = pd.DataFrame(
+            {"response_id": texts["response_id"], "question_id": question_id, "text": texts[question_id]}
+        )
+        printed: dict[str, int | None] = {"base": question.base}
+        names = dict(zip(question.rows["theme_id"], question.rows["name"], strict=True))
+        for row in question.rows.itertuples(index=False):
+            printed[f"theme|{row.name}|count"] = None if row.suppressed else int(row.count)
+        if question.by_group is not None:
+            for g in question.by_group.to_dict(orient="records"):
+                printed[group_key(g, str(names.get(g["theme_id"], g["theme_id"])))] = (
+                    None if g["count_hidden"] else int(g["count"])
+                )
+                printed[group_key(g, "base")] = None if g["base_hidden"] else int(g["base"])
+        out[question_id] = {"answers": answer_versions(answers).get(question_id, []), "figures": printed}
     return out

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import AnalysisError
+from analysis.plain_text import control_character_problem
 
 __all__ = [
     "CONTACT_FIELDS",
@@ -174,13 +175,15 @@ class BoardWords:
         values["meeting_date"] = _meeting_date(data.get("meeting_date"), where)
         values["report_for"] = _report_for(data.get("report_for"), where)
         for name in TEXT_FIELDS:
-            values[name] = _text(data, name, where, MAX_LENGTH)
+            values[name] = _text(data, name, where, MAX_LENGTH, multiline=True)
         values["recommendations"] = _recommendations(data.get("recommendations"), where)
         values["contact"] = _contact(data.get("contact"), where)
         return cls(**values)
 
 
-def _text(data: Mapping[str, Any], name: str, where: str, limit: int, part: str = "") -> str:
+def _text(
+    data: Mapping[str, Any], name: str, where: str, limit: int, part: str = "", *, multiline: bool = False
+) -> str:
     part = part or name
     label = part.replace(".", " ").replace("_", " ")
     value = data.get(name)
@@ -189,6 +192,10 @@ def _text(data: Mapping[str, Any], name: str, where: str, limit: int, part: str 
     if not isinstance(value, str):
         raise WordsError(where, f"{label} must be text in quotes, not {type(value).__name__}", part)
     value = value.strip()
+    # A one-line part's line breaks are left to its own "must be one line" message.
+    checked = value if multiline else value.replace("\r", "").replace("\n", "")
+    if problem := control_character_problem(checked, label.capitalize(), multiline=multiline):
+        raise WordsError(where, problem, part)
     if len(value) > limit:
         raise WordsError(
             where, f"{label.capitalize()} must be {limit:,} characters or fewer (it has {len(value):,})", part
@@ -239,6 +246,9 @@ def _recommendations(value: object, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
+        # Checked whole: splitlines() would also split at some control characters, hiding them.
+        if problem := control_character_problem(value, "Recommendations", multiline=True):
+            raise WordsError(where, problem, part)
         items = [line.strip() for line in value.splitlines()]
     elif isinstance(value, list):
         items = []
@@ -253,6 +263,9 @@ def _recommendations(value: object, where: str) -> tuple[str, ...]:
     else:
         raise WordsError(where, f"recommendations must be a list of texts, not {type(value).__name__}", part)
     items = [item for item in items if item]
+    for number, item in enumerate(items, start=1):
+        if problem := control_character_problem(item, f"Recommendation {number}"):
+            raise WordsError(where, problem, part)
     if sum(len(item) for item in items) > MAX_LENGTH:
         raise WordsError(where, f"Recommendations must be {MAX_LENGTH:,} characters or fewer together", part)
     return tuple(items)

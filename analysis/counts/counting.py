@@ -41,6 +41,8 @@ __all__ = [
     "asked_mask",
     "count_answers",
     "count_responses",
+    "segment_codes",
+    "segment_members",
 ]
 
 TIDY_COLUMNS = (
@@ -117,7 +119,7 @@ class CountsResult:
         return cells["primary"] + cells["secondary"] if cells else 0
 
 
-def _segment_codes(
+def segment_codes(
     responses: pd.DataFrame, by: str, merge_below: int | None = None
 ) -> tuple[np.ndarray, list[str], tuple[str, ...]]:
     """Codes 0…S-1 for the segments listed, the segments' labels, and those merged.
@@ -159,7 +161,7 @@ def _segment_codes(
     return new_code[codes], out_labels, tuple(labels[i] for i in np.flatnonzero(merged))
 
 
-def _members(labels: list[str], merged: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+def segment_members(labels: list[str], merged: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     """Each segment label's categories: itself, or the merged ones for the combined group."""
     return {label: merged if label in OTHER_SEGMENT.values() else (label,) for label in labels}
 
@@ -180,7 +182,7 @@ def count_answers(
     within a segment every option in order, even if zero, then "Not answered"
     (`is_option` false). `base` counts those asked; `answered` those asked who answered.
     Segments nobody is in are not listed; with `merge_below`, smaller segments are merged
-    into a combined group (see `_segment_codes`); `frame.attrs["merged"]` maps each
+    into a combined group (see `segment_codes`); `frame.attrs["merged"]` maps each
     breakdown to the segments merged and `frame.attrs["members"]` each segment label to
     its categories.
     """
@@ -195,8 +197,8 @@ def count_answers(
     merged: dict[str, tuple[str, ...]] = {}
     members: dict[str, dict[str, tuple[str, ...]]] = {}
     for column in dict.fromkeys(by):
-        codes, labels, merged[column] = _segment_codes(responses, column, merge_below)
-        members[column] = _members(labels, merged[column])
+        codes, labels, merged[column] = segment_codes(responses, column, merge_below)
+        members[column] = segment_members(labels, merged[column])
         breakdowns.append((column, codes, labels))
     pieces: dict[str, list[object]] = {
         c: [] for c in ("question_id", "question", "segment_by", "segment", "option")

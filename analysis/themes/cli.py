@@ -153,6 +153,7 @@ def themes_command(
         report = theme_answers(loaded.answers, options, question_text=loaded.question_text, progress=say)  # type: ignore[arg-type]
         report.title = f"Themes in free-text answers: {loaded.title}"
         report.excluded = loaded.with_loader_exclusions(report.excluded)
+        report.groups = loaded.respondent_groups()
         if fmt == "html" and not no_suppression:
             _publish_html(report, loaded, source, releases_path, out, threshold, say)
         else:

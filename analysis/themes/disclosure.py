@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "LinkedCells",
     "ThemeFigures",
     "protect_counts",
     "protect_theme_counts",
@@ -74,22 +75,30 @@ def protect_counts(counts: np.ndarray, threshold: int) -> tuple[np.ndarray, np.n
 
 
 @dataclass
-class _Cells:
+class LinkedCells:
     """Cells and equations being written down (a cell's value, and whether it is known)."""
 
     values: list[int] = field(default_factory=list)
     known: list[bool] = field(default_factory=list)
     shown: list[bool] = field(default_factory=list)  # printed unless hidden
+    # A hint for the solver (`protect_cells`' `parts`): cells of one table (a breakdown of a
+    # question's themes by group) are protected among themselves first. -1: no such table.
+    parts: list[int] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
     cols: list[int] = field(default_factory=list)
     coefs: list[float] = field(default_factory=list)
     equations: int = 0
 
-    def cell(self, value: int, *, known: bool = False, shown: bool = True) -> int:
+    def cell(self, value: int, *, known: bool = False, shown: bool = True, part: int = -1) -> int:
         self.values.append(int(value))
         self.known.append(known)
         self.shown.append(shown)
+        self.parts.append(part)
         return len(self.values) - 1
+
+    def new_part(self) -> int:
+        """A number for a table of cells not yet used by any (see `parts`)."""
+        return max(self.parts, default=-1) + 1
 
     def equation(self, plus: list[int], minus: list[int]) -> None:
         for cell, coef in [*((c, 1.0) for c in plus), *((c, -1.0) for c in minus)]:
@@ -126,7 +135,13 @@ class _Cells:
             return np.zeros(len(values), dtype=bool)
         matrix = sparse.csr_matrix((self.coefs, (self.rows, self.cols)), shape=(self.equations, len(values)))
         protection = protect_cells(
-            values, matrix, primary, threshold=threshold, fixed=known, unpublished=~shown & ~known
+            values,
+            matrix,
+            primary,
+            threshold=threshold,
+            fixed=known,
+            unpublished=~shown & ~known,
+            parts=np.asarray(self.parts),
         )
         return protection.hidden & shown
 
@@ -146,6 +161,9 @@ class ThemeFigures:
     totals_hidden: dict[str, bool]
     themes: pd.DataFrame
     campaigns: pd.DataFrame
+    # Answers raising each theme by group (`analysis.themes.by_group`), with `count_hidden`,
+    # `base_hidden` and `suppression`; None where the report has no respondents' groups.
+    by_group: pd.DataFrame | None = None
     # Questions whose figures are not updated (too few answers changed): the earlier release.
     not_updated: dict[str, int] = field(default_factory=dict)
 
@@ -170,6 +188,8 @@ def protect_theme_report(
     """Everything the report prints, protected as one family (`threshold` None: nothing
     hidden), and with `history` ({question: `analysis.themes.releases.QuestionHistory`})
     together with earlier theme releases."""
+    from analysis.themes.by_group import hidden_group_figures, link_report_groups, report_group_counts
+
     history = history or {}
     held = {q: h.release for q, h in history.items() if threshold is not None and h.not_updated(threshold)}
     key_cell: dict[tuple[str, str], int] = {}
@@ -177,13 +197,15 @@ def protect_theme_report(
     themes = report.themes.copy()
     campaigns = report.campaigns.copy() if not report.campaigns.empty else report.campaigns
     n_themes = len(themes)
-    cells = _Cells()
+    cells = LinkedCells()
     small_groups: list[tuple[int, list[int]]] = []
     once = report.options.campaigns == "once"
     sentiment = _sentiment_counts(report)
     summary_cell: dict[tuple[int, str], int] = {}
     theme_cell: dict[int, dict[str, int]] = {}
     campaign_cell: dict[int, int] = {}
+    by_group = report_group_counts(report, threshold)
+    linked_groups = []
     for qi, q in enumerate(questions.itertuples(index=False)):
         get = {name: int(getattr(q, name)) for name in (*SUMMARY, "drafts")}
         shown = q.question_id not in held
@@ -201,6 +223,7 @@ def protect_theme_report(
         cells.equation([themed_cell], [summary_cell[(qi, "base")], merged])
         mine = [i for i in range(n_themes) if themes.iloc[i]["question_id"] == q.question_id]
         counts = []
+        theme_total: dict[object, int] = {}
         for i in mine:
             row = themes.iloc[i]
             count = cells.cell(int(row["count"]), shown=shown)
@@ -208,6 +231,7 @@ def protect_theme_report(
             split = sentiment.get(str(row["theme_id"]), {})
             answers = sum(split.values())
             total = cells.cell(answers, known=True) if once else count
+            theme_total[row["theme_id"]] = total
             parts = {s: cells.cell(split.get(s, 0), shown=shown) for s in SENTIMENTS}
             key_cell[(q.question_id, f"theme|{row['label']}|count")] = count
             for s, cell in parts.items():
@@ -220,6 +244,14 @@ def protect_theme_report(
             extra = cells.cell(excess, known=True) if excess >= 0 else None
             if extra is not None:
                 cells.equation(counts, [summary_cell[(qi, "base")], extra])
+        if by_group is not None:
+            linked = link_report_groups(
+                cells, by_group, q.question_id, themes, theme_total, themed_cell, shown=shown
+            )
+            linked_groups.append(linked)
+            for key, cell in linked.keys.items():
+                key_cell[(q.question_id, key)] = cell
+            small_groups += linked_groups[-1].small_groups
         if len(campaigns):
             sizes = [j for j in range(len(campaigns)) if campaigns.iloc[j]["question_id"] == q.question_id]
             for j in sizes:
@@ -261,8 +293,15 @@ def protect_theme_report(
         ]
     if len(campaigns):
         campaigns = campaigns.assign(hidden=[bool(hidden[campaign_cell[j]]) for j in range(len(campaigns))])
+    if by_group is not None:
+        by_group = hidden_group_figures(by_group, linked_groups, hidden, threshold)
     return ThemeFigures(
-        questions, {name: bool(hidden[totals[name]]) for name in SUMMARY}, themes, campaigns, held
+        questions,
+        {name: bool(hidden[totals[name]]) for name in SUMMARY},
+        themes,
+        campaigns,
+        by_group,
+        held,
     )
 
 
@@ -304,25 +343,12 @@ def protect_theme_counts(
     (from 1 to `threshold` - 1), "secondary" (hidden so that no primary one can be narrowed
     below half the threshold) or "". Rows keep their order.
     """
-    out = themes.copy()
-    cells = _Cells()
-    index: list[int] = []
-    for question_id, rows in out.groupby("question_id", sort=False).indices.items():
-        counts = [cells.cell(int(out["count"].iloc[i])) for i in rows]
-        total = sum(cells.values[c] for c in counts)
-        base_value = total if bases is None else int(bases[question_id])
-        base = cells.cell(base_value)
-        extra = cells.cell(max(total - base_value, 0), known=True)
-        cells.equation(counts, [base, extra] if total >= base_value else [base])
-        index += list(zip(rows, counts, strict=True))  # type: ignore[arg-type]
-    hidden = cells.protect(threshold, [])
-    suppressed = np.zeros(len(out), dtype=bool)
-    for row, cell in index:  # type: ignore[misc]
-        suppressed[row] = hidden[cell]
-    small = (out["count"].to_numpy() > 0) & (out["count"].to_numpy() < threshold) if len(out) else suppressed
-    out["suppressed"] = suppressed
-    out["suppression"] = np.where(small, "primary", np.where(suppressed, "secondary", ""))
-    return out
+    from analysis.themes.by_group import protect_theme_tables
+
+    if "theme_id" not in themes.columns:
+        themes = themes.assign(theme_id=range(len(themes)))
+        return protect_theme_tables(themes, None, threshold, bases)[0].drop(columns="theme_id")
+    return protect_theme_tables(themes, None, threshold, bases)[0]
 
 
 def publishable_themes(themes: pd.DataFrame, threshold: int | None = DEFAULT_THRESHOLD) -> pd.DataFrame:

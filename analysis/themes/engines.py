@@ -22,5 +22,5 @@ def semantic_available() -> bool:
 
 
 def default_engine() -> str:
-    """"semantic" where its extra is installed, else "core"."""
+    """ "semantic" where its extra is installed, else "core"."""
     return "semantic" if semantic_available() else "core"

@@ -112,6 +112,47 @@ def _figures(t: Any) -> str:
     return "".join(f'<td class="n">{v}</td>' for v in values)
 
 
+_NUMERIC = ' class="n"'
+_BREAKDOWN_NAMES = {"role": "role", "organisation_type": "type of organisation", "region": "region"}
+
+
+def _by_group(figures: ThemeFigures, qid: str, base: int, base_hidden: bool) -> str:
+    """The question's themes by role, type of organisation and region: a table each, with
+    the groups merged because they are small named under the table."""
+    from analysis.counts.rows import OTHER_SEGMENT
+    from analysis.themes.by_group import GROUP_BREAKDOWNS, group_table
+
+    by_group = figures.by_group
+    if by_group is None or not (by_group["question_id"] == qid).any():
+        return ""
+    parts = ["<h3>Themes by group</h3>"]
+    for column in GROUP_BREAKDOWNS:
+        table = group_table(figures.themes, by_group, qid, column, base=None if base_hidden else base)
+        if table.empty:
+            continue
+        name = _BREAKDOWN_NAMES[column]
+        head = "".join(
+            f'<th scope="col"{_NUMERIC if i else ""}>{escape(str(c))}</th>'
+            for i, c in enumerate(table.columns)
+        )
+        body = "".join(
+            f'<tr><th scope="row">{escape(str(row[0]))}</th>'
+            + "".join(f'<td class="n">{escape(str(v))}</td>' for v in row[1:])
+            + "</tr>"
+            for row in table.itertuples(index=False)
+        )
+        caption = f"Answers to question {escape(qid[1:] or qid)} raising each theme, by {name}"
+        parts.append(
+            f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
+        merged = by_group[(by_group["question_id"] == qid) & (by_group["segment_by"] == column)]
+        members = merged.loc[merged["segment"] == OTHER_SEGMENT[column], "members"]
+        if len(members):
+            listed = escape(", ".join(members.iloc[0]))
+            parts.append(f'<p class="note">{escape(OTHER_SEGMENT[column])}: {listed}.</p>')
+    return "".join(parts)
+
+
 def _campaign_list(campaigns: pd.DataFrame) -> str:
     items = "".join(
         f"<li>{SUPPRESSED_MARK} answers (too few to quote)</li>"
@@ -160,6 +201,7 @@ def _question(figures: ThemeFigures, q: dict[str, Any], threshold: int | None) -
         '<th scope="col" class="n">Neutral</th><th scope="col" class="n">Negative</th></tr></thead>'
         f"<tbody>{rows}</tbody></table>"
     )
+    out.append(_by_group(figures, qid, int(q.get("base", 0)), bool(q.get("base_hidden"))))
     for t in themes.itertuples():
         # Quotes that may still name someone wait for an analyst: they are not published here.
         quotes = [quote for quote in t.quotes if threshold is None or not needs_name_check(quote)]
@@ -188,6 +230,9 @@ def _disclosure_note(threshold: int | None) -> str:
         f"narrowed below {threshold / 2:g} from the rest: the themes of a question add up to its base, its "
         "sentiments to a theme's answers, its campaigns to the answers in campaigns. A share is given only "
         "where the count it implies is shown. A suppressed theme has no bar in the chart and no quote. "
+        f"Themes by group are protected with the rest (each theme's groups add up to its answers): groups "
+        f"of fewer than {threshold} answers to a question are combined, and a share of a group's answers is "
+        "given only where both figures are shown. "
         "Quotes have names of councils, other public bodies, office-holders, people and street addresses "
         "taken out; a quote that may still name someone is left out for an analyst to check.</p>"
     )

@@ -92,6 +92,9 @@ class ThemeReport:
     excluded: response_id, question_id, reason ("no answer" or "draft"), text.
     campaigns: question_id, campaign_id, size, text (one example, redacted), theme_id (the
         theme all its answers are in).
+    groups: None, or response_id and the respondent's role, organisation_type and region
+        (categoricals): the published report then gives each theme's answers by group
+        (`analysis.themes.by_group`).
     """
 
     options: ThemeOptions
@@ -102,3 +105,4 @@ class ThemeReport:
     campaigns: pd.DataFrame
     title: str = "Themes in free-text answers"
     notes: list[str] = field(default_factory=list)
+    groups: pd.DataFrame | None = None

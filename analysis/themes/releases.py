@@ -2,7 +2,8 @@
 
 A theme report (HTML, the one for publication) is recorded per free-text question: the
 answers it covered (a digest of each answer's response id and text) and every figure it
-printed, keyed by what it is ("base", "theme|<label>|count", "theme|<label>|positive", …).
+printed, keyed by what it is ("base", "theme|<label>|count", "theme|<label>|positive", …,
+and for each group "group|<breakdown>|<its categories>|<label>" and "…|base").
 A later report of the same question, set against the newest earlier one:
 
 - if from 1 to threshold - 1 answers to the question arrived, changed or went since, the
@@ -95,5 +96,14 @@ def release_themes(figures: ThemeFigures, versions: dict[str, list[str]]) -> dic
             printed[f"theme|{label}|count"] = None if t["suppressed"] else int(t["count"])
             for s in SENTIMENTS:
                 printed[f"theme|{label}|{s}"] = None if t[f"{s}_hidden"] else int(t[f"{s}_count"])
+        by_group = figures.by_group
+        if by_group is not None:
+            from analysis.themes.by_group import group_key
+
+            label = dict(zip(themes["theme_id"], themes["label"], strict=True))
+            for g in by_group[by_group["question_id"] == question_id].to_dict(orient="records"):
+                what = str(label.get(g["theme_id"], g["theme_id"]))
+                printed[group_key(g, what)] = None if g["count_hidden"] else int(g["count"])
+                printed[group_key(g, "base")] = None if g["base_hidden"] else int(g["base"])
         out[question_id] = {"answers": versions.get(question_id, []), "figures": printed}
     return out

@@ -37,6 +37,15 @@ class FreeTextAnswers:
         self.title = title
         self.loaded = loaded  # the responses they came from (`LoadedResponses`), for the release record
 
+    def respondent_groups(self) -> pd.DataFrame | None:
+        """Each response's id, role, organisation type and region (categoricals), for the
+        themes by group; None if the responses are not at hand."""
+        if self.loaded is None:
+            return None
+        from analysis.themes.by_group import GROUP_BREAKDOWNS
+
+        return self.loaded.responses[["response_id", *GROUP_BREAKDOWNS]]
+
     def with_loader_exclusions(self, excluded: pd.DataFrame) -> pd.DataFrame:
         """`excluded` (a report's) plus what the loader left out: draft responses (question
         id empty) and answers to the chosen questions that were cleared as not shown."""

@@ -68,6 +68,7 @@ _SPACE = re.compile(r"\s+")
 _FORMULA_PREFIXED = re.compile(r"^'(?=[=+\-@\t\r])")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 
+
 def undo_formula_prefix(value: str) -> str:
     """Remove the apostrophe the exporter put before text starting with = + - @ tab or CR."""
     return _FORMULA_PREFIXED.sub("", value)

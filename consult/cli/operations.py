@@ -10,12 +10,25 @@ from consult.cli.common import command_app
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Run the app for local use (for production, run gunicorn: see README)."""
+@click.option(
+    "--host", default=None, help="Address to listen on (default: BASE_URL's if local, else 127.0.0.1)."
+)
+@click.option(
+    "--port", default=None, type=int, help="Port (default: BASE_URL's if on this machine, else 5000)."
+)
+def serve(host: str | None, port: int | None) -> None:
+    """Run the app for local use (for production, run gunicorn: see README).
+
+    Listens where BASE_URL says when that is this machine; on another port, it warns and
+    makes its own links with the address it serves.
+    """
     app = command_app()
-    from consult.web.serving import run_local
+    from consult.web.serving import run_local, serving_address, use_serving_address
+
+    address = serving_address(app.config.get("BASE_URL"), host, port)
+    if address.warning:
+        click.echo(f"Warning: {address.warning}", err=True)
+    use_serving_address(app, address)
 
     if app.config.get("JOBS_REDIS_URL") is None:
         # Runs this server was doing when it last stopped will never finish: say so.
@@ -31,8 +44,9 @@ def serve(host: str, port: int) -> None:
             if dropped:
                 click.echo(f"{dropped} unfinished download(s) marked stopped", err=True)
             db.session.commit()
-    click.echo(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    run_local(app, host, port)
+    root = address.link_root or f"http://{address.host}:{address.port}"
+    click.echo(f"Serving on {root}/ (Ctrl-C to stop); officers sign in at {root}/sign-in", err=True)
+    run_local(app, address.host, address.port)
 
 
 @click.command()
@@ -87,26 +101,25 @@ def backup(out_path: Path) -> None:
 @click.argument("backup_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace a database that already holds responses.")
 def restore(backup_file: Path, force: bool) -> None:
-    """Restore the database from a backup made by `consult backup`.
+    """Restore the database from a backup made by `consult backup` (stop the app first).
 
-    Refuses a backup from a newer version of consult, and a database that holds responses
-    unless --force. A backup from an older version is brought up to date after restoring.
+    Checks the backup is whole before anything is replaced; refuses a backup from a newer
+    version of consult, a database another process has open, and one that holds responses
+    unless --force. A backup from an older version is brought up to date as it is restored.
     """
     app = command_app()
     from flask_migrate import upgrade
 
     from consult.data import backup as backups
+    from consult.data import restore as restores
     from consult.extensions import db
 
+    head, _ = backups.known_revisions()
     with app.app_context():
         try:
-            revision = backups.restore(db.engine, backup_file, force=force)
+            report = restores.restore(db.engine, backup_file, force=force, bring_up_to_date=upgrade)
         except backups.BackupError as exc:
             raise click.ClickException(str(exc)) from None
-        head, _ = backups.known_revisions()
-        if revision != head:
-            upgrade()
-            click.echo(f"Upgraded the restored schema from {revision} to {head}", err=True)
-    click.echo(f"Restored {backup_file} (schema {revision})", err=True)
-
-
+    if report.revision != head:
+        click.echo(f"Upgraded the restored schema from {report.revision} to {head}", err=True)
+    click.echo(f"Restored {backup_file} (schema {report.revision})", err=True)

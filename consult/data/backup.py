@@ -1,14 +1,11 @@
-"""Back up the database to one file, and restore it, while the app keeps serving.
+"""Back up the database to one file while the app keeps serving, and read what a backup holds.
 
 SQLite: the sqlite3 module's online backup API copies the database page by page under a
 read transaction, so the copy is one consistent moment even while saves go on (WAL lets
 them continue meanwhile). PostgreSQL: `pg_dump -Fc` (one consistent snapshot, custom
 format) and `pg_restore` in one transaction; the client tools must be installed.
 
-A restore checks two things before it writes anything: the backup's schema revision must
-be one this code knows (a backup from newer code is refused rather than half-understood),
-and a database that already holds responses is overwritten only when the caller says so.
-A backup from older code is brought up to date by the migrations after restoring.
+Restoring is `consult.data.restore`.
 """
 
 from __future__ import annotations
@@ -52,7 +49,8 @@ def known_revisions() -> tuple[str | None, set[str]]:
     return scripts.get_current_head(), {s.revision for s in scripts.walk_revisions()}
 
 
-def _backend(engine: Engine) -> str:
+def backend_of(engine: Engine) -> str:
+    """ "sqlite" or "postgresql": the backends consult backs up (any other is a BackupError)."""
     name = engine.url.get_backend_name()
     if name not in ("sqlite", "postgresql"):
         raise BackupError(f"consult cannot back up a {name} database")
@@ -89,7 +87,7 @@ def responses_held(engine: Engine) -> int:
 
 def back_up(engine: Engine, out: Path) -> BackupReport:
     """Write a backup of the database behind `engine` to `out` (replaced only once complete)."""
-    backend = _backend(engine)
+    backend = backend_of(engine)
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, partial = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
@@ -107,7 +105,8 @@ def back_up(engine: Engine, out: Path) -> BackupReport:
     return BackupReport(out, backend, backup_revision(out), out.stat().st_size)
 
 
-def _sqlite_path(engine: Engine) -> str:
+def sqlite_path(engine: Engine) -> str:
+    """The file of the SQLite database behind `engine`."""
     path = engine.url.database
     if not path or path == ":memory:":
         raise BackupError("an in-memory SQLite database cannot be backed up")
@@ -115,7 +114,7 @@ def _sqlite_path(engine: Engine) -> str:
 
 
 def _back_up_sqlite(engine: Engine, partial: Path) -> None:
-    source = sqlite3.connect(f"file:{_sqlite_path(engine)}?mode=ro", uri=True, timeout=30)
+    source = sqlite3.connect(f"file:{sqlite_path(engine)}?mode=ro", uri=True, timeout=30)
     target = sqlite3.connect(partial)
     try:
         # One step (pages=-1): the whole copy is one read transaction, one moment in time.
@@ -130,7 +129,7 @@ def _back_up_sqlite(engine: Engine, partial: Path) -> None:
         source.close()
 
 
-def _libpq(url: URL) -> tuple[str, dict[str, str]]:
+def libpq_target(url: URL) -> tuple[str, dict[str, str]]:
     """The URL as the PostgreSQL client tools take it, its password in the environment, not argv."""
     env = dict(os.environ)
     if url.password:
@@ -139,7 +138,8 @@ def _libpq(url: URL) -> tuple[str, dict[str, str]]:
     return plain.render_as_string(hide_password=False), env
 
 
-def _tool(name: str) -> str:
+def client_tool(name: str) -> str:
+    """The path of PostgreSQL client tool `name`, or a BackupError saying what to install."""
     path = shutil.which(name)
     if path is None:
         raise BackupError(
@@ -149,7 +149,8 @@ def _tool(name: str) -> str:
     return path
 
 
-def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_tool(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run a client tool; a failure is a BackupError quoting the end of what it said."""
     finished = subprocess.run(command, env=env, capture_output=True, text=True)
     if finished.returncode != 0:
         raise BackupError(f"{Path(command[0]).name} failed: {finished.stderr.strip()[-2000:]}")
@@ -157,9 +158,10 @@ def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
 
 
 def _back_up_postgresql(engine: Engine, partial: Path) -> None:
-    target, env = _libpq(engine.url)
+    target, env = libpq_target(engine.url)
     # -Fc: custom format (compressed, restorable table by table); one snapshot throughout.
-    _run([_tool("pg_dump"), "-Fc", "--no-owner", "--no-privileges", "-f", str(partial), target], env)
+    dump = [client_tool("pg_dump"), "-Fc", "--no-owner", "--no-privileges", "-f", str(partial), target]
+    run_tool(dump, env)
 
 
 # Reading a backup ---------------------------------------------------------------------------
@@ -189,74 +191,9 @@ def backup_revision(path: Path) -> str | None:
             return None
         finally:
             connection.close()
-    listing = _run(
-        [_tool("pg_restore"), "--data-only", "--table=alembic_version", "-f", "-", str(path)],
+    listing = run_tool(
+        [client_tool("pg_restore"), "--data-only", "--table=alembic_version", "-f", "-", str(path)],
         dict(os.environ),
     ).stdout
     match = re.search(r"^COPY \S*alembic_version \(version_num\) FROM stdin;\n([^\n\\]+)\n", listing, re.M)
     return match.group(1) if match else None
-
-
-# Restoring ----------------------------------------------------------------------------------
-
-
-def check_restorable(engine: Engine, path: Path, *, force: bool) -> str:
-    """The backup's revision, once it is safe to restore it over `engine`'s database.
-
-    Refuses a backup from another backend, one of a schema this code does not know (newer
-    code wrote it), and, unless `force`, any restore over a database that holds responses.
-    """
-    backend, kind = _backend(engine), backup_kind(path)
-    if kind != backend:
-        raise BackupError(f"{path} is a {kind} backup; the configured database is {backend}")
-    revision = backup_revision(path)
-    head, known = known_revisions()
-    if revision is None:
-        raise BackupError(f"{path} holds no consult schema (no migration revision)")
-    if revision not in known:
-        raise BackupError(
-            f"{path} was taken at schema revision {revision}, which this version of consult does not "
-            f"know (its newest is {head}): restore it with the version of consult that made it"
-        )
-    if not force and (held := responses_held(engine)):
-        raise BackupError(
-            f"the database already holds {held} responses; restoring would replace them. "
-            "Back it up first, then restore with --force if that is what you mean"
-        )
-    return revision
-
-
-def restore(engine: Engine, path: Path, *, force: bool = False) -> str:
-    """Replace the database behind `engine` with the backup at `path`; returns its revision.
-
-    The caller upgrades the schema afterwards if the backup is older than the code.
-    """
-    revision = check_restorable(engine, path, force=force)
-    engine.dispose()  # no pooled connection holds the old database open
-    if backup_kind(path) == "sqlite":
-        _restore_sqlite(engine, path)
-    else:
-        _restore_postgresql(engine, path)
-    return revision
-
-
-def _restore_sqlite(engine: Engine, path: Path) -> None:
-    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    target = sqlite3.connect(_sqlite_path(engine), timeout=30)
-    try:
-        # The backup API writes the target under its write lock, WAL or not, as one change.
-        source.backup(target)
-    except sqlite3.Error as exc:
-        raise BackupError(f"the SQLite restore failed: {exc}") from exc
-    finally:
-        target.close()
-        source.close()
-
-
-def _restore_postgresql(engine: Engine, path: Path) -> None:
-    target, env = _libpq(engine.url)
-    _run(
-        [_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
-         "--single-transaction", "--exit-on-error", "-d", target, str(path)],
-        env,
-    )  # fmt: skip

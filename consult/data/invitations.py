@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from analysis.plain_text import control_character_problem
 from consult.data.clock import today
 from consult.extensions import db
 from consult.models import Consultation, Invitation, Origin
@@ -227,13 +228,22 @@ def _row_errors(
     def fault(column: str, reason: str) -> None:
         errors.append(RowError(number, COLUMN_LABELS[column], reason))
 
+    unreadable = set()
+    for column, value in values.items():
+        if problem := control_character_problem(value, COLUMN_LABELS[column]):
+            fault(column, problem)
+            unreadable.add(column)  # one error per cell: its other checks are skipped
     for column, what in (("name", "a name"), ("organisation", "an organisation")):
+        if column in unreadable:
+            continue
         if not values[column]:
             fault(column, f"Enter {what}")
         elif len(values[column]) > MAX_LENGTHS[column]:
             fault(column, f"{COLUMN_LABELS[column]} must be {MAX_LENGTHS[column]} characters or fewer")
     email = normalise_email(values["email"])
-    if not email:
+    if "email" in unreadable:
+        pass
+    elif not email:
         fault("email", "Enter an email address")
     elif not is_email(email):
         fault("email", "Enter an email address in the correct format, like name@example.org")
@@ -244,6 +254,8 @@ def _row_errors(
     for column, (allowed, plural) in categories.items():
         value = values[column]
         label = COLUMN_LABELS[column].lower()
+        if column in unreadable:
+            continue
         if not value:
             fault(column, f"Enter a {label}")
         elif value.casefold() not in allowed:

@@ -115,3 +115,34 @@ def free_text_answers(
     answers = _answers(consultation, questionnaire, include_drafts)
     rows = [a for a in answers if not question_ids or a[1] in question_ids]
     return pd.DataFrame(rows, columns=ANSWER_COLUMNS)
+
+
+def respondent_groups(consultation: Consultation, questionnaire: Questionnaire) -> pd.DataFrame:
+    """Each response's public id (the answers frame's `response_id`) with its role,
+    organisation type and region as categoricals of the questionnaire's lists (a value not
+    in them, or none, is "not stated"): the report's themes by group are made from it."""
+    import pandas as pd
+
+    query = select(Response.public_id, Response.role, Response.organisation_type, Response.region).where(
+        Response.consultation_id == consultation.id
+    )
+    frame = pd.DataFrame(
+        db.session.execute(query).all(), columns=["response_id", "role", "organisation_type", "region"]
+    )
+    return with_profile_categories(frame, questionnaire)
+
+
+def with_profile_categories(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+    """`frame` with `role`, `organisation_type` and `region` as categoricals of the
+    questionnaire's lists, in their order (a value not in them, or none, is "not stated")."""
+    import pandas as pd
+
+    profile = questionnaire.profile
+    lists = {
+        "role": profile.roles,
+        "organisation_type": profile.organisation_types,
+        "region": profile.regions,
+    }
+    for column, allowed in lists.items():
+        frame[column] = pd.Categorical(frame[column], categories=list(allowed))
+    return frame

@@ -10,12 +10,19 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, and_, func, select
 
+from consult.data.theme_answers import with_profile_categories
 from consult.data.theme_sets import MACHINE, REVIEWED, SUGGESTED
 from consult.extensions import db
-from consult.models import Answer, Response, Stage, Theme, ThemeAnswer, ThemeAnswerTheme, ThemeSet
+from consult.models import Answer, Response, Stage, Status, Theme, ThemeAnswer, ThemeAnswerTheme, ThemeSet
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from questions import Questionnaire
 
 PAGE_SIZE = 20
 # Answers lists a reviewer can filter by. "Machine draft": in the engine's theme, not yet
@@ -237,3 +244,39 @@ __all__ = [
     "theme_counts",
     "theme_of",
 ]
+
+
+def group_assignments(theme_set: ThemeSet, questionnaire: Questionnaire) -> pd.DataFrame:
+    """The set's answers from submitted responses, with their themes and respondents' groups.
+
+    The frame `analysis.themes.by_group.theme_counts_by_group` reads: one row per answer
+    and theme (an answer in no theme: one row, `theme_id` missing), columns `response_id`,
+    `question_id`, `theme_id` and `role`, `organisation_type`, `region` as categoricals of
+    the questionnaire's lists (a value not in them, or none, is "not stated").
+    """
+    import pandas as pd
+
+    query = (
+        select(
+            ThemeAnswer.response_public_id,
+            ThemeAnswerTheme.theme_id,
+            Response.role,
+            Response.organisation_type,
+            Response.region,
+        )
+        .join(
+            Response,
+            and_(
+                Response.public_id == ThemeAnswer.response_public_id,
+                Response.consultation_id == theme_set.consultation_id,
+            ),
+        )
+        .outerjoin(ThemeAnswerTheme, ThemeAnswerTheme.theme_answer_id == ThemeAnswer.id)
+        .where(ThemeAnswer.theme_set_id == theme_set.id, Response.status == Status.SUBMITTED)
+        .order_by(ThemeAnswer.id, ThemeAnswerTheme.theme_id)
+    )
+    columns = ["response_id", "theme_id", "role", "organisation_type", "region"]
+    frame = pd.DataFrame(db.session.execute(query).all(), columns=columns)
+    frame["theme_id"] = frame["theme_id"].astype("Int64")
+    frame["question_id"] = theme_set.question_id
+    return with_profile_categories(frame, questionnaire)

@@ -106,6 +106,7 @@ def _find_and_store(run: ThemeRun) -> None:
         answers, options, question_text={q: by_id[q].text for q in ready}, progress=progress
     )
     report.title = f"Themes in free-text answers: {questionnaire.title}"
+    report.groups = themes_data.respondent_groups(consultation, questionnaire)
     report.notes += [
         f"Question {by_id[q].number} is left out: {counts.get(q, 0)} submitted answers, "
         f"fewer than {MIN_ANSWERS}."

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 
 from sqlalchemy import select
 
-from analysis.board_report.words import BoardWords
+from analysis.board_report.words import TEXT_FIELDS, BoardWords
+from analysis.plain_text import without_control_characters
 from consult.data import audit
 from consult.extensions import db
 from consult.models import BoardReportWords, Consultation
@@ -36,6 +37,9 @@ FIELDS = (
     "background",
     "financial_implications",
 )
+
+# The fields that may run over several lines (the rest are one line each).
+MULTILINE_FIELDS = frozenset({*TEXT_FIELDS, "recommendations"})
 
 
 def stored_words(consultation: Consultation) -> BoardReportWords | None:
@@ -65,7 +69,10 @@ def saved_words(consultation: Consultation) -> BoardWords:
     row = stored_words(consultation)
     if row is None:
         return BoardWords()
-    return BoardWords.from_mapping(_mapping({k: _text(row, k) for k in FIELDS}), where="saved words")
+    # Words saved before control characters were refused are read without them, so neither
+    # this page nor the report fails on them; saving the form again asks for them to go.
+    saved = {k: without_control_characters(_text(row, k), multiline=k in MULTILINE_FIELDS) for k in FIELDS}
+    return BoardWords.from_mapping(_mapping(saved), where="saved words")
 
 
 def save_words(

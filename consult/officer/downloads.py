@@ -28,9 +28,13 @@ CSV_TYPE = prepared_downloads.FORMATS["counts"]["csv"]
 AUDIT_NAMES = {"counts": "counts", "board-report": "Board report"}
 
 
-def attachment(body: bytes | str, mimetype: str, filename: str) -> Response:
-    """`body` as a download named `filename` (shared by every download)."""
-    response = Response(body, mimetype=mimetype)
+def attachment(body: bytes | str, content_type: str, filename: str) -> Response:
+    """`body` as a download named `filename` (shared by every download).
+
+    `content_type` is the whole header, charset included where there is one: passed as
+    `mimetype` instead, Werkzeug would append a second charset to text types.
+    """
+    response = Response(body, content_type=content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -54,7 +58,7 @@ def prepare_download(kind: str, fmt: str) -> WerkzeugResponse:
     return redirect(url_for("officer.prepared_download", download_id=download.id), 303)
 
 
-@bp.get("/downloads/<int:download_id>")
+@bp.get("/downloads/<id:download_id>")
 def prepared_download(download_id: int) -> str:
     """A prepared download's progress; when it is ready, the link to its file."""
     download = prepared_downloads.get_download(current_consultation(), download_id)
@@ -68,7 +72,7 @@ def prepared_download(download_id: int) -> str:
     )
 
 
-@bp.get("/downloads/<int:download_id>/file")
+@bp.get("/downloads/<id:download_id>/file")
 def prepared_download_file(download_id: int) -> Response:
     """The file a finished download made, as an attachment (audited)."""
     consultation = current_consultation()

@@ -12,6 +12,7 @@ from consult.officer import (
     downloads,
     invitations,
     keyed_in,
+    theme_groups,
     theme_review,
     themes,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "downloads",
     "invitations",
     "keyed_in",
+    "theme_groups",
     "theme_review",
     "themes",
 ]

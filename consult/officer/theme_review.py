@@ -268,14 +268,14 @@ def _theme_page(
     return page, status
 
 
-@bp.get("/themes/<question_id>/themes/<int:theme_id>")
+@bp.get("/themes/<question_id>/themes/<id:theme_id>")
 def theme(question_id: str, theme_id: int) -> Page:
     """One theme: its name and description, and its answers, paged and searchable."""
     ctx, _ = _reviewed_set(question_id)
     return _theme_page(ctx, theme_id)
 
 
-@bp.post("/themes/<question_id>/themes/<int:theme_id>")
+@bp.post("/themes/<question_id>/themes/<id:theme_id>")
 def rename_theme(question_id: str, theme_id: int) -> Page:
     ctx, theme_set = _reviewed_set(question_id)
     theme = theme_listing.theme_of(theme_set, theme_id)
@@ -296,7 +296,7 @@ def rename_theme(question_id: str, theme_id: int) -> Page:
     return redirect(url_for("officer.theme", question_id=question_id, theme_id=theme_id), 303)
 
 
-@bp.post("/themes/<question_id>/themes/<int:theme_id>/move")
+@bp.post("/themes/<question_id>/themes/<id:theme_id>/move")
 def move_answers(question_id: str, theme_id: int) -> Page:
     """Move the selected answers of a theme to another theme, add them to one, or take them out."""
     ctx, theme_set = _reviewed_set(question_id)

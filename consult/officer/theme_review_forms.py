@@ -20,6 +20,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from consult.data.theme_review import FLAGS
+from consult.web.converters import LARGEST_ID
+from consult.web.plain_text import PlainText
 
 NAME_LIMIT = 200
 DESCRIPTION_LIMIT = 300
@@ -41,7 +43,7 @@ class VersionedForm(FlaskForm):
 
     version = IntegerField(
         widget=HiddenField.widget,
-        validators=[InputRequired(_EXPIRED), NumberRange(min=1, max=2**31 - 1, message=_EXPIRED)],
+        validators=[InputRequired(_EXPIRED), NumberRange(min=1, max=LARGEST_ID, message=_EXPIRED)],
     )
 
 
@@ -77,6 +79,7 @@ class ThemeNameForm(FlaskForm):
         validators=[
             DataRequired("Enter a name for the theme"),
             Length(max=NAME_LIMIT, message=f"The name must be {NAME_LIMIT} characters or fewer"),
+            PlainText(),
         ],
     )
     description = StringField(
@@ -87,6 +90,7 @@ class ThemeNameForm(FlaskForm):
                 max=DESCRIPTION_LIMIT,
                 message=f"The description must be {DESCRIPTION_LIMIT} characters or fewer",
             ),
+            PlainText(),
             one_sentence,
         ],
     )
@@ -150,7 +154,7 @@ class AcceptForm(FlaskForm):
 
     answer = HiddenField()
     version = IntegerField(
-        widget=HiddenField.widget, validators=[Optional(), NumberRange(min=1, max=2**31 - 1)]
+        widget=HiddenField.widget, validators=[Optional(), NumberRange(min=1, max=LARGEST_ID)]
     )
 
 

@@ -144,7 +144,7 @@ def run_themes(question: str) -> WerkzeugResponse | tuple[str, int]:
     return redirect(url_for("officer.theme_run", run_id=run.id), 303)
 
 
-@bp.get("/themes/runs/<int:run_id>")
+@bp.get("/themes/runs/<id:run_id>")
 def theme_run(run_id: int) -> str:
     """A theme run's progress; when it has finished, its report and the theme sets it made."""
     consultation = current_consultation()
@@ -163,7 +163,7 @@ def theme_run(run_id: int) -> str:
     )
 
 
-@bp.get("/themes/runs/<int:run_id>/report")
+@bp.get("/themes/runs/<id:run_id>/report")
 def theme_run_report(run_id: int) -> WerkzeugResponse:
     """The report a finished run made, as a download (audited)."""
     consultation = current_consultation()

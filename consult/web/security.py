@@ -27,13 +27,27 @@ CONTENT_SECURITY_POLICY = "; ".join(
 # one-time sign-in links. A new token-bearing route adds its prefix here, and every log
 # (gunicorn's, Werkzeug's, the app's) loses its tokens through the one filter below.
 TOKEN_PATH_PREFIXES = ("/r/", "/sign-in/link/")
+
+
+def _written_any_way(prefix: str) -> str:
+    """A pattern for `prefix` however a client may write it: any case, and any character
+    percent-encoded (the server decodes `/%52%2F…` to `/R/…` before routing, so the log line
+    a client controls may spell the path in ways the decoded path does not)."""
+    spellings = ("|".join([re.escape(char)] + [f"%{ord(c):02x}" for c in {char.lower(), char.upper()}])
+                 for char in prefix)  # fmt: skip
+    return "".join(f"(?:{spelling})" for spelling in spellings)
+
+
+# Case-insensitive throughout (the %XX hex too): `/R/<token>` is as live in a log as `/r/<token>`.
 _TOKEN_IN_PATH = re.compile(
-    "(" + "|".join(re.escape(prefix) for prefix in TOKEN_PATH_PREFIXES) + r")[^\s?\"'&#]+"
+    "(" + "|".join(_written_any_way(prefix) for prefix in TOKEN_PATH_PREFIXES) + r")[^\s?\"'&#]+",
+    re.IGNORECASE,
 )
 
 
 def redact_tokens(text: str) -> str:
-    """Replace the token in any token-bearing path (`/r/<token>`, `/sign-in/link/<token>`)."""
+    """Replace the token in any token-bearing path (`/r/<token>`, `/sign-in/link/<token>`),
+    in any case and however percent-encoded."""
     return _TOKEN_IN_PATH.sub(r"\1[link]", text)
 
 

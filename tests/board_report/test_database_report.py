@@ -326,3 +326,42 @@ def test_words_form_saves_the_board_papers_heading(app: Flask) -> None:
     assert "Not given yet: board, meeting date, item number and what the report is for" in client.get(
         "/officer/board-report"
     ).get_data(as_text=True)
+
+
+def test_control_characters_are_refused_naming_the_field(app: Flask) -> None:
+    client = _signed_in(app)
+    bad = _form(client, title="Results\x0c", summary="First line\x01 here.\n\nSecond paragraph.")
+    response = client.post("/officer/board-report", data=bad)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "must not contain control characters" in page and "U+0001" in page, page
+    assert 'href="#summary"' in page or 'href="#title"' in page
+    from consult.officer import board_report_words as board_report
+
+    with app.app_context():
+        from consult.data import consultations
+
+        assert board_report.stored_words(consultations.get_by_slug("taking-stock")) is None
+    # Line breaks are not control characters in the running text.
+    good = _form(client, summary="First line.\n\nSecond paragraph.\tTabbed.")
+    assert client.post("/officer/board-report", data=good).status_code == 303
+
+
+def test_words_stored_with_control_characters_still_make_a_word_report(app: Flask) -> None:
+    """Words saved before the rule existed: the page opens and the Word report is written."""
+    from consult.data import consultations
+    from consult.extensions import db
+    from consult.models import BoardReportWords
+    from consult.officer.board_report_words import FIELDS
+
+    client = _signed_in(app)
+    with app.app_context():
+        consultation = consultations.get_by_slug("taking-stock")
+        row = BoardReportWords(consultation_id=consultation.id, **{k: "" for k in FIELDS})
+        row.title, row.summary, row.meeting_date = "Results\x0c of the\tconsultation", "Words\x01 here.", None
+        row.updated_at = dt.datetime.now(dt.UTC)
+        db.session.add(row)
+        db.session.commit()
+    assert client.get("/officer/board-report").status_code == 200
+    read = read_docx(prepared_file(app, client, "board-report", "docx", page="/officer/board-report").data)
+    assert "Words here." in read.text and "Results of theconsultation" in read.text
