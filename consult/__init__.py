@@ -18,7 +18,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from consult.officer.routes import bp as officer_bp
     from consult.respond.routes import bp as respond_bp
     from consult.respond.self_service import bp as self_service_bp
-    from consult.web import converters, frontend, language, ratelimit, security
+    from consult.web import converters, frontend, language, ratelimit, readiness, security
     from consult.web import pages as web
 
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_folder())
@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     converters.init_app(app)
 
     app.register_blueprint(web.bp)
+    app.register_blueprint(readiness.bp)
     app.register_blueprint(language.bp)
     app.register_blueprint(respond_bp)
     app.register_blueprint(self_service_bp)

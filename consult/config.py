@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -51,7 +52,6 @@ SETTINGS: dict[str, Setting] = {
     "EXTRA_TRUSTED_HOSTS": Setting([], text=True),
     "SESSION_COOKIE_HTTPONLY": Setting(True, environment=False),
     "SESSION_COOKIE_SAMESITE": Setting("Lax", environment=False),
-    "SESSION_COOKIE_SECURE": Setting(True),
     "SESSION_COOKIE_NAME": Setting("consult_session", environment=False),
     # A respondent may take weeks over their answers; the link reopens the session anyway.
     "PERMANENT_SESSION_LIFETIME": Setting(60 * 60 * 24 * 14),
@@ -87,6 +87,9 @@ SETTINGS: dict[str, Setting] = {
     "SIGN_IN_LINKS_PER_ADDRESS": Setting(3),
     "SIGN_IN_LINKS_PER_CLIENT": Setting(10),
     "SIGN_IN_LINKS_WINDOW": Setting(60 * 60),
+    # Emails anyone may ask for on the site's pages (sign-in links and respondents' own links
+    # together), per hour for the whole site: a ceiling on what the site can be made to send.
+    "REQUESTED_EMAILS_PER_HOUR": Setting(300),
     # Respondent links that are not valid, per client address per window.
     "INVALID_LINKS_PER_CLIENT": Setting(30),
     "INVALID_LINKS_WINDOW": Setting(60),
@@ -135,6 +138,7 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
 
 
 DEVELOPMENT_HOSTS = ("127.0.0.1", "localhost")
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 LOCAL_BASE_URL = "http://127.0.0.1:5000"  # where `consult serve` listens by default
 
 
@@ -187,8 +191,6 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         options["pool_pre_ping"] = False
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     development = is_development(app)
-    if development:
-        app.config["SESSION_COOKIE_SECURE"] = bool(os.environ.get("CONSULT_SESSION_COOKIE_SECURE") == "true")
     secret = app.config.get("SECRET_KEY")
     if not secret or secret in {"dev", "change-me"} or len(str(secret)) < 16:
         if not development:
@@ -198,9 +200,28 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
             )
         app.config["SECRET_KEY"] = secret or "development-only-key-not-for-production"
     _check_base_url(app, development)
+    app.config["SESSION_COOKIE_SECURE"] = cookies_need_https(app.config.get("BASE_URL"))
     if app.config.get("TRUSTED_HOSTS") is None:
         # Flask answers 400 to any other Host (or X-Forwarded-Host, behind ProxyFix).
         app.config["TRUSTED_HOSTS"] = _trusted_hosts(app, development)
+
+
+def is_loopback(base_url: str) -> bool:
+    """Whether `base_url` names this machine (a local try-out), not a site others reach."""
+    return (urlsplit(base_url).hostname or "") in LOOPBACK_HOSTS
+
+
+def cookies_need_https(base_url: str | None) -> bool:
+    """The session cookie's `Secure` flag, from the site's address.
+
+    Always on for an https site, and for a plain-http one on a network (a cookie must not
+    travel unencrypted there); off only for plain http on this machine's loopback address,
+    where a scripted client (requests, curl) would otherwise lose the session. Without a
+    BASE_URL (development only) the app serves loopback over http.
+    """
+    if not base_url:
+        return False
+    return urlsplit(base_url).scheme == "https" or not is_loopback(base_url)
 
 
 def is_development(app: Flask) -> bool:
@@ -231,14 +252,15 @@ def instance_folder() -> str:
     return Flask("consult", instance_relative_config=True).instance_path
 
 
-def ensure_instance_secret() -> str | None:
+def ensure_instance_secret(base_url: str | None = None) -> str | None:
     """Write instance/config.py with a random SECRET_KEY if there is no key anywhere.
 
-    The file also names the local address (`consult serve`'s default) as BASE_URL unless
-    one is set in the environment, so that `consult init`, `consult links new` and
-    `consult serve` work on a fresh checkout; a real deployment sets CONSULT_BASE_URL.
-    Such a local file also offers draft translations, as a test consultation does.
-    Returns the path written, or None when a key is already configured.
+    The file also names the site's address as BASE_URL (`base_url`, else the local address
+    `consult serve` listens on) unless one is set in the environment, so that `consult
+    init`, `consult links new` and `consult serve` work on a fresh checkout; a real
+    deployment sets CONSULT_BASE_URL. Such a local file also offers draft translations,
+    as a test consultation does. Returns the path written, or None when a key is already
+    configured.
     """
     import secrets
 
@@ -257,11 +279,48 @@ def ensure_instance_secret() -> str | None:
         )
         if not os.environ.get("CONSULT_BASE_URL"):
             fh.write(
-                "# The site's address, which every emailed or printed link starts with: this machine,\n"
-                "# as `consult serve` runs it. A real deployment sets CONSULT_BASE_URL instead.\n"
-                f"BASE_URL = {LOCAL_BASE_URL!r}\n"
+                "# The site's address, which every emailed or printed link starts with (change it\n"
+                "# with `consult init --base-url URL`). A real deployment sets CONSULT_BASE_URL instead.\n"
+                f"BASE_URL = {(base_url or LOCAL_BASE_URL)!r}\n"
                 f"EXTRA_TRUSTED_HOSTS = {list(DEVELOPMENT_HOSTS)!r}\n"
                 "# A local try-out is a test consultation: it offers a questionnaire's draft Welsh too.\n"
                 "OFFER_DRAFT_TRANSLATIONS = True\n"
             )
+    return path
+
+
+def checked_base_url(base_url: str) -> str:
+    """`base_url` without a trailing slash; ValueError (fit to show) unless it is an http(s) address."""
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(
+            f"The site's address must be an http(s) address like https://consult.example.gov.uk "
+            f"or http://127.0.0.1:5700, not {base_url!r}"
+        )
+    try:
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        raise ValueError(f"The port in {base_url!r} is not a number") from None
+    return base_url.strip().rstrip("/")
+
+
+_BASE_URL_LINE = re.compile(r"^BASE_URL\s*=.*$", re.M)
+
+
+def write_instance_base_url(base_url: str) -> str:
+    """Set BASE_URL in instance/config.py (replacing the one there, or adding it); returns the path."""
+    path = os.path.join(instance_folder(), "config.py")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        os.makedirs(instance_folder(), exist_ok=True)
+        text = "# Written by `consult init --base-url`.\n"
+    line = f"BASE_URL = {base_url!r}"
+    if _BASE_URL_LINE.search(text):
+        text = _BASE_URL_LINE.sub(lambda _match: line, text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n" + line + "\n"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
     return path

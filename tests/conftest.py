@@ -174,6 +174,11 @@ def csrf_token(html: bytes | str) -> str:
     return match.group(1)
 
 
+def wait_for_jobs(app: Flask) -> None:
+    """Wait for the background jobs `app` has queued so far (run in a thread of this process)."""
+    assert app.extensions["consult_jobs"].wait(timeout=120), "a background job did not finish"
+
+
 def issue_token(app: Flask, **details: str | None) -> str:
     """A new link token for Taking Stock; `details` are the invitation's fields."""
     from consult.data import consultations, links

@@ -14,8 +14,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("analysis", "consult")
-# The packages of web pages (blueprints and their forms): nothing outside them imports them.
-AUDIENCES = ("consult.officer", "consult.respond", "consult.auth", "consult.web")
+# The packages of web pages, one per audience (blueprints, their views and forms).
+AUDIENCES = ("consult.officer", "consult.respond", "consult.auth")
 
 
 def _modules() -> dict[str, Path]:
@@ -45,6 +45,15 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
     return {m for m in found if m in modules} - {name}
+
+
+def _pages(modules: dict[str, Path]) -> set[str]:
+    """The modules of web pages: the audiences' packages, and any other module with a blueprint."""
+    return {
+        name
+        for name, path in modules.items()
+        if name.startswith(AUDIENCES) or "Blueprint(" in path.read_text(encoding="utf-8")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -81,14 +90,17 @@ def test_analysis_never_imports_the_web_app(needs: dict[str, set[str]]) -> None:
 def test_jobs_and_data_functions_never_import_a_blueprint(needs: dict[str, set[str]]) -> None:
     """Jobs and data functions need no page, even lazily: queries live in consult.data."""
     layers = ("consult.jobs", "consult.data", "consult.models", "consult.database", "consult.extensions")
+    pages = _pages(_modules())
+    assert {"consult.officer.blueprint", "consult.web.language"} <= pages
     leaks = {
-        module: sorted(n for n in _reachable(needs, module) if n.startswith(AUDIENCES))
+        module: sorted(n for n in _reachable(needs, module) if n in pages)
         for module in needs
         if module.startswith(layers)
     }
     assert {m: n for m, n in leaks.items() if n} == {}
 
 
-def test_the_job_modules_use_the_one_job_wrapper(needs: dict[str, set[str]]) -> None:
-    jobs = [m for m in needs if m.startswith("consult.jobs.") and m.endswith("_job")]
-    assert jobs and all("consult.jobs.runner" in needs[m] for m in jobs)
+def test_the_jobs_with_progress_use_the_one_job_wrapper(needs: dict[str, set[str]]) -> None:
+    """A job that keeps a row with its progress (`consult.models.QueuedJob`) runs through `run_job`."""
+    for job in ("consult.jobs.theme_job", "consult.jobs.download_job"):
+        assert "consult.jobs.runner" in needs[job], job

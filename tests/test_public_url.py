@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from consult import create_app
 from consult.cli import main
-from tests.conftest import TEST_SECRET, add_officer, csrf_token, invitee, sign_in
+from tests.conftest import TEST_SECRET, add_officer, csrf_token, invitee, sign_in, wait_for_jobs
 from tests.mailserver import MailServer, mail_server, plain_text
 from tests.test_invitations import csv_bytes, upload
 from tests.test_mail import send_invitations
@@ -46,11 +46,13 @@ def ask_for_link(client: FlaskClient, email: str, host: str) -> object:
     page = client.get("/get-a-link", base_url=f"https://{host}")
     if page.status_code != 200:
         return page
-    return client.post(
+    response = client.post(
         "/get-a-link",
         data={"csrf_token": csrf_token(page.data), "email": email},
         base_url=f"https://{host}",
     )
+    wait_for_jobs(client.application)  # the email is sent by a background job
+    return response
 
 
 def test_get_a_link_with_a_forged_host_is_refused_and_sends_nothing(
@@ -75,6 +77,7 @@ def test_get_a_link_with_a_forged_host_is_refused_and_sends_nothing(
         base_url=SITE,
     )
     assert sent.status_code == 200
+    wait_for_jobs(production)
     (message,) = mail_server.messages
     assert hosts_in(plain_text(message)) == {SITE} and "evil.example" not in message.as_string()
 
@@ -104,6 +107,7 @@ def test_development_refuses_a_forged_host_too(
     assert refused.status_code == 400 and mail_server.messages == []
     sent = client.post("/get-a-link", data={"csrf_token": csrf_token(page.data), "email": "x@example.org"})
     assert sent.status_code == 200
+    wait_for_jobs(app)
     assert hosts_in(plain_text(mail_server.messages[0])) == {"http://localhost"}
 
 

@@ -14,6 +14,8 @@ PUBLIC_ENDPOINTS = {
     "static",
     "web.home",
     "web.health",
+    # For the load balancer: each dependency's state, with no address, secret or count.
+    "readiness.ready",
     "respond.redeem",
     "respond.start",
     "respond.about",

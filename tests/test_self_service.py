@@ -17,7 +17,7 @@ from sqlalchemy import select
 from consult.data import consultations
 from consult.extensions import db
 from consult.models import Invitation
-from tests.conftest import csrf_token, invitee, require_redis
+from tests.conftest import csrf_token, invitee, require_redis, wait_for_jobs
 from tests.mailserver import MailServer, links_in, mail_server, plain_text
 from tests.test_invitations import csv_bytes, upload
 
@@ -29,7 +29,9 @@ REDIS_URL = "redis://127.0.0.1:6379/1"
 def ask(client: FlaskClient, email: str) -> object:
     page = client.get("/get-a-link")
     assert page.status_code == 200
-    return client.post("/get-a-link", data={"csrf_token": csrf_token(page.data), "email": email})
+    response = client.post("/get-a-link", data={"csrf_token": csrf_token(page.data), "email": email})
+    wait_for_jobs(client.application)  # the email is sent by a background job
+    return response
 
 
 def everything_stored(app: Flask) -> str:
@@ -151,14 +153,58 @@ def test_per_client_limit_refuses_further_requests(
     assert len(mail_server.messages) == 3
 
 
-def test_when_mail_fails_the_link_is_withdrawn(
+def test_when_mail_fails_the_email_waits_and_nothing_is_lost(
     app: Flask, client: FlaskClient, mail_server: MailServer
 ) -> None:
+    from consult.cli import main
+
     mail_server.stop()
-    response = ask(client, f"down.{uuid.uuid4().hex[:6]}@example.org")
-    assert response.status_code == 503 and b"could not be sent just now" in response.data
+    address = f"down.{uuid.uuid4().hex[:6]}@example.org"
+    response = ask(client, address)
+    assert response.status_code == 200 and b"Check your email" in response.data
     with app.app_context():
         assert all(i.revoked_on is not None for i in db.session.scalars(select(Invitation)))
+    assert address in everything_stored(app)  # kept, waiting, while the email is not sent
+    mail_server.start()
+    result = app.test_cli_runner().invoke(main, ["mail", "requested"])
+    assert result.exit_code == 0, result.output
+    assert [m["To"] for m in mail_server.messages] == [address]
+    assert len(links_in(mail_server.messages[0])) == 1
+    assert address not in everything_stored(app)  # and forgotten once sent
+
+
+def test_every_spelling_of_one_inbox_counts_as_one(
+    app: Flask, client: FlaskClient, mail_server: MailServer
+) -> None:
+    app.config["SELF_SERVICE_PER_ADDRESS"] = 2
+    tag = uuid.uuid4().hex[:8]
+    spellings = [f"victim.{tag}@example.org", f"Victim.{tag}+1@Example.org", f"VICTIM.{tag}+x@example.ORG"]
+    pages = [ask(app.test_client(), address) for address in spellings * 2]
+    assert [p.status_code for p in pages] == [200] * 6
+    assert len(mail_server.messages) == 2
+
+
+def test_no_new_row_while_an_email_for_the_inbox_waits(app: Flask, mail_server: MailServer) -> None:
+    from consult.data import requested_emails
+    from consult.models import RequestedEmail
+
+    mail_server.stop()
+    for address in ("wait@example.org", "Wait+2@example.org", "wait@example.org"):
+        ask(app.test_client(), address)
+    with app.app_context():
+        assert db.session.scalar(select(sa.func.count(RequestedEmail.id))) == 1
+        assert requested_emails.canonical_mailbox(" Wait+2+3@Example.ORG ") == "wait@example.org"
+
+
+def test_the_whole_site_has_an_hourly_cap(app: Flask, mail_server: MailServer) -> None:
+    app.config["REQUESTED_EMAILS_PER_HOUR"] = 3
+    codes = []
+    for i in range(5):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"198.51.100.{i}"
+        codes.append(ask(client, f"site{i}.{uuid.uuid4().hex[:6]}@example.org").status_code)
+    assert codes == [200, 200, 200, 429, 429]
+    assert len(mail_server.messages) == 3
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import re
 
 from flask import Flask
 
-from tests.conftest import add_officer, csrf_token, sign_in
+from tests.conftest import add_officer, csrf_token, sign_in, wait_for_jobs
 from tests.mailserver import MailServer, mail_server, plain_text
 
 __all__ = ["mail_server"]
@@ -16,7 +16,9 @@ SIGN_IN_LINK = re.compile(r"https?://[^\s\"'<>]+(/sign-in/link/[A-Za-z0-9_-]{43}
 
 def ask(client, email: str) -> object:
     page = client.get("/sign-in/email-link")
-    return client.post("/sign-in/email-link", data={"csrf_token": csrf_token(page.data), "email": email})
+    response = client.post("/sign-in/email-link", data={"csrf_token": csrf_token(page.data), "email": email})
+    wait_for_jobs(client.application)  # the email is sent by a background job
+    return response
 
 
 def test_an_emailed_link_signs_in_while_attacks_slow_the_account(app: Flask, mail_server: MailServer) -> None:
@@ -53,3 +55,72 @@ def test_links_per_address_and_per_client_are_limited(app: Flask, mail_server: M
     codes = [ask(client, email).status_code for _ in range(6)]
     assert codes == [200] * 4 + [429] * 2
     assert len(mail_server.messages) == 2  # the address's limit: the page said the same
+
+
+def _outstanding_link(app: Flask, email: str) -> str:
+    from consult.data import officers
+    from consult.extensions import db
+
+    with app.app_context():
+        officer = officers.get_by_email(email)
+        assert officer is not None
+        token = officers.create_sign_in_link(officer)
+        db.session.commit()
+    return f"/sign-in/link/{token}"
+
+
+def test_a_password_change_cancels_outstanding_links(app: Flask) -> None:
+    email = add_officer(app)
+    path = _outstanding_link(app, email)
+    client = app.test_client()
+    assert sign_in(client, email).status_code == 303
+    page = client.get("/account/password")
+    changed = client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_token(page.data),
+            "current_password": "correct horse battery staple",
+            "password": "a different long passphrase",
+            "confirm": "a different long passphrase",
+        },
+    )
+    assert changed.status_code == 303
+    assert app.test_client().get(path).status_code == 404
+
+
+def test_disabling_and_role_change_cancel_outstanding_links(app: Flask) -> None:
+    from consult.cli import main
+
+    runner = app.test_cli_runner()
+    email = add_officer(app)
+    before_role_change = _outstanding_link(app, email)
+    assert runner.invoke(main, ["officers", "role", email, "analyst"]).exit_code == 0
+    assert app.test_client().get(before_role_change).status_code == 404
+    after_role_change = _outstanding_link(app, email)
+    assert app.test_client().get(after_role_change).status_code == 303  # a new link works
+    before_disabling = _outstanding_link(app, email)
+    assert runner.invoke(main, ["officers", "disable", email]).exit_code == 0
+    assert app.test_client().get(before_disabling).status_code == 404
+
+
+def test_setting_the_first_password_cancels_the_other_set_password_links(app: Flask) -> None:
+    from consult.data import officers
+    from consult.extensions import db
+    from consult.models import OfficerRole
+
+    with app.app_context():
+        officer = officers.add_officer("new@lga.example", OfficerRole.OFFICER)
+        first, second = officers.create_sign_in_link(officer), officers.create_sign_in_link(officer)
+        db.session.commit()
+    client = app.test_client()
+    assert client.get(f"/sign-in/link/{first}").headers["Location"].endswith("/account/password")
+    page = client.get("/account/password")
+    client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_token(page.data),
+            "password": "a long new passphrase",
+            "confirm": "a long new passphrase",
+        },
+    )
+    assert app.test_client().get(f"/sign-in/link/{second}").status_code == 404

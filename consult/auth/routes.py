@@ -19,10 +19,10 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from consult import database
 from consult.auth.access import SignedInOfficer, signed_in_session_secret
 from consult.auth.forms import EmailLinkForm, PasswordForm, SignInForm
-from consult.data import audit, officers
+from consult.data import audit, officers, requested_emails
 from consult.extensions import db, limiter
+from consult.jobs import email_job
 from consult.mail import smtp
-from consult.mail import text as mail_text
 from consult.models import Officer
 from consult.web import public_url, ratelimit
 
@@ -33,6 +33,10 @@ WRONG_CREDENTIALS = "Enter a correct email address and password"
 WRONG_CURRENT_PASSWORD = "Enter your current password correctly"
 TOO_MANY_LINKS = (
     "There have been too many requests for sign-in links from this device or network. Wait an hour."
+)
+SITE_BUSY = (
+    "This site has sent as many sign-in links as it may for now. Wait an hour, then try again, "
+    "or ask another officer to run `consult officers link` for you."
 )
 TOO_MANY = "Too many attempts to sign in from this device or network. Wait 15 minutes, then try again."
 ACCOUNT_SLOWED = (
@@ -116,16 +120,48 @@ def _sign_in_links_limit() -> str:
     return ratelimit.per_window("SIGN_IN_LINKS_PER_CLIENT", "SIGN_IN_LINKS_WINDOW")
 
 
+def _sign_in_links_per_address() -> str:
+    return ratelimit.per_window("SIGN_IN_LINKS_PER_ADDRESS", "SIGN_IN_LINKS_WINDOW")
+
+
 def _too_many_link_requests(_limit: object) -> WerkzeugResponse:
-    page = render_template(
-        "auth/email_link.html", form=EmailLinkForm(), problem=TOO_MANY_LINKS, mail_ready=True
-    )
+    return _email_link_problem(TOO_MANY_LINKS)
+
+
+def _site_busy(_limit: object) -> WerkzeugResponse:
+    return _email_link_problem(SITE_BUSY)
+
+
+def _email_link_problem(problem: str) -> WerkzeugResponse:
+    page = render_template("auth/email_link.html", form=EmailLinkForm(), problem=problem, mail_ready=True)
     return make_response(page, 429)
 
 
+def _as_if_sent(_limit: object) -> WerkzeugResponse:
+    # Over the address's limit nothing more is sent, and the page says what it always says.
+    return make_response(render_template("auth/email_link_sent.html"), 200)
+
+
 @bp.route("/sign-in/email-link", methods=["GET", "POST"])
-# Per client address; and per address below. The page is the same whether or not an
-# account exists, so it cannot be used to find out who has one.
+# For the whole site; per mailbox (every spelling of one inbox counts as one); and per client
+# address (Flask-Limiter checks the innermost first, and the first limit reached answers).
+# The page is the same whether or not an account exists, and so is the work the request
+# does: it only stores the request, and a background job decides what to send.
+@limiter.shared_limit(
+    ratelimit.requested_emails_limit,
+    scope="requested-emails",
+    key_func=ratelimit.whole_site,
+    methods=["POST"],
+    deduct_when=ratelimit.email_was_asked_for,
+    on_breach=_site_busy,
+)
+@limiter.limit(
+    _sign_in_links_per_address,
+    key_func=ratelimit.posted_mailbox,
+    methods=["POST"],
+    deduct_when=ratelimit.email_was_asked_for,
+    on_breach=_as_if_sent,
+)
 @limiter.limit(
     _sign_in_links_limit,
     methods=["POST"],
@@ -134,33 +170,18 @@ def _too_many_link_requests(_limit: object) -> WerkzeugResponse:
 )
 def email_link() -> Page:
     """Email a one-time sign-in link: the way in that an attacker's wrong passwords cannot slow."""
-    settings = smtp.settings_from(current_app.config)
+    mail_ready = smtp.settings_from(current_app.config) is not None
     form = EmailLinkForm()
-    if request.method == "GET" or settings is None:
-        return render_template(
-            "auth/email_link.html", form=form, problem=None, mail_ready=settings is not None
-        )
+    if request.method == "GET" or not mail_ready:
+        return render_template("auth/email_link.html", form=form, problem=None, mail_ready=mail_ready)
     if not form.validate():
         return render_template("auth/email_link.html", form=form, problem=None, mail_ready=True), 400
-    email = officers.normalise_email(form.email.data or "")
-    config = current_app.config
-    officer = officers.get_by_email(email)
-    allowed = ratelimit.hit(
-        "sign-in-link-address",
-        email,
-        int(config["SIGN_IN_LINKS_PER_ADDRESS"]),
-        int(config["SIGN_IN_LINKS_WINDOW"]),
+    requested_emails.request_email(
+        requested_emails.SIGN_IN_LINK, form.email.data or "", public_url.base_url()
     )
-    if officer is not None and officer.disabled_on is None and allowed:
-        token = officers.create_sign_in_link(officer)
-        audit.record("asked for a sign-in link", officer.email)
-        db.session.commit()  # the link's digest is stored before the link leaves
-        hours = int(officers.SIGN_IN_LINK_LIFETIME.total_seconds() // 3600)
-        letter = mail_text.sign_in_link(public_url.sign_in_link_url(token), hours)
-        try:
-            smtp.send_one(settings, mail_text.to_message(letter, sender=settings.sender, to=officer.email))
-        except smtp.MailError:
-            current_app.logger.warning("a sign-in link could not be emailed")
+    ratelimit.note_email_asked_for()
+    db.session.commit()
+    email_job.queue_requested_emails()
     return render_template("auth/email_link_sent.html")
 
 

@@ -1,4 +1,4 @@
-"""Officer and analyst accounts: add, disable, change role."""
+"""Officer and analyst accounts: add, issue a sign-in link, disable, change role."""
 
 from __future__ import annotations
 
@@ -58,6 +58,30 @@ def _officer_account(email: str):  # noqa: ANN202 - consult.models.Officer
     if officer is None:
         raise click.ClickException(f"There is no account for {email}")
     return officer
+
+
+@officers.command("link")
+@click.argument("email")
+@click.option("--base-url", default=None, help="Site address for the sign-in link.")
+def officers_link(email: str, base_url: str | None) -> None:
+    """Print a new one-time sign-in link for an account (a first link lost or used up, a
+    forgotten password); it is valid for 24 hours, and the account sets a password if it has none."""
+    app = command_app()
+    from consult.data import audit
+    from consult.extensions import db
+    from consult.web.public_url import sign_in_link_url
+
+    with app.app_context():
+        officer = _officer_account(email)
+        if officer.disabled_on is not None:
+            raise click.ClickException(f"The account {officer.email} is disabled: no link can sign it in")
+        from consult.data import officers as officer_data
+
+        token = officer_data.create_sign_in_link(officer)
+        audit.record("issued a sign-in link", None, f"{officer.email} (command line)")
+        db.session.commit()
+        click.echo(f"One-time sign-in link for {officer.email}, valid for 24 hours:", err=True)
+        click.echo(sign_in_link_url(token, link_root(app, base_url)))
 
 
 @officers.command("disable")

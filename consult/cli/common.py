@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import TYPE_CHECKING
 
 import click
@@ -13,23 +14,36 @@ if TYPE_CHECKING:
     from consult.models import Consultation
 
 
-def command_app(setting_up: bool = False) -> Flask:
+def command_app(setting_up: bool = False, base_url: str | None = None) -> Flask:
     """The app to act on: the caller's (tests, `flask --app consult`), else a new one.
 
     When `setting_up`, a new app gets a generated SECRET_KEY in instance/config.py if
-    none is configured anywhere.
+    none is configured anywhere, and `base_url` (already checked) becomes the BASE_URL
+    written there.
     """
     from flask.cli import ScriptInfo
 
     context = click.get_current_context(silent=True)
     info = context.find_object(ScriptInfo) if context is not None else None
     if info is not None:
-        return info.load_app()
+        app = info.load_app()  # configured by the caller: no file of ours is written
+        if base_url:
+            app.config["BASE_URL"] = base_url
+        return app
     from consult import create_app
-    from consult.config import ensure_instance_secret
+    from consult.config import ensure_instance_secret, write_instance_base_url
 
-    if setting_up and (written := ensure_instance_secret()):
+    written = ensure_instance_secret(base_url) if setting_up else None
+    if written:
         click.echo(f"Wrote a new SECRET_KEY to {written}", err=True)
+    elif setting_up and base_url:
+        click.echo(f"Set BASE_URL = {base_url!r} in {write_instance_base_url(base_url)}", err=True)
+    if base_url and os.environ.get("CONSULT_BASE_URL") not in (None, base_url):
+        click.echo(
+            f"Warning: CONSULT_BASE_URL in the environment ({os.environ['CONSULT_BASE_URL']}) "
+            "overrides instance/config.py: change or unset it too",
+            err=True,
+        )
     try:
         return create_app()
     except RuntimeError as exc:

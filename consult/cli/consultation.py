@@ -21,9 +21,27 @@ from consult.web.public_url import DEVELOPMENT_BASE_URL
     show_default=True,
     help="Email of the first officer account, made (with a one-time sign-in link) only if there is none.",
 )
-def init(questionnaire: str | None, opens_on: str | None, closes_on: str | None, first_officer: str) -> None:
+@click.option(
+    "--base-url",
+    default=None,
+    help="The site's address, written as BASE_URL to instance/config.py (e.g. http://127.0.0.1:5700).",
+)
+def init(
+    questionnaire: str | None,
+    opens_on: str | None,
+    closes_on: str | None,
+    first_officer: str,
+    base_url: str | None,
+) -> None:
     """Create or upgrade the database and load the questionnaire. Safe to repeat."""
-    app = command_app(setting_up=True)
+    from consult.config import checked_base_url
+
+    if base_url is not None:
+        try:
+            base_url = checked_base_url(base_url)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+    app = command_app(setting_up=True, base_url=base_url)
     from flask_migrate import upgrade
 
     from consult.data import consultations
@@ -53,6 +71,10 @@ def init(questionnaire: str | None, opens_on: str | None, closes_on: str | None,
             db.session.commit()
             click.echo(f"First officer {officer.email}: sign in within 24 hours at", err=True)
             click.echo(f"{link_root(app)}/sign-in/link/{token}", err=True)
+            click.echo(
+                f"(Link lost or used up? `consult officers link {officer.email}` prints a new one.)",
+                err=True,
+            )
 
 
 @click.command()

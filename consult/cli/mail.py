@@ -64,3 +64,29 @@ def mail_send(what: str | None, new_link: bool, base_url: str | None, questionna
         sys.exit(1)
 
 
+
+
+@mail.command("requested")
+def mail_requested() -> None:
+    """Send the emails asked for on the site that still wait (sign-in links, respondents' own links).
+
+    They are normally sent at once by a background job; they wait when the mail server or
+    the job queue could not be reached. Safe to re-run.
+    """
+    app = command_app()
+    from consult.data import requested_emails
+    from consult.mail import requested, smtp
+
+    settings = smtp.settings_from(app.config)
+    if settings is None:
+        raise click.ClickException("Email is not set up: set MAIL_SERVER and MAIL_FROM")
+    with app.app_context():
+        report = requested.send_requested(settings)
+        waiting = requested_emails.waiting_count()
+    click.echo(
+        f"Sent {report.sent}; nothing to send for {report.dropped}; still waiting {waiting}"
+        + (f". {report.problem}" if report.problem else ""),
+        err=True,
+    )
+    if report.problem:
+        sys.exit(1)

@@ -10,12 +10,25 @@ from consult.cli.common import command_app
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Run the app for local use (for production, run gunicorn: see README)."""
+@click.option(
+    "--host", default=None, help="Address to listen on (default: BASE_URL's if local, else 127.0.0.1)."
+)
+@click.option(
+    "--port", default=None, type=int, help="Port (default: BASE_URL's if on this machine, else 5000)."
+)
+def serve(host: str | None, port: int | None) -> None:
+    """Run the app for local use (for production, run gunicorn: see README).
+
+    Listens where BASE_URL says when that is this machine; on another port, it warns and
+    makes its own links with the address it serves.
+    """
     app = command_app()
-    from consult.web.serving import run_local
+    from consult.web.serving import run_local, serving_address, use_serving_address
+
+    address = serving_address(app.config.get("BASE_URL"), host, port)
+    if address.warning:
+        click.echo(f"Warning: {address.warning}", err=True)
+    use_serving_address(app, address)
 
     if app.config.get("JOBS_REDIS_URL") is None:
         # Runs this server was doing when it last stopped will never finish: say so.
@@ -31,8 +44,9 @@ def serve(host: str, port: int) -> None:
             if dropped:
                 click.echo(f"{dropped} unfinished download(s) marked stopped", err=True)
             db.session.commit()
-    click.echo(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    run_local(app, host, port)
+    root = address.link_root or f"http://{address.host}:{address.port}"
+    click.echo(f"Serving on {root}/ (Ctrl-C to stop); officers sign in at {root}/sign-in", err=True)
+    run_local(app, address.host, address.port)
 
 
 @click.command()

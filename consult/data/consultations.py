@@ -14,6 +14,7 @@ from consult.data.links import Record
 from consult.extensions import db
 from consult.models import Consultation
 from questions import Questionnaire, load_questionnaire
+from questions import languages as question_languages
 
 DEFAULT_WEEKS_OPEN = 12  # the usual length of a public consultation in the UK
 
@@ -104,3 +105,18 @@ def state(consultation: Consultation | Record, on: dt.date | None = None) -> Con
     if on > consultation.closes_on:
         return ConsultationState.CLOSED
     return ConsultationState.OPEN
+
+
+# The language every page and email has; translations come on top.
+DEFAULT_LANGUAGE = "en"
+
+
+def offered_languages(questionnaire: Questionnaire | None) -> tuple[str, ...]:
+    """The languages respondents may use for `questionnaire`: English, and each translation ready in it."""
+    from flask import current_app
+
+    if questionnaire is None:
+        return (DEFAULT_LANGUAGE,)
+    return question_languages.offered_languages(
+        questionnaire, offer_drafts=bool(current_app.config.get("OFFER_DRAFT_TRANSLATIONS"))
+    )

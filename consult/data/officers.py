@@ -15,6 +15,7 @@ from argon2.low_level import ARGON2_VERSION
 from sqlalchemy import func, select, update
 
 from consult import database
+from consult.data import requested_emails
 from consult.data.clock import today
 from consult.extensions import db
 from consult.models import Officer, OfficerRole, OfficerSession, SignInLink
@@ -113,6 +114,7 @@ def change_password(officer: Officer, password: str, keep_session: str | None) -
     out at their next request; `keep_session` (the session making the change) stays.
     """
     set_password(officer, password)
+    cancel_sign_in_links(officer)
     return end_sessions(officer, keep_session)
 
 
@@ -131,6 +133,7 @@ def disable_officer(officer: Officer) -> None:
     """Disable the account: it cannot sign in, and every session of it ends now."""
     officer.disabled_on = today()
     end_sessions(officer)
+    cancel_sign_in_links(officer)
     db.session.flush()
 
 
@@ -138,6 +141,7 @@ def change_role(officer: Officer, role: OfficerRole) -> None:
     """Give the account another role; its sessions end, so it signs in again under the new one."""
     officer.role = role.value
     end_sessions(officer)
+    cancel_sign_in_links(officer)
     db.session.flush()
 
 
@@ -226,6 +230,23 @@ def create_sign_in_link(officer: Officer) -> str:
     )
     db.session.flush()
     return token
+
+
+def cancel_sign_in_links(officer: Officer) -> int:
+    """Spend every unused one-time link of the account (sign-in and set-password alike).
+
+    A link emailed or printed before a change to the account (its password, its role, its
+    being disabled) would otherwise still let its holder in afterwards, under the old terms.
+    Returns how many links were cancelled.
+    """
+    requested_emails.forget_for(requested_emails.SIGN_IN_LINK, officer.email)
+    cancelled = db.session.execute(
+        update(SignInLink)
+        .where(SignInLink.officer_id == officer.id, SignInLink.used_at.is_(None))
+        .values(used_at=_now())
+        .execution_options(synchronize_session=False)
+    )
+    return cancelled.rowcount or 0
 
 
 def use_sign_in_link(token: str) -> Officer | None:

@@ -40,7 +40,6 @@ from consult.extensions import db
 from consult.mail import text as mail_text
 from consult.mail.smtp import MailError, MailSettings, connection
 from consult.models import Consultation, Invitation, Origin, OutboxMessage
-from consult.web.language import offered_languages
 
 INVITATION = "invitation"
 REMINDER = "reminder"
@@ -235,7 +234,7 @@ def _letter_for(
 def _languages(questionnaire: Any, invitation: Invitation) -> tuple[str, ...]:
     """The languages of this invitee's emails (Welsh and English for Welsh respondents, where offered)."""
     return mail_text.invitee_languages(
-        offered_languages(questionnaire), invitation.region, invitation.organisation_type
+        consultations.offered_languages(questionnaire), invitation.region, invitation.organisation_type
     )
 
 

@@ -1,11 +1,12 @@
 """The public page where anyone not invited personally gets their own link by email: the
 consultation is open to anyone, not only to the leaders and chief executives invited.
 
-The email address is used to send the link and is then forgotten: the invitation made
-for it has no email, name or organisation, the address is never logged, and the rate
-limit keys are keyed hashes of it. The page says the same thing whatever happened to the
-address (new, already on the invitation list, or over its limit), so it cannot be used
-to find out who has been invited or who has asked.
+The email address is kept only until a background job has sent the link (the request
+stores it and nothing else, so it takes as long whatever the address) and is then
+forgotten: the invitation made for it has no email, name or organisation, the address is
+never logged, and the rate limit keys are keyed hashes of it. The page says the same
+thing whatever happened to the address (new, already on the invitation list, or over its
+limit), so it cannot be used to find out who has been invited or who has asked.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import EmailField
 from wtforms.validators import InputRequired, Length
 
-from consult.data import consultations, invitations, links
+from consult.data import consultations, invitations, requested_emails
 from consult.data.consultations import ConsultationState
 from consult.extensions import csrf, db, limiter
-from consult.mail import sending as mail
+from consult.jobs import email_job
 from consult.mail import smtp
 from consult.mail import text as mail_text
-from consult.models import Consultation, Invitation, Origin
+from consult.models import Consultation
 from consult.respond.routes import from_another_site
 from consult.web import language, public_url, ratelimit
 from consult.web.frontend import EmailInput
@@ -39,8 +40,8 @@ TOO_MANY_FROM_CLIENT = lazy_gettext(
     "There have been too many requests for links from this device or network. Wait an hour, then try again."
 )
 EXPIRED = lazy_gettext("The page had expired. Enter your email address again.")
-SEND_FAILED = lazy_gettext(
-    "Your link could not be sent just now. Check the email address, then try again later."
+SITE_BUSY = lazy_gettext(
+    "This site has sent as many links as it may for now. Wait an hour, then try again."
 )
 
 
@@ -88,15 +89,8 @@ def _shown_questionnaire(consultation: Consultation) -> Questionnaire:
     return questionnaire.in_language(language.current_language())
 
 
-def _address_allowed(email: str) -> bool:
-    """Whether another link may be sent to `email` (counted under a keyed hash of it)."""
-    config = current_app.config
-    return ratelimit.hit(
-        "self-service-address",
-        email,
-        int(config["SELF_SERVICE_PER_ADDRESS"]),
-        int(config["SELF_SERVICE_WINDOW"]),
-    )
+def _per_address_limit() -> str:
+    return ratelimit.per_window("SELF_SERVICE_PER_ADDRESS", "SELF_SERVICE_WINDOW")
 
 
 def _client_limit() -> str:
@@ -111,24 +105,48 @@ def _too_many_from_client(_limit: object) -> WerkzeugResponse:
     return make_response(page, status)
 
 
-def _letter(consultation: Consultation, email: str) -> tuple[mail_text.Letter, int | None]:
-    """The email for `email`, and the id of the self-service invitation made for it (if any).
+def _as_if_sent(_limit: object) -> WerkzeugResponse:
+    # Over the address's limit nothing more is sent, and the page says what it always says.
+    consultation = consultations.get_by_slug(current_app.config["QUESTIONNAIRE"])
+    if consultation is None:
+        abort(404)
+    return make_response(_sent_page(consultation))
 
-    It is in the language of the page it was asked for on (Welsh ones also in English).
-    """
-    questionnaire = consultations.questionnaire_of(consultation)
-    languages = mail_text.letter_languages(language.current_language())
-    if invitations.is_on_list(consultation, email):
-        return mail_text.already_invited(questionnaire, consultation.closes_on, languages), None
-    issued = links.issue_link(consultation, kind=Origin.SELF_SERVICE)
-    link = mail.link_url(public_url.base_url(), issued.token)
-    return mail_text.self_service(
-        questionnaire, consultation.closes_on, link, languages
-    ), issued.invitation.id
+
+def _site_busy(_limit: object) -> WerkzeugResponse:
+    consultation = consultations.get_by_slug(current_app.config["QUESTIONNAIRE"])
+    if consultation is None:
+        abort(404)
+    page, status = _page(consultation, RequestLinkForm(), problem=SITE_BUSY, status=429)
+    return make_response(page, status)
+
+
+def _sent_page(consultation: Consultation) -> str:
+    return render_template(
+        "respond/link_sent.html", consultation=consultation, questionnaire=_shown_questionnaire(consultation)
+    )
 
 
 @bp.route("/get-a-link", methods=["GET", "POST"])
-# Per client address, counting the requests with a well-formed address (the others send nothing).
+# For the whole site; per mailbox (every spelling of one inbox counts as one); and per client
+# address, counting the requests with a well-formed address (the others send nothing).
+# Flask-Limiter checks the innermost first (the client's limit, then the mailbox's, then
+# the site's), and the first one reached answers.
+@limiter.shared_limit(
+    ratelimit.requested_emails_limit,
+    scope="requested-emails",
+    key_func=ratelimit.whole_site,
+    methods=["POST"],
+    deduct_when=ratelimit.email_was_asked_for,
+    on_breach=_site_busy,
+)
+@limiter.limit(
+    _per_address_limit,
+    key_func=ratelimit.posted_mailbox,
+    methods=["POST"],
+    deduct_when=ratelimit.email_was_asked_for,
+    on_breach=_as_if_sent,
+)
 @limiter.limit(
     _client_limit,
     methods=["POST"],
@@ -153,25 +171,16 @@ def request_link() -> Page:
     if not invitations.is_email(email):
         form.email.errors = [EMAIL_FORMAT]
         return _page(consultation, form, status=400)
-    if _address_allowed(email):
-        letter, invitation_id = _letter(consultation, email)
-        # Commit before talking to the mail server, so no transaction is held meanwhile.
-        db.session.commit()
-        try:
-            smtp.send_one(settings, mail_text.to_message(letter, sender=settings.sender, to=email))
-        except smtp.MailError:
-            if invitation_id is not None:
-                _withdraw(invitation_id)
-            return _page(consultation, form, problem=SEND_FAILED, status=503)
-    # Over the address's limit, nothing is sent, but the page is the same.
-    return render_template(
-        "respond/link_sent.html", consultation=consultation, questionnaire=_shown_questionnaire(consultation)
+    # Only stored here: whether the address is on the list, and the link, are the job's
+    # (in the language of this page; Welsh ones also in English).
+    requested_emails.request_email(
+        requested_emails.SELF_SERVICE,
+        email,
+        public_url.base_url(),
+        consultation_id=consultation.id,
+        languages=mail_text.letter_languages(language.current_language()),
     )
-
-
-def _withdraw(invitation_id: int) -> None:
-    """Revoke a self-service link whose email could not be sent."""
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is not None:
-        links.revoke(invitation)
+    ratelimit.note_email_asked_for()
     db.session.commit()
+    email_job.queue_requested_emails()
+    return _sent_page(consultation)

@@ -27,27 +27,17 @@ from flask import (
 )
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from consult.data.consultations import DEFAULT_LANGUAGE, offered_languages
 from consult.web.security import TOKEN_PATH_PREFIXES
 from questions import Questionnaire
-from questions import languages as questions
 
 # Every language the interface is written in, by its code, in the language's own name.
 LANGUAGES = {"en": "English", "cy": "Cymraeg"}
-DEFAULT_LANGUAGE = "en"
 SESSION_KEY = "language"
 # Blueprints whose pages are in English whatever the visitor chose: the consultation team's.
 ENGLISH_ONLY_BLUEPRINTS = frozenset({"officer", "auth"})
 
 bp = Blueprint("language", __name__)
-
-
-def offered_languages(questionnaire: Questionnaire | None) -> tuple[str, ...]:
-    """The languages respondents may use for `questionnaire`: English, and each translation ready in it."""
-    if questionnaire is None:
-        return (DEFAULT_LANGUAGE,)
-    return questions.offered_languages(
-        questionnaire, offer_drafts=bool(current_app.config.get("OFFER_DRAFT_TRANSLATIONS"))
-    )
 
 
 def use_questionnaire(questionnaire: Questionnaire | None) -> None:

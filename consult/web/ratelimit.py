@@ -6,25 +6,49 @@ which is right for `consult serve` (one process) and nothing else: an app that i
 runs in several processes (CONSULT_SERVER_PROCESSES, set by deploy/gunicorn.conf.py)
 refuses to start without a shared store rather than silently multiply every limit.
 
-Route limits (per client address) are declared on the routes with `limiter.limit`; the
-limits keyed by something in the request body (an email address) are counted here, on the
-same storage, under keys that are keyed hashes of the address, never the address itself.
+Route limits are declared on the routes with `limiter.limit`: per client address, and
+with the key functions here per mailbox (a keyed hash of the posted address, never the
+address itself) or for the whole site. The sign-in slow-down per account is counted here,
+on the same storage. If a shared store stops answering, limits are kept in each process's
+memory until it answers again (Flask-Limiter's in-memory fallback), with a loud log line.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 import os
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, request
 from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter, RateLimiter
 
 from consult.extensions import limiter
 
 PROCESSES_ENVIRONMENT = "CONSULT_SERVER_PROCESSES"
+MEMORY_EXTENSION = "consult_memory_limits"
+STORE_TIMEOUT_SECONDS = 0.5
+log = logging.getLogger(__name__)
+
+
+class _StoreFallbackAlarm(logging.Filter):
+    """Raises Flask-Limiter's "storage unreachable" warning to an error anyone watching sees."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "unreachable" in record.getMessage() and record.levelno < logging.ERROR:
+            record.levelno, record.levelname = logging.ERROR, "ERROR"
+            record.msg = (
+                "RATE LIMIT STORE UNREACHABLE: limits are now kept in this process's memory only "
+                "(each process counts on its own) until the store answers again"
+            )
+            record.args = None
+        return True
 
 
 class SharedStoreRequired(RuntimeError):
@@ -49,11 +73,25 @@ def check_shared_store(app: Flask, processes: int) -> None:
 def init_app(app: Flask) -> None:
     """Bind the limiter to `app` with the configured store; refuse a multi-process server without one."""
     check_shared_store(app, int(os.environ.get(PROCESSES_ENVIRONMENT) or 1))
-    app.config.setdefault("RATELIMIT_STORAGE_URI", _storage_uri(app))
+    uri = _storage_uri(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", uri)
     # The prefix goes to the store (one per deployment sharing a Redis), so that every key,
     # the route limits' and the account limits' alike, carries it.
     prefix = str(app.config.get("RATE_LIMIT_KEY_PREFIX") or "consult:rl:").rstrip(":")
-    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"key_prefix": prefix})
+    options: dict[str, object] = {"key_prefix": prefix}
+    if not uri.startswith("memory://"):
+        # A store that does not answer must cost a request a moment, not a worker's timeout.
+        options |= {"socket_connect_timeout": STORE_TIMEOUT_SECONDS, "socket_timeout": STORE_TIMEOUT_SECONDS}
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", options)
+    # A shared store that cannot be reached never stops a respondent or an officer: the
+    # limits are kept in this process's memory until it answers again (Flask-Limiter's
+    # in-memory fallback), and the change is logged loudly (`_StoreFallbackAlarm`).
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    # A store that fails between a request's check and its count (it stopped mid-request)
+    # lets that request through rather than answer 500; Flask-Limiter logs the error.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    logging.getLogger("flask-limiter").addFilter(_StoreFallbackAlarm())
+    app.extensions[MEMORY_EXTENSION] = FixedWindowRateLimiter(MemoryStorage())
     app.config.setdefault("RATELIMIT_STRATEGY", "fixed-window")
     # No X-RateLimit-* headers: a count that changes from one response to the next would
     # tell apart pages that are otherwise the same (a refused link from another).
@@ -73,13 +111,57 @@ def _key(*parts: str) -> str:
     return hmac.new(secret, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def posted_mailbox() -> str:
+    """Key function: the mailbox of the form's `email` field (case folded, `+tag` removed), hashed.
+
+    Every spelling of one inbox (`Victim+1@Example.org`, `victim@example.org`) counts as one.
+    """
+    from consult.data.requested_emails import canonical_mailbox
+
+    return _key("mailbox", canonical_mailbox(request.form.get("email", "")))
+
+
+def whole_site() -> str:
+    """Key function: one count for every client, for limits on what the whole site does."""
+    return "site"
+
+
+def note_email_asked_for() -> None:
+    """Mark this request as one that asked for an email, for the limits that count those."""
+    g.email_asked_for = True
+
+
+def email_was_asked_for(_response: object) -> bool:
+    """`deduct_when`: count only requests that got as far as asking for an email."""
+    return bool(g.get("email_asked_for", False))
+
+
+def requested_emails_limit() -> str:
+    """The whole site's hourly ceiling on emails asked for on its pages."""
+    return f"{int(current_app.config['REQUESTED_EMAILS_PER_HOUR'])} per hour"
+
+
 def _identifiers(kind: str, value: str) -> tuple[str, str]:
     return (kind, _key(kind, value))
 
 
-def hit(kind: str, value: str, count: int, window_seconds: int) -> bool:
-    """Count one event of `kind` for `value`; False once more than `count` fell within the window."""
-    return limiter.limiter.hit(RateLimitItemPerSecond(count, window_seconds), *_identifiers(kind, value))
+T = TypeVar("T")
+
+
+def _counted(call: Callable[[RateLimiter], T]) -> T:
+    """`call` on the shared store; on this process's memory if the store cannot be reached.
+
+    The limits counted here (not declared on a route) fall back as the route limits do, so
+    that a store that is down never turns a sign-in into an error page.
+    """
+    try:
+        return call(limiter.limiter)
+    except Exception as exc:  # the store's client raises its own errors (redis.ConnectionError, …)
+        log.error(
+            "RATE LIMIT STORE UNREACHABLE (%s): this count is kept in this process's memory only",
+            exc.__class__.__name__,
+        )
+        return call(current_app.extensions[MEMORY_EXTENSION])
 
 
 # Sign-in: per-account slow-down --------------------------------------------------------------
@@ -96,7 +178,8 @@ def _failures_item() -> RateLimitItem:
 
 
 def _failures(email: str) -> int:
-    stats = limiter.limiter.get_window_stats(_failures_item(), *_identifiers("sign-in-failures", email))
+    item, identifiers = _failures_item(), _identifiers("sign-in-failures", email)
+    stats = _counted(lambda store: store.get_window_stats(item, *identifiers))
     return _FAILURE_CEILING - stats.remaining
 
 
@@ -117,19 +200,21 @@ def sign_in_delay(email: str) -> int:
     if item is None:
         return 0
     identifiers = _identifiers("sign-in-delay", email)
-    if limiter.limiter.test(item, *identifiers):
+    if _counted(lambda store: store.test(item, *identifiers)):
         return 0
-    reset_at = limiter.limiter.get_window_stats(item, *identifiers).reset_time
+    reset_at = _counted(lambda store: store.get_window_stats(item, *identifiers)).reset_time
     return max(1, math.ceil(reset_at - time.time()))
 
 
 def record_sign_in_failure(email: str) -> None:
     """Count a wrong password for the account and, past the threshold, start its delay."""
-    limiter.limiter.hit(_failures_item(), *_identifiers("sign-in-failures", email))
+    failures = _failures_item()
+    _counted(lambda store: store.hit(failures, *_identifiers("sign-in-failures", email)))
     if item := _delay_item(_failures(email)):
-        limiter.limiter.hit(item, *_identifiers("sign-in-delay", email))
+        _counted(lambda store: store.hit(item, *_identifiers("sign-in-delay", email)))
 
 
 def clear_sign_in_failures(email: str) -> None:
     """Forget the account's failures once it has signed in."""
-    limiter.limiter.clear(_failures_item(), *_identifiers("sign-in-failures", email))
+    failures = _failures_item()
+    _counted(lambda store: store.clear(failures, *_identifiers("sign-in-failures", email)))
