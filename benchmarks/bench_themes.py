@@ -1,6 +1,7 @@
 """Benchmarks of the themes analysis: agreement with human coders and speed.
 
     .venv/bin/python benchmarks/bench_themes.py agreement [--engine core|semantic] [--runs 3]
+    .venv/bin/python benchmarks/bench_themes.py sets [--engine both] [--baseline] [--at-key] [--seed 1]
     .venv/bin/python benchmarks/bench_themes.py speed [--engine core] [--sizes 1000,10000,100000]
 
 Agreement: the NHS patient-feedback development set (../shared/datasets/nhs-patient-feedback,
@@ -120,8 +121,12 @@ def coded_sets() -> list[tuple[str, pd.DataFrame]]:
     return sets
 
 
-def sets_run(engines: list[str], baseline: bool) -> None:
-    """NMI (label, subcategory) and label words in answers, per coded set and engine."""
+def sets_run(engines: list[str], baseline: bool, at_key: bool = False) -> None:
+    """NMI (label, subcategory) and label words in answers, per coded set and engine.
+
+    `baseline`: also plain MiniLM + k-means at the answer key's number of labels and of
+    subcategories; `at_key`: also each engine told that number of themes (--min-themes =
+    --max-themes), the same number the baseline is given."""
     from analysis.themes import ThemeOptions, theme_answers
     from analysis.themes.evaluation import agreement, coverage_summary, label_coverage, primary_themes
 
@@ -152,6 +157,20 @@ def sets_run(engines: list[str], baseline: bool) -> None:
                 pred[keep] = [str(x) for x in baseline_minilm(data.loc[keep, "feedback"].tolist(), k)]
                 nmi = agreement(pred, data[column])["nmi"]
                 print(f"  {name:16s} minilm+km {column:12s} NMI {nmi:.3f} (k={k})", flush=True)
+        if at_key:
+            keep = data["feedback"].str.strip() != ""
+            for engine in engines:
+                for column in ("label", "subcategory"):
+                    k = data.loc[keep, column].nunique()
+                    options = ThemeOptions(engine=engine, min_themes=k, max_themes=k)  # type: ignore[arg-type]
+                    report = theme_answers(answers, options)
+                    predicted = primary_themes(answers, report.assignments)
+                    nmi = agreement(predicted, data[column])["nmi"]
+                    print(
+                        f"  {name:16s} {engine:9s} {column:12s} NMI {nmi:.3f} (asked for k={k}; "
+                        f"{predicted.nunique()} groups)",
+                        flush=True,
+                    )
 
 
 def synthesise(texts: list[str], size: int, seed: int = 0) -> list[str]:
@@ -217,12 +236,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["agreement", "sets", "speed", "fingerprint"])
     parser.add_argument("--baseline", action="store_true", help="sets: also plain MiniLM + k-means")
+    parser.add_argument(
+        "--at-key", action="store_true", help="sets: also each engine at the answer key's number of themes"
+    )
     parser.add_argument("--engine", choices=["core", "semantic", "both", "none"], default="core")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0, help="sets: the k-means seed (the engines' own is 0)")
     parser.add_argument("--sizes", default="1000,10000,100000")
     args = parser.parse_args()
     if args.what == "sets":
-        sets_run({"both": ["core", "semantic"], "none": []}.get(args.engine, [args.engine]), args.baseline)
+        engines = {"both": ["core", "semantic"], "none": []}.get(args.engine, [args.engine])
+        from analysis.themes import clustering
+
+        clustering.SEED = args.seed  # how far NMI moves with the seed alone
+        sets_run(engines, args.baseline, args.at_key)
     elif args.what == "agreement":
         agreement_run(args.engine, args.runs)
     elif args.what == "fingerprint":

@@ -56,6 +56,6 @@ def test_semantic_grouping_through_cluster() -> None:
         spherical=grouping.spherical,
     )
     themes = result.similarity.shape[1]
-    assert 2 <= themes <= grouping.typical(600) == 10
+    assert 2 <= themes <= grouping.typical(600) == 14
     assert set(result.primary) <= set(range(-1, themes))
-    assert grouping.typical(10_000) == 41 and ENGINE_GROUPING["core"].typical(10_000) == 29
+    assert grouping.typical(10_000) == 58 and ENGINE_GROUPING["core"].typical(10_000) == 29
