@@ -33,6 +33,11 @@ TOLERANCE = 1e-6
 # machine as on an idle one; the time limit is only a backstop.
 _MIP_NODES = 5
 _MIP_SECONDS = 8.0
+# If a search stops on those bounds before finding any pattern at all (a large programme on
+# a busy machine), it is run once more with these: otherwise the caller would hide
+# everything it cannot protect.
+_MIP_NODES_RETRY = 500
+_MIP_SECONDS_RETRY = 60.0
 # A pattern within 5% of the cheapest the search can prove is good enough: asking for the
 # last few percent roughly doubles the time and, on realistic exports, hides nothing less.
 _MIP_GAP = 0.05
@@ -130,14 +135,19 @@ class Block:
         fixed: np.ndarray,
         cost: np.ndarray,
         movable: np.ndarray | None = None,
+        *,
+        spans: Sequence[tuple[int, float]] = (),
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """The cheapest set of local cells to hide so that each (cell, move) in `targets` can
         move by `move` with every equation kept by moves of hidden cells alone, all cells
         staying non-negative: one mixed-integer programme, one set of moves per target,
-        the hidden cells shared. With `movable` (local mask, the targets in it), only those
-        cells may move: a smaller programme whose answer is still a valid one. Returns
-        (cells to hide, how far each cell is shown to move at most, over the targets), or
-        None if there is no such set."""
+        the hidden cells shared. Each (cell, span) in `spans` must be able to fall by some
+        amount and rise by some other (two sets of moves) that together make at least
+        `span`: the programme chooses how much each way, whichever needs less hidden (a
+        cell of 3 may fall by 1 and rise by 4 rather than fall to 0). With `movable` (local
+        mask, the targets in it), only those cells may move: a smaller programme whose
+        answer is still a valid one. Returns (cells to hide, how far each cell is shown to
+        move at most, over the targets), or None if there is no such set."""
         import numpy as np
 
         n = len(self.cells)
@@ -149,7 +159,8 @@ class Block:
             # Equations touching no movable cell hold whatever the moves: leave them out.
             a = a[np.asarray(abs(a).sum(axis=1)).ravel() > 0]
         local_targets = [(int(where[cell]), step) for cell, step in targets]
-        found = _cover(a, self.values[sub], local_targets, hidden[sub], fixed[sub], cost[sub])
+        local_spans = [(int(where[cell]), span) for cell, span in spans]
+        found = _cover(a, self.values[sub], local_targets, hidden[sub], fixed[sub], cost[sub], local_spans)
         if found is None:
             return None
         extra, moved_sub = found
@@ -165,6 +176,7 @@ def _cover(
     hidden: np.ndarray,
     fixed: np.ndarray,
     cost: np.ndarray,
+    spans: Sequence[tuple[int, float]] = (),
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """`Block.cheapest_cover` over the cells of `a`'s columns (all of them may move)."""
     import numpy as np
@@ -172,9 +184,12 @@ def _cover(
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     n = len(values)
-    k = len(targets)
+    # One set of moves per fixed target, two per span (falling, then rising).
+    moving = [cell for cell, _ in targets] + [cell for cell, _ in spans for _ in (0, 1)]
+    k = len(moving)
     m = a.shape[0]
-    for limit in (max(abs(s) for _, s in targets), float(values.sum())):
+    largest = max([abs(s) for _, s in targets] + [s for _, s in spans])
+    for limit in (largest, float(values.sum())):
         lows, highs = [], []
         for cell, step in targets:
             low = np.maximum(-values, -limit)
@@ -183,10 +198,17 @@ def _cover(
             low[cell] = high[cell] = step
             lows.append(low)
             highs.append(high)
+        for cell, span in spans:
+            for falling in (True, False):
+                low = np.maximum(-values, -limit)
+                high = np.full(n, limit)
+                low[fixed], high[fixed] = 0.0, 0.0
+                low[cell], high[cell] = (max(-values[cell], -span), 0.0) if falling else (0.0, span)
+                lows.append(low)
+                highs.append(high)
         z_low = np.where(hidden, 1.0, 0.0)
         z_high = np.where(fixed, 0.0, 1.0)
-        for cell, _ in targets:
-            z_low[cell] = z_high[cell] = 1.0
+        z_low[moving] = z_high[moving] = 1.0
         eye = sparse.identity(n, format="csc")
         moves = sparse.identity(k, format="csc")
         stack = sparse.csc_matrix(np.ones((k, 1)))
@@ -199,17 +221,28 @@ def _cover(
                 sparse.hstack([-sparse.kron(moves, eye), -limit * sparse.kron(stack, eye)]), -np.inf, 0
             ),
         ]
+        if spans:
+            # Each span's rise less its fall is at least the span.
+            apart = sparse.lil_matrix((len(spans), k * n + n))
+            for r, (cell, _) in enumerate(spans):
+                first = len(targets) + 2 * r
+                apart[r, first * n + cell] = -1.0
+                apart[r, (first + 1) * n + cell] = 1.0
+            constraints.append(LinearConstraint(apart.tocsc(), [s for _, s in spans], np.inf))
         objective = np.r_[np.zeros(k * n), np.where(hidden, 0.0, cost)]
-        with _solver_output_to_stderr():
-            result = milp(
-                objective,
-                integrality=np.r_[np.zeros(k * n), np.ones(n)],
-                bounds=Bounds(np.r_[*lows, z_low], np.r_[*highs, z_high]),
-                constraints=constraints,
-                options={"time_limit": _MIP_SECONDS, "node_limit": _MIP_NODES, "mip_rel_gap": _MIP_GAP},
-            )
+        for nodes, seconds in ((_MIP_NODES, _MIP_SECONDS), (_MIP_NODES_RETRY, _MIP_SECONDS_RETRY)):
+            with _solver_output_to_stderr():
+                result = milp(
+                    objective,
+                    integrality=np.r_[np.zeros(k * n), np.ones(n)],
+                    bounds=Bounds(np.r_[*lows, z_low], np.r_[*highs, z_high]),
+                    constraints=constraints,
+                    options={"time_limit": seconds, "node_limit": nodes, "mip_rel_gap": _MIP_GAP},
+                )
+            if result.x is not None or result.status != 1:  # 1: stopped on a bound
+                break
         if result.x is not None:
             moved = np.abs(result.x[: k * n].reshape(k, n)).max(axis=0)
-            moved[[cell for cell, _ in targets]] = 0.0  # a target's own move proves only its part
+            moved[moving] = 0.0  # a target's own move proves only its part
             return np.flatnonzero((result.x[k * n :] > 0.5) & ~hidden), moved
     return None

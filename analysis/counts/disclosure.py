@@ -48,7 +48,7 @@ DEFAULT_THRESHOLD = 10
 
 # Primary cells covered per programme: the programme grows with targets × cells, and a few
 # targets at a time, sharing what earlier programmes hid, lose little against all at once.
-_TARGETS_PER_PROGRAMME = 8
+_TARGETS_PER_PROGRAMME = 16
 
 
 def is_small(value: int, threshold: int = DEFAULT_THRESHOLD, *, zeros: bool = False) -> bool:
@@ -186,28 +186,27 @@ def _protect_block(
 
     pinned: list[int] = []
 
-    # A cell of value v is protected by falling min(v, step) and rising the rest: falling
-    # can be balanced by zeros and small cells rising, which costs less than large ones.
+    # A cell is protected by falling some way and rising some way, a step in all: the
+    # programme chooses the split that needs least hidden.
     targets_left = np.flatnonzero(fresh)
     for part in np.unique(parts[targets_left]):
         members = targets_left[parts[targets_left] == part]
         movable = None if part < 0 else parts == part
         for start in range(0, len(members), _TARGETS_PER_PROGRAMME):
-            targets = []
-            for cell in members[start : start + _TARGETS_PER_PROGRAMME]:
-                if proven[cell]:
-                    continue
-                down = min(float(block.values[cell]), step[cell])
-                targets += [(int(cell), move) for move in (-down, step[cell] - down) if move]
-            if not targets:
+            spans = [
+                (int(cell), float(step[cell]))
+                for cell in members[start : start + _TARGETS_PER_PROGRAMME]
+                if not proven[cell]
+            ]
+            if not spans:
                 continue
-            found = block.cheapest_cover(targets, hidden, fixed, cost, movable)
+            found = block.cheapest_cover([], hidden, fixed, cost, movable, spans=spans)
             if found is None and movable is not None:
-                found = block.cheapest_cover(targets, hidden, fixed, cost)
+                found = block.cheapest_cover([], hidden, fixed, cost, spans=spans)
             if found is not None:
                 extra, moved = found
                 hidden[extra] = True
-                proven[[cell for cell, _ in targets]] = True
+                proven[[cell for cell, _ in spans]] = True
                 proven[extra] = moved[extra] >= step[extra] - TOLERANCE
     while True:
         todo = np.flatnonzero(hidden & ~proven)

@@ -11,8 +11,8 @@ reader knows that
 - a follow-up question's number asked in a segment is its parent's count of the answers
   that lead to it, in the same segment;
 - a question asked of everyone has the segment's size as its number asked, the same for
-  every such question (these sizes are always published: small segments are merged until
-  they are not small).
+  every such question (these sizes are published: small segments are merged, and a merged
+  group still below the threshold is protected together with its breakdown's sizes).
 
 `suppress_family` states all of that for `analysis.counts.disclosure.protect_cells` and writes
 which figures are hidden back onto the count table.
@@ -154,8 +154,9 @@ def suppress_family(
     count), `asked_suppressed` and `answered_suppressed` (bool). Primary: any figure from 1
     to `threshold` - 1; also zeros in a group where from 1 to `threshold` - 1 were asked
     (there a zero tells something about a handful of people), unless `show_zeros`. A zero
-    elsewhere is published: it is not a count of anybody. Segment sizes are never small
-    here (small segments were merged), so they are always published.
+    elsewhere is published: it is not a count of anybody. Segment sizes are published, but
+    where a combined group is still below the threshold: then its breakdown's sizes are
+    protected with it (`_protect_leftover`).
     """
     import numpy as np
 
@@ -166,18 +167,18 @@ def suppress_family(
     if not show_zeros:
         primary[index["count"][small_group & (values[index["count"]] == 0)]] = True
         primary[index["answered"][small_group & (values[index["answered"]] == 0)]] = True
-    everyone = fixed[index["asked"]]  # rows of questions asked of everyone: their asked is a size
     if (primary & fixed & (index["part"] < 0)).any():
         fixed[:] = False  # fewer respondents than the threshold in all: nothing can be published
-    # A combined group still below the threshold: its size is taken as known while the rest
-    # is chosen (a reader who knew it could narrow nothing more), then protected apart.
-    leftover = fixed & primary
+    # A combined group still below the threshold: everything else is chosen first with its
+    # size taken as known (a reader who knew it could narrow nothing more), then its figures
+    # and its size are protected together, apart.
+    leftover = _leftover_cells(detail, fixed & primary, index)
     protection = protect_cells(
         values, matrix, primary & ~leftover, threshold=threshold, fixed=fixed, parts=index["part"]
     )
-    hidden = protection.hidden | leftover
+    hidden = protection.hidden
     if leftover.any():
-        hidden = _protect_leftover_sizes(detail, values, matrix, hidden, index, everyone, threshold)
+        hidden = _protect_leftover(values, matrix, hidden, primary & leftover, fixed, index, threshold)
     out = detail.copy()
     out["suppressed"] = hidden[index["count"]]
     out["suppression"] = np.where(
@@ -195,72 +196,57 @@ def suppress_family(
     return out
 
 
-def _protect_leftover_sizes(
-    detail: pd.DataFrame,
+def _leftover_cells(detail: pd.DataFrame, sizes: np.ndarray, index: dict[str, np.ndarray]) -> np.ndarray:
+    """Every cell (counts, asked, answered, in every question) of the segments whose size
+    cells are marked in `sizes`: combined groups still below the threshold."""
+    import numpy as np
+
+    keys = detail["segment_by"].astype(str) + "\x1f" + detail["segment"].astype(str)
+    rows = keys.isin(set(keys[sizes[index["asked"]]])).to_numpy()
+    cells = np.zeros(len(sizes), dtype=bool)
+    for kind in ("count", "asked", "answered"):
+        cells[index[kind][rows]] = True
+    return cells
+
+
+def _protect_leftover(
     values: np.ndarray,
     matrix: object,
     hidden: np.ndarray,
+    leftover: np.ndarray,
+    fixed: np.ndarray,
     index: dict[str, np.ndarray],
-    everyone: np.ndarray,
     threshold: int,
 ) -> np.ndarray:
-    """In each breakdown with a group below the threshold, hide the size of the smallest
-    other segment too (else the overall size less the rest gives the small one away), then
-    more of that segment's rows (its "not answered", then its answered and smallest option,
-    then all of it) until the attacker's LP over the whole family leaves the sizes, and every
-    figure hidden here, a range of at least half the threshold. Returns the hidden mask."""
+    """Protect the figures of combined groups still below the threshold (`leftover`, their
+    sensitive cells, sizes included), once everything else was chosen (`hidden`) with their
+    sizes taken as known. The sizes of every segment of their breakdowns are no longer taken
+    as published (the others add up with the leftover's to the total), and the cheapest
+    further figures are hidden by the same programmes, over the whole family, so that every
+    leftover figure can move by half the threshold. Everything hidden before stays
+    protected: hiding more and knowing less never narrows a range. Returns the hidden mask."""
     import numpy as np
 
-    from analysis.counts.disclosure import protection_ranges
-
-    step = threshold / 2
-    by = detail["segment_by"].to_numpy()
-    segment = detail["segment"].to_numpy()
-    question = detail["question_id"].to_numpy()
-    is_option = detail["is_option"].to_numpy(dtype=bool)
-    asked, count, answered = index["asked"], index["count"], index["answered"]
-    hidden = hidden.copy()
-
-    def _slack(name: str) -> int:
-        """How far a segment's size can rise without moving a published figure, in its
-        tightest question: the companion that hides most already costs least."""
-        least = None
-        for q in dict.fromkeys(question[everyone & (segment == name)]):
-            rows = np.flatnonzero((segment == name) & (question == q) & (by != "all"))
-            options, not_answered = rows[is_option[rows]], rows[~is_option[rows]]
-            free = int(values[count[not_answered]][hidden[count[not_answered]]].sum())
-            if hidden[answered[rows[0]]]:
-                free += int(values[count[options]][hidden[count[options]]].sum())
-            least = free if least is None else min(least, free)
-        return least or 0
-
-    for breakdown in [b for b in dict.fromkeys(by) if b != "all"]:
-        rows = np.flatnonzero((by == breakdown) & everyone)
-        sizes = {segment[r]: int(values[asked[r]]) for r in rows}
-        small = [s for s, n in sizes.items() if n < threshold]
-        others = sorted((n, s) for s, n in sizes.items() if n >= threshold)
-        if not small or not others:
-            continue
-        companion = max(others, key=lambda o: (_slack(o[1]), -o[0]))[1]
-        group = np.flatnonzero((by == breakdown) & (segment == companion))
-        sized = np.unique([asked[r] for r in rows if segment[r] in (*small, companion)])
-        before = hidden.copy()
-        hidden[sized] = True
-        for widen in ("not answered", "answered", "everything", None):
-            # The sizes, and every figure hidden here (each must be protected too).
-            check = np.unique(np.r_[sized, np.flatnonzero(hidden & ~before)])
-            least, greatest = protection_ranges(values, matrix, hidden, which=check)
-            if (greatest - least >= step - 1e-6).all() or widen is None:
-                break
-            if widen == "not answered":
-                hidden[count[group[~is_option[group]]]] = True
-            elif widen == "answered":
-                hidden[answered[group]] = True
-                for q in dict.fromkeys(question[group]):
-                    options = group[(question[group] == q) & is_option[group]]
-                    if not hidden[count[options]].any():
-                        hidden[count[options[np.argmin(values[count[options]])]]] = True
-            else:
-                hidden[count[group]] = True
-                hidden[asked[group]] = True
-    return hidden
+    asked = index["asked"]
+    part = index["part"]
+    loose = np.zeros(len(values), dtype=bool)
+    for p in np.unique(part[leftover & fixed]):
+        loose[np.unique(asked[part[asked] == p])] = True
+    # Every figure of such a group is bounded by its size, so the size is covered first by a
+    # programme of its own (one of its equal cells stands for all); then each other figure
+    # is audited and covered only if the size's moves leave it too narrow. Programmes over
+    # the whole family are large: the fewer, the better.
+    sizes = np.flatnonzero(leftover & fixed)
+    first = np.zeros(len(values), dtype=bool)
+    first[[sizes[part[sizes] == p][0] for p in np.unique(part[sizes])]] = True
+    protection = protect_cells(
+        values,
+        matrix,
+        leftover,
+        threshold=threshold,
+        fixed=fixed & ~loose,
+        parts=part,
+        unpublished=hidden & ~leftover,
+        inherited=leftover & ~first,
+    )
+    return protection.hidden

@@ -1,0 +1,158 @@
+"""Benchmark: how much disclosure control hides, on a small skewed export and a realistic one.
+
+    .venv/bin/python benchmarks/bench_disclosure_loss.py
+    .venv/bin/python benchmarks/bench_disclosure_loss.py --by region role organisation_type channel
+    .venv/bin/python benchmarks/bench_disclosure_loss.py --audit     # also attack every output by LP
+
+Two exports are generated deterministically (the disclosure tests' generators, fixed seeds):
+
+- "900 skewed": `tests.analysis.realistic.small_skewed_rows` — 900 responses, skewed roles
+  and regions, a region of 1 (Wales), one of 2 (North East), an empty one, an organisation type
+  of 4, follow-up questions, 10% blank answers, a few blank roles and regions;
+- "2,400 realistic": `tests.analysis.realistic.realistic_rows` — 2,400 responses, a region of
+  3 (Wales), an option nobody chose.
+
+Each is counted as `consult-analysis counts EXPORT --by region --by role` does (threshold 10),
+and the loss printed against the targets (at most 10% of the counts of 10 or more hidden, at
+most 12% of all figures of 10 or more):
+
+- "counts": options and "Not answered" of 10 or more, share hidden;
+- "all": counts, bases (asked) and numbers answered of 10 or more, share hidden;
+- "folded": figures of 10 or more of segments not shown because they were folded into a
+  combined group (they are lost too, though not "hidden"); counted into "all+folded";
+- the large figures hidden, by kind (option, not answered, asked, answered);
+- the time spent (one process, after imports).
+
+With --audit, the independent attacker of the tests (`tests/analysis/disclosure_audit.py`)
+solves the LP of every hidden figure and the script prints how many it narrowed below half the
+threshold and how many figures from 1 to 9 are published (both must be 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+THRESHOLD = 10
+
+
+def exports() -> dict[str, list[dict[str, str]]]:
+    """The two exports' rows, by name (deterministic)."""
+    from tests.analysis.realistic import realistic_rows, small_skewed_rows
+
+    return {"900 skewed": small_skewed_rows(), "2,400 realistic": realistic_rows()}
+
+
+def folded_large(rows: list[dict[str, str]], by: tuple[str, ...], merged: dict[str, tuple[str, ...]]) -> int:
+    """Figures of 10 or more that the folded segments of `merged` would have had on their own
+    (every single-choice question's options, not answered, asked and answered) — only for
+    segments of the threshold or more: smaller ones could never be shown alone."""
+    from analysis.counts.counting import count_answers
+    from analysis.loading import load_export
+    from tests.analysis.builders import QUESTIONNAIRE, write_export
+
+    with tempfile.TemporaryDirectory() as folder:
+        loaded = load_export(write_export(Path(folder) / "e.csv", rows), QUESTIONNAIRE)
+    raw = count_answers(loaded.responses, QUESTIONNAIRE, by)
+    total = 0
+    for b in by:
+        names = set(merged.get(b, ()))
+        part = raw[(raw["segment_by"] == b) & raw["segment"].isin(names)]
+        large_segments = part.loc[part["base"] >= THRESHOLD, "segment"]
+        part = part[part["segment"].isin(set(large_segments))]
+        if part.empty:
+            continue
+        total += int((part["count"] >= THRESHOLD).sum())
+        firsts = part.drop_duplicates(["question_id", "segment"])
+        total += int((firsts["base"] >= THRESHOLD).sum() + (firsts["answered"] >= THRESHOLD).sum())
+    return total
+
+
+def measure(name: str, rows: list[dict[str, str]], by: tuple[str, ...], audit: bool) -> dict[str, object]:
+    """Count one export and return its loss figures."""
+    from analysis.counts.counting import count_responses
+    from analysis.loading import load_export
+    from tests.analysis.builders import QUESTIONNAIRE, write_export
+
+    with tempfile.TemporaryDirectory() as folder:
+        loaded = load_export(write_export(Path(folder) / "e.csv", rows), QUESTIONNAIRE)
+    start = time.perf_counter()
+    result = count_responses(loaded, by=by, threshold=THRESHOLD)
+    seconds = time.perf_counter() - start
+    detail = result.detail
+    count = detail["count"].to_numpy()
+    is_option = detail["is_option"].to_numpy(dtype=bool)
+    hidden = detail["suppressed"].to_numpy(dtype=bool)
+    large = count >= THRESHOLD
+    firsts = detail.drop_duplicates(["question_id", "segment_by", "segment"])
+    asked_large = firsts["base"].to_numpy() >= THRESHOLD
+    answered_large = firsts["answered"].to_numpy() >= THRESHOLD
+    asked_hidden = firsts["asked_suppressed"].to_numpy(dtype=bool) & asked_large
+    answered_hidden = firsts["answered_suppressed"].to_numpy(dtype=bool) & answered_large
+    all_large = int(large.sum() + asked_large.sum() + answered_large.sum())
+    all_hidden = int((hidden & large).sum() + asked_hidden.sum() + answered_hidden.sum())
+    folded = folded_large(rows, by, result.merged or {})
+    out: dict[str, object] = {
+        "export": name,
+        "counts": (int((hidden & large).sum()), int(large.sum())),
+        "all": (all_hidden, all_large),
+        "folded": folded,
+        "kinds": {
+            "option": int((hidden & large & is_option).sum()),
+            "not answered": int((hidden & large & ~is_option).sum()),
+            "asked": int(asked_hidden.sum()),
+            "answered": int(answered_hidden.sum()),
+        },
+        "merged": {b: names for b, names in (result.merged or {}).items() if names},
+        "seconds": seconds,
+    }
+    if audit:
+        from tests.analysis.disclosure_audit import narrowed_cells
+        from tests.analysis.test_disclosure import published_small
+
+        out["narrowed"] = len(narrowed_cells(result))
+        out["published_small"] = len(published_small(result))
+    return out
+
+
+def share(pair: tuple[int, int]) -> str:
+    hidden, large = pair
+    return f"{hidden} of {large} = {hidden / max(large, 1):.1%}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--by", nargs="+", default=["region", "role"], help="breakdowns (default: region role)"
+    )
+    parser.add_argument("--audit", action="store_true", help="attack every output by LP (slower)")
+    args = parser.parse_args()
+    import analysis.counts.counting  # noqa: F401 - imported before timing
+
+    for name, rows in exports().items():
+        m = measure(name, rows, tuple(args.by), args.audit)
+        counts, every = m["counts"], m["all"]
+        with_folded = (every[0] + m["folded"], every[1] + m["folded"])
+        print(f"{name} (by {', '.join(args.by)}), {m['seconds']:.2f} s")
+        print(f"  counts of 10 or more hidden:      {share(counts):>20}   target 10%")
+        print(f"  all figures of 10 or more hidden: {share(every):>20}   target 12%")
+        print(f"  all, with folded segments' ones:  {share(with_folded):>20}")
+        print("  large figures hidden by kind:     " + ", ".join(f"{k} {v}" for k, v in m["kinds"].items()))
+        print("  merged: " + ("; ".join(f"{b}: {', '.join(n)}" for b, n in m["merged"].items()) or "none"))
+        if args.audit:
+            print(
+                f"  narrowed below {THRESHOLD / 2:g} by LP: {m['narrowed']}; "
+                f"published 1-9: {m['published_small']}"
+            )
+
+
+if __name__ == "__main__":
+    main()
