@@ -68,7 +68,7 @@ FORMULA_PAYLOADS = [
 REDIS_URL = "redis://127.0.0.1:6379/1"
 
 
-# --- Links: 10,000 random and mutated tokens ---------------------------------------------
+# --- Links: 2,000 random and mutated tokens ----------------------------------------------
 
 
 def _mutations(real: str, rng: random.Random, count: int) -> list[str]:
@@ -114,14 +114,16 @@ def _mutations(real: str, rng: random.Random, count: int) -> list[str]:
     return made
 
 
-def test_ten_thousand_random_and_mutated_tokens_are_refused_indistinguishably(app: Flask) -> None:
+def test_two_thousand_random_and_mutated_tokens_are_refused_indistinguishably(app: Flask) -> None:
+    # Two thousand is enough to meet every kind of mutation many times over; more only
+    # repeats the same refusal at the cost of CI minutes.
     rng = random.Random(6)
     real = [issue_token(app) for _ in range(5)]
-    candidates = [secrets.token_urlsafe(32) for _ in range(1000)]
+    candidates = [secrets.token_urlsafe(32) for _ in range(500)]
     for token in real:
-        candidates += _mutations(token, rng, 1800)
-    candidates = candidates[:10_000]
-    assert len(candidates) == 10_000 and not set(candidates) & set(real)
+        candidates += _mutations(token, rng, 300)
+    candidates = candidates[:2_000]
+    assert len(candidates) == 2_000 and not set(candidates) & set(real)
 
     # The per-client limit on links that are not valid is tested on its own; here every
     # refusal must look the same.
