@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from analysis.counts.counting import segment_codes, segment_members
-from analysis.themes.disclosure import DEFAULT_THRESHOLD, LinkedCells
+from analysis.counts.disclosure import DEFAULT_THRESHOLD
+from analysis.themes.linked_cells import LinkedCells
 from analysis.themes.model import ThemesError
 
 if TYPE_CHECKING:

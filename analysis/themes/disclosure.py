@@ -34,6 +34,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from analysis.counts.disclosure import DEFAULT_THRESHOLD
+from analysis.themes.by_group import (
+    hidden_group_figures,
+    link_report_groups,
+    protect_theme_tables,
+    report_group_counts,
+)
+from analysis.themes.linked_cells import LinkedCells
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,78 +79,6 @@ def protect_counts(counts: np.ndarray, threshold: int) -> tuple[np.ndarray, np.n
             break
         suppressed[candidates[np.argmin(counts[candidates])]] = True
     return suppressed, primary
-
-
-@dataclass
-class LinkedCells:
-    """Cells and equations being written down (a cell's value, and whether it is known)."""
-
-    values: list[int] = field(default_factory=list)
-    known: list[bool] = field(default_factory=list)
-    shown: list[bool] = field(default_factory=list)  # printed unless hidden
-    # A hint for the solver (`protect_cells`' `parts`): cells of one table (a breakdown of a
-    # question's themes by group) are protected among themselves first. -1: no such table.
-    parts: list[int] = field(default_factory=list)
-    rows: list[int] = field(default_factory=list)
-    cols: list[int] = field(default_factory=list)
-    coefs: list[float] = field(default_factory=list)
-    equations: int = 0
-
-    def cell(self, value: int, *, known: bool = False, shown: bool = True, part: int = -1) -> int:
-        self.values.append(int(value))
-        self.known.append(known)
-        self.shown.append(shown)
-        self.parts.append(part)
-        return len(self.values) - 1
-
-    def new_part(self) -> int:
-        """A number for a table of cells not yet used by any (see `parts`)."""
-        return max(self.parts, default=-1) + 1
-
-    def equation(self, plus: list[int], minus: list[int]) -> None:
-        for cell, coef in [*((c, 1.0) for c in plus), *((c, -1.0) for c in minus)]:
-            self.rows.append(self.equations)
-            self.cols.append(cell)
-            self.coefs.append(coef)
-        self.equations += 1
-
-    def protect(
-        self,
-        threshold: int,
-        small_groups: list[tuple[int, list[int]]],
-        forced: set[int] | None = None,
-        public: set[int] | None = None,
-    ) -> np.ndarray:
-        """Hidden mask over the cells: 1 to threshold - 1 (and zeros of a small group's
-        parts, `small_groups` = (total cell, part cells)) and `forced` are primary; `public`
-        cells are printed already (known); the rest by MIP."""
-        from scipy import sparse
-
-        from analysis.counts.disclosure import protect_cells
-
-        values = np.asarray(self.values, dtype=np.int64)
-        known = np.asarray(self.known, dtype=bool)
-        known[list(public or ())] = True
-        shown = np.asarray(self.shown, dtype=bool)
-        primary = shown & (values > 0) & (values < threshold)
-        for total, parts in small_groups:
-            if 0 < values[total] < threshold:
-                primary[[p for p in parts if values[p] == 0 and shown[p]]] = True
-        primary[[c for c in forced or () if shown[c]]] = True
-        primary &= ~known
-        if not primary.any():
-            return np.zeros(len(values), dtype=bool)
-        matrix = sparse.csr_matrix((self.coefs, (self.rows, self.cols)), shape=(self.equations, len(values)))
-        protection = protect_cells(
-            values,
-            matrix,
-            primary,
-            threshold=threshold,
-            fixed=known,
-            unpublished=~shown & ~known,
-            parts=np.asarray(self.parts),
-        )
-        return protection.hidden & shown
 
 
 @dataclass
@@ -188,8 +123,6 @@ def protect_theme_report(
     """Everything the report prints, protected as one family (`threshold` None: nothing
     hidden), and with `history` ({question: `analysis.themes.releases.QuestionHistory`})
     together with earlier theme releases."""
-    from analysis.themes.by_group import hidden_group_figures, link_report_groups, report_group_counts
-
     history = history or {}
     held = {q: h.release for q, h in history.items() if threshold is not None and h.not_updated(threshold)}
     key_cell: dict[tuple[str, str], int] = {}
@@ -343,8 +276,6 @@ def protect_theme_counts(
     (from 1 to `threshold` - 1), "secondary" (hidden so that no primary one can be narrowed
     below half the threshold) or "". Rows keep their order.
     """
-    from analysis.themes.by_group import protect_theme_tables
-
     if "theme_id" not in themes.columns:
         themes = themes.assign(theme_id=range(len(themes)))
         return protect_theme_tables(themes, None, threshold, bases)[0].drop(columns="theme_id")
