@@ -97,26 +97,28 @@ def _client_limit() -> str:
     return ratelimit.per_window("SELF_SERVICE_PER_CLIENT", "SELF_SERVICE_WINDOW")
 
 
-def _too_many_from_client(_limit: object) -> WerkzeugResponse:
+def _served_consultation() -> Consultation:
+    """The consultation this site serves (its QUESTIONNAIRE setting); 404 until one is loaded."""
     consultation = consultations.get_by_slug(current_app.config["QUESTIONNAIRE"])
     if consultation is None:
-        abort(404)
+        abort(404, gettext("There is no consultation here yet."))
+    return consultation
+
+
+def _too_many_from_client(_limit: object) -> WerkzeugResponse:
+    consultation = _served_consultation()
     page, status = _page(consultation, RequestLinkForm(), problem=TOO_MANY_FROM_CLIENT, status=429)
     return make_response(page, status)
 
 
 def _as_if_sent(_limit: object) -> WerkzeugResponse:
     # Over the address's limit nothing more is sent, and the page says what it always says.
-    consultation = consultations.get_by_slug(current_app.config["QUESTIONNAIRE"])
-    if consultation is None:
-        abort(404)
+    consultation = _served_consultation()
     return make_response(_sent_page(consultation))
 
 
 def _site_busy(_limit: object) -> WerkzeugResponse:
-    consultation = consultations.get_by_slug(current_app.config["QUESTIONNAIRE"])
-    if consultation is None:
-        abort(404)
+    consultation = _served_consultation()
     page, status = _page(consultation, RequestLinkForm(), problem=SITE_BUSY, status=429)
     return make_response(page, status)
 
@@ -154,9 +156,7 @@ def _sent_page(consultation: Consultation) -> str:
     on_breach=_too_many_from_client,
 )
 def request_link() -> Page:
-    consultation = consultations.get_by_slug(current_app.config["QUESTIONNAIRE"])
-    if consultation is None:
-        abort(404, gettext("There is no consultation here yet."))
+    consultation = _served_consultation()
     language.use_questionnaire(consultations.questionnaire_of(consultation))
     form = RequestLinkForm()
     if request.method == "GET":
