@@ -143,30 +143,15 @@ def _as_if_sent(_limit: object) -> WerkzeugResponse:
 
 
 @bp.route("/sign-in/email-link", methods=["GET", "POST"])
-# For the whole site; per mailbox (every spelling of one inbox counts as one); and per client
-# address (Flask-Limiter checks the innermost first, and the first limit reached answers).
 # The page is the same whether or not an account exists, and so is the work the request
 # does: it only stores the request, and a background job decides what to send.
-@limiter.shared_limit(
-    ratelimit.requested_emails_limit,
-    scope="requested-emails",
-    key_func=ratelimit.whole_site,
-    methods=["POST"],
-    deduct_when=ratelimit.email_was_asked_for,
-    on_breach=_site_busy,
-)
-@limiter.limit(
-    _sign_in_links_per_address,
-    key_func=ratelimit.posted_mailbox,
-    methods=["POST"],
-    deduct_when=ratelimit.email_was_asked_for,
-    on_breach=_as_if_sent,
-)
-@limiter.limit(
-    _sign_in_links_limit,
-    methods=["POST"],
-    deduct_when=lambda r: r.status_code == 200,
-    on_breach=_too_many_link_requests,
+@ratelimit.emailed_link_limits(
+    per_mailbox=_sign_in_links_per_address,
+    per_client=_sign_in_links_limit,
+    client_counts=lambda r: r.status_code == 200,
+    site_busy=_site_busy,
+    mailbox_used_up=_as_if_sent,
+    client_used_up=_too_many_link_requests,
 )
 def email_link() -> Page:
     """Email a one-time sign-in link: the way in that an attacker's wrong passwords cannot slow."""

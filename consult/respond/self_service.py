@@ -20,7 +20,7 @@ from wtforms.validators import InputRequired, Length
 
 from consult.data import consultations, invitations, requested_emails
 from consult.data.consultations import ConsultationState
-from consult.extensions import csrf, db, limiter
+from consult.extensions import csrf, db
 from consult.jobs import email_job
 from consult.mail import smtp
 from consult.mail import text as mail_text
@@ -130,30 +130,14 @@ def _sent_page(consultation: Consultation) -> str:
 
 
 @bp.route("/get-a-link", methods=["GET", "POST"])
-# For the whole site; per mailbox (every spelling of one inbox counts as one); and per client
-# address, counting the requests with a well-formed address (the others send nothing).
-# Flask-Limiter checks the innermost first (the client's limit, then the mailbox's, then
-# the site's), and the first one reached answers.
-@limiter.shared_limit(
-    ratelimit.requested_emails_limit,
-    scope="requested-emails",
-    key_func=ratelimit.whole_site,
-    methods=["POST"],
-    deduct_when=ratelimit.email_was_asked_for,
-    on_breach=_site_busy,
-)
-@limiter.limit(
-    _per_address_limit,
-    key_func=ratelimit.posted_mailbox,
-    methods=["POST"],
-    deduct_when=ratelimit.email_was_asked_for,
-    on_breach=_as_if_sent,
-)
-@limiter.limit(
-    _client_limit,
-    methods=["POST"],
-    deduct_when=lambda r: r.status_code != 400,
-    on_breach=_too_many_from_client,
+# The client's limit counts the requests with a well-formed address (the others send nothing).
+@ratelimit.emailed_link_limits(
+    per_mailbox=_per_address_limit,
+    per_client=_client_limit,
+    client_counts=lambda r: r.status_code != 400,
+    site_busy=_site_busy,
+    mailbox_used_up=_as_if_sent,
+    client_used_up=_too_many_from_client,
 )
 def request_link() -> Page:
     consultation = _served_consultation()

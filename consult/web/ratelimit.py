@@ -28,6 +28,7 @@ from flask import Flask, current_app, g, request
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
+from werkzeug.wrappers import Response
 
 from consult.extensions import limiter
 
@@ -35,6 +36,7 @@ PROCESSES_ENVIRONMENT = "CONSULT_SERVER_PROCESSES"
 MEMORY_EXTENSION = "consult_memory_limits"
 STORE_TIMEOUT_SECONDS = 0.5
 log = logging.getLogger(__name__)
+View = TypeVar("View", bound=Callable[..., object])
 
 
 class _StoreFallbackAlarm(logging.Filter):
@@ -139,6 +141,48 @@ def email_was_asked_for(_response: object) -> bool:
 def requested_emails_limit() -> str:
     """The whole site's hourly ceiling on emails asked for on its pages."""
     return f"{int(current_app.config['REQUESTED_EMAILS_PER_HOUR'])} per hour"
+
+
+def emailed_link_limits(
+    *,
+    per_mailbox: Callable[[], str],
+    per_client: Callable[[], str],
+    client_counts: Callable[[Response], bool],
+    site_busy: Callable[[object], Response],
+    mailbox_used_up: Callable[[object], Response],
+    client_used_up: Callable[[object], Response],
+) -> Callable[[View], View]:
+    """The limits on a page whose form emails a link, applied to its POSTs.
+
+    Three limits: the whole site's hourly ceiling on emails asked for (shared by every such
+    page), one per mailbox (every spelling of an inbox counts as one) and one per client
+    address. Flask-Limiter checks the innermost first (the client's, then the mailbox's, then
+    the site's) and the first one reached answers, through its `on_breach` page. The site's
+    and the mailbox's count only requests that asked for an email (`note_email_asked_for`);
+    `client_counts` says which responses count against the client.
+    """
+
+    def limited(view: View) -> View:
+        view = limiter.limit(
+            per_client, methods=["POST"], deduct_when=client_counts, on_breach=client_used_up
+        )(view)
+        view = limiter.limit(
+            per_mailbox,
+            key_func=posted_mailbox,
+            methods=["POST"],
+            deduct_when=email_was_asked_for,
+            on_breach=mailbox_used_up,
+        )(view)
+        return limiter.shared_limit(
+            requested_emails_limit,
+            scope="requested-emails",
+            key_func=whole_site,
+            methods=["POST"],
+            deduct_when=email_was_asked_for,
+            on_breach=site_busy,
+        )(view)
+
+    return limited
 
 
 def _identifiers(kind: str, value: str) -> tuple[str, str]:
