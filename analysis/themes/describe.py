@@ -37,6 +37,10 @@ _CASED_TOKEN = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
 # What ends a sentence or starts a list item: a capital after it may be only that.
 _SENTENCE_END = re.compile(r"[.!?\n:;•*)]")
 _CAPITAL = re.compile(r"[A-Z]")
+# A word with a capital between lower-case letters ("vIsIt"; brand names like "iPad" or
+# "LinkedIn" have one, but an answer seldom has two of them).
+_LOWER_THEN_CAPITAL = re.compile(r"[a-z][A-Z]")
+_ODDLY_CASED = re.compile(r"\b[A-Za-z]*[a-z][A-Z][a-z][A-Za-z]*")
 # Answers written mostly in capitals are shouting, not spelling: above this share of
 # capital letters (and this many letters) they say nothing about how a word is written.
 _SHOUTING_SHARE = 0.6
@@ -52,7 +56,8 @@ def word_casing(texts: Iterable[str]) -> dict[str, str]:
 
     Only answers that show how words are written count: not those with no capital letter
     at all (typed in lower case throughout) nor those mostly in capitals (shouting), and
-    a word capitalised only because it starts a sentence ("Funding is…") is not counted.
+    a word capitalised only because it starts a sentence ("Funding is…") is not counted, nor
+    are answers with capitals inside two or more words ("AppoIntment tImes").
     Possessive "'s" is dropped as `words` drops it; "n't" words are left in lower case.
     """
     counts: Counter[str] = Counter(texts)
@@ -64,6 +69,10 @@ def word_casing(texts: Iterable[str]) -> dict[str, str]:
         sentences = [_CASED_TOKEN.findall(sentence) for sentence in _SENTENCE_END.split(text)]
         letters = sum(len(token) for tokens in sentences for token in tokens)
         if letters >= _SHOUTING_LETTERS and upper > _SHOUTING_SHARE * letters:
+            continue
+        if len(_ODDLY_CASED.findall(text)) >= 2:
+            # Capitals inside several words ("vIsIt", "waItIng") are a keyboard's or a
+            # scanner's, not the writer's spelling: such an answer says nothing about casing.
             continue
         for tokens in sentences:
             if tokens and tokens[0] == tokens[0].capitalize():
@@ -80,6 +89,8 @@ def word_casing(texts: Iterable[str]) -> dict[str, str]:
             continue
         if lower.endswith("'s"):
             token, lower = token[:-2], lower[:-2]
+        if len(_LOWER_THEN_CAPITAL.findall(token)) >= 2:
+            continue  # "vIsIt", "waItIng": not how anyone spells a word
         forms[(lower, token)] += c
     best: dict[str, tuple[int, bool, str]] = {}
     for (lower, token), c in forms.items():

@@ -275,6 +275,7 @@ def _describe(
     docs = work["doc"].to_numpy()
     quotable = work["submitted"].to_numpy()
     campaign = work["campaign_id"].to_numpy()
+    doc_stems = [frozenset(toks) for toks in doc_tokens]
     found = []
     for j in range(clusters.k):
         answer_mask = clusters.members[docs, j]
@@ -304,15 +305,27 @@ def _describe(
                 break
         sizes = pd.Series(campaign[answer_mask]).value_counts()
         campaign_size = int(sizes.iloc[0]) if len(sizes) else 0
-        if campaign_size * 2 >= int(answer_mask.sum()):
+        mostly_campaign = campaign_size * 2 >= int(answer_mask.sum())
+        if mostly_campaign:
             # Mostly one campaign: its own opening words say what it is about.
             label = _opening_words(work["text"][answer_mask & (campaign == sizes.index[0])], casing)
         else:
             label = label_phrase(theme_words[j], label_docs, casing) or _first_terms(terms)
         primary_mask = clusters.primary[docs] == j
-        row = _theme_row(
-            work, answer_mask, primary_mask & quotable, clusters.similarity[docs, j], label, terms, base
-        )
+        closeness = clusters.similarity[docs, j]
+        quote_mask = primary_mask & quotable
+        if mostly_campaign and quote_mask.any():
+            # Beside the campaign's own text, only answers using two of its label's words (or
+            # all, if it has fewer): an answer that joined the theme only because it was
+            # nearer the campaign than any other theme ("the bandages cut into her" beside
+            # "Stop the cuts to council funding") is not what the theme says.
+            label_stems = {stem(w) for w in words(label) if w not in STOP_WORDS}
+            needed = min(2, len(label_stems))
+            on_topic = np.fromiter(
+                (len(label_stems & doc_stems[d]) >= needed for d in docs), bool, count=len(docs)
+            )
+            quote_mask &= on_topic | (campaign == sizes.index[0])
+        row = _theme_row(work, answer_mask, quote_mask, closeness, label, terms, base)
         row["campaign_size"] = campaign_size
         found.append(row | {"_j": j})
     found.sort(key=lambda r: (-r["count"], r["_j"]))

@@ -29,6 +29,19 @@ def test_word_casing_takes_the_commonest_written_form() -> None:
     assert "data" not in casing and "we" not in casing  # lower case is not listed
 
 
+def test_capitals_inside_words_are_not_a_spelling() -> None:
+    casing = word_casing(
+        [
+            "AppoIntment tImes would help for plannIng our other vIsIts.",
+            "Good to be forewarned of vIsIt.",  # one such word, but "vIsIt" is no spelling
+            "I booked it on my iPad",
+            "We met McDonald at the LGA",
+        ]
+    )
+    assert "visit" not in casing and "appointment" not in casing and "times" not in casing
+    assert casing["ipad"] == "iPad" and casing["mcdonald"] == "McDonald" and casing["lga"] == "LGA"
+
+
 def test_sentence_starts_shouting_and_lower_case_typing_are_not_evidence() -> None:
     casing = word_casing(
         [

@@ -13,6 +13,7 @@ from analysis.themes import ThemeOptions, theme_answers
 from analysis.themes.coherence import label_word_ok
 from analysis.themes.engines import semantic_available
 from analysis.themes.evaluation import coverage_summary, label_coverage, label_words
+from analysis.themes.text import STOP_WORDS, stem, words
 from tests.themes.campaign_set import SIZES, campaign_heavy_answers
 
 ENGINES = ["core", *(["semantic"] if semantic_available() else [])]
@@ -44,6 +45,40 @@ def test_each_campaign_is_one_theme_with_its_size(themed: tuple) -> None:
     found = report.campaigns.sort_values("size", ascending=False).head(3)
     assert sorted(found["size"]) == sorted(SIZES.values())
     assert set(found["theme_id"]) <= set(themes.index)
+
+
+# Short answers about something else, each sharing a word or none with a campaign: the core
+# engine puts most of them in a campaign's theme, the nearest it has.
+STRAYS = [
+    "The bandages cut into her leg",
+    "Nice local hospital",
+    "I cannot think of anything",
+    "Stop the alarms at night",
+    "More comfy chairs",
+    "Older lift needs fixing",
+    "Young doctor was kind",
+    "Open the windows please",
+    "Safe and clean ward",
+]
+
+
+def test_a_campaign_theme_quotes_only_answers_saying_what_it_says() -> None:
+    # Beside the campaign's own text, a quote must use two words of the theme's label: not an
+    # answer that joined the theme only by being nearer the campaign than any other theme.
+    answers, campaign_of = campaign_heavy_answers(organic=200)
+    ids = [f"s{i}" for i in range(len(STRAYS))]
+    strays = pd.DataFrame({"response_id": ids, "question_id": "q3", "text": STRAYS})
+    report = theme_answers(pd.concat([answers, strays], ignore_index=True), ThemeOptions(engine="core"))
+    campaign_texts = set(answers.loc[answers["response_id"].isin(campaign_of), "text"])
+    campaign_themes = report.themes[report.themes["campaign_size"] * 2 >= report.themes["count"]]
+    assert len(campaign_themes) == len(SIZES)
+    joined = report.assignments.merge(campaign_themes[["theme_id"]])["response_id"]
+    assert joined.isin(strays["response_id"]).sum() >= 3  # the case this test is about
+    for theme in campaign_themes.itertuples():
+        label = {stem(w) for w in words(theme.label) if w not in STOP_WORDS}
+        for quote in theme.quotes:
+            used = label & {stem(w) for w in words(quote)}
+            assert quote in campaign_texts or len(used) >= min(2, len(label)), (theme.label, quote)
 
 
 def test_no_two_themes_share_half_their_answers(themed: tuple) -> None:
