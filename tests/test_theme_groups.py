@@ -85,26 +85,61 @@ def test_no_set_no_page(app: Flask, analyst_client: FlaskClient) -> None:
     assert analyst_client.get("/officer/themes/q1/by-group").status_code == 404  # single choice
 
 
-def test_the_theme_report_a_run_makes_gives_themes_by_group(app: Flask, analyst_client: FlaskClient) -> None:
+def _run_report(app: Flask, client: FlaskClient, fmt: str) -> bytes:
+    """The theme report of q3, as `fmt`, that a run from the dashboard makes (50 answers:
+    20 leaders in Wales, 20 chief executives in the North East, and 5 each of two small roles)."""
     from consult.extensions import db
     from consult.models import Origin, ThemeRun
     from tests.test_dashboard import add_response
     from tests.test_theme_jobs import start_run, topic_answer, wait_embedded
 
-    for i in range(40):
+    for i in range(50):
         role, region = ("Leader", "Wales") if i % 2 else ("Chief executive", "North East")
+        if i >= 40:
+            role = "Other councillor" if i < 45 else "Other council officer"
         profile = {"role": role, "organisation_type": "County", "region": region}
         add_response(app, origin=Origin.SELF_SERVICE, profile=profile, answers={QUESTION: topic_answer(i)})
-    run_id = start_run(analyst_client, fmt="html")
+    run_id = start_run(client, fmt=fmt)
     wait_embedded(app)
     with app.app_context():
         run = db.session.get(ThemeRun, run_id)
         assert run is not None and run.report is not None
-        page = run.report.decode("utf-8")
+        return run.report
+
+
+def test_the_theme_report_a_run_makes_gives_themes_by_group(app: Flask, analyst_client: FlaskClient) -> None:
+    page = _run_report(app, analyst_client, "html").decode("utf-8")
     assert "raising each theme, by role" in page
     cells = [cell for row in table_cells(page) for cell in row]
     assert "Leader" in cells and "Chief executive" in cells
     assert not small_figures(cells)
+
+
+@pytest.mark.parametrize("fmt", ["json", "xlsx"])
+def test_the_working_files_a_run_makes_give_protected_themes_by_group(
+    app: Flask, analyst_client: FlaskClient, fmt: str
+) -> None:
+    import io
+    import json
+
+    from openpyxl import load_workbook
+
+    body = _run_report(app, analyst_client, fmt)
+    if fmt == "json":
+        rows = json.loads(body)["by_group"]
+    else:
+        sheet = list(load_workbook(io.BytesIO(body), read_only=True)["By group"].iter_rows(values_only=True))
+        rows = [dict(zip(sheet[0], line, strict=True)) for line in sheet[1:]]
+    hidden = None if fmt == "json" else "[c]"
+    roles = {r["group"]: r for r in rows if r["breakdown"] == "role"}
+    assert set(roles) == {"Leader", "Chief executive", "Smaller roles, combined"}
+    members = roles["Smaller roles, combined"]["members"]
+    assert members == (["Other councillor", "Other council officer"] if fmt == "json" else members)
+    assert "Other councillor" in members and "Other council officer" in members
+    for row in rows:
+        for name in ("count", "answers"):
+            assert row[name] == hidden or row[name] == 0 or row[name] >= 10, row
+    assert any(row["count"] == hidden for row in rows)  # some of the combined roles' 10 answers
 
 
 def _theme(app: Flask, name: str) -> tuple[int, int]:
