@@ -273,3 +273,20 @@ def test_a_queue_that_cannot_be_reached_says_so(
     assert response.status_code == 303
     shown = analyst_client.get(PAGE).get_data(as_text=True)
     assert "the job queue is not available" in shown and "Work out the tables" in shown
+
+
+def test_while_the_job_waits_the_page_shows_its_progress_and_no_button(
+    grouped: Flask, analyst_client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from consult.extensions import jobs
+
+    queued: list[tuple[object, ...]] = []
+    monkeypatch.setattr(jobs, "enqueue", lambda *args: queued.append(args))
+    page = analyst_client.get(PAGE)
+    analyst_client.post(f"{PAGE}/prepare", data={"csrf_token": csrf_token(page.data)})
+    assert len(queued) == 1
+    shown = analyst_client.get(PAGE).get_data(as_text=True)
+    assert 'data-unfinished="yes"' in shown and "Waiting to start" in shown
+    assert "run_progress.js" in shown and f'action="{PAGE}/prepare"' not in shown
+    again = analyst_client.post(f"{PAGE}/prepare", data={"csrf_token": csrf_token(page.data)})
+    assert again.status_code == 303 and len(queued) == 1  # one job on its way is enough

@@ -52,7 +52,9 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_theme_group_tables_consultation_id"), ["consultation_id"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_theme_group_tables_theme_set_id"), ["theme_set_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_theme_group_tables_theme_set_id"), ["theme_set_id"], unique=False
+        )
 
 
 def downgrade() -> None:
