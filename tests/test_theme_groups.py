@@ -290,3 +290,20 @@ def test_while_the_job_waits_the_page_shows_its_progress_and_no_button(
     assert "run_progress.js" in shown and f'action="{PAGE}/prepare"' not in shown
     again = analyst_client.post(f"{PAGE}/prepare", data={"csrf_token": csrf_token(page.data)})
     assert again.status_code == 303 and len(queued) == 1  # one job on its way is enough
+
+
+def test_a_job_whose_runner_stopped_is_marked_and_can_be_asked_for_again(
+    grouped: Flask, analyst_client: FlaskClient
+) -> None:
+    from consult.data import consultations, theme_group_tables, theme_sets
+    from consult.extensions import db
+
+    with grouped.app_context():
+        theme_set = theme_sets.theme_set_for(consultations.get_by_slug("taking-stock"), QUESTION)
+        theme_group_tables.record_request(theme_set, "analyst@lga.example")
+        db.session.commit()
+        assert theme_group_tables.abandon_unfinished("Stopped: the server was stopped") == 1
+        db.session.commit()
+    shown = analyst_client.get(PAGE).get_data(as_text=True)
+    assert "Stopped: the server was stopped" in shown and 'data-unfinished="no"' in shown
+    assert "By role" in prepare(analyst_client)
