@@ -438,6 +438,27 @@ class PreparedDownload(QueuedJob, db.Model):
     )
 
 
+class ThemeGroupTables(QueuedJob, db.Model):
+    """A question's themes by group, protected for publication, prepared by a background job.
+
+    The protection takes seconds on a large consultation, so the review page never works it
+    out itself: a job does and stores the tables here (`tables`, as the page shows them)
+    with `inputs`, a digest of everything they were worked out from (the answers' themes
+    and groups, the themes' names and order, the threshold). The page shows them only while
+    the review still gives the same digest, and says they are out of date otherwise.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    theme_set_id: Mapped[int] = mapped_column(ForeignKey("theme_set.id", ondelete="CASCADE"), index=True)
+    inputs: Mapped[str | None] = mapped_column(String(64))
+    tables: Mapped[dict[str, object] | None] = mapped_column(JSON)
+
+    __table_args__ = (
+        CheckConstraint("status in ('queued', 'running', 'finished', 'failed')", name="status_known"),
+    )
+
+
 class ReleaseGroup(db.Model):
     """A group of response versions some release covered (`analysis.releases.record`).
 

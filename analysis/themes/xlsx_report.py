@@ -8,8 +8,10 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.counts.tables import SUPPRESSED_MARK
 from analysis.spreadsheet_safety import neutralise_formula
-from analysis.themes.disclosure import DEFAULT_THRESHOLD, protect_theme_report
+from analysis.themes.disclosure import DEFAULT_THRESHOLD, ThemeFigures, protect_theme_report
+from analysis.themes.group_figures import group_figure_rows
 from analysis.themes.model import ThemeReport
 from analysis.themes.public_names import needs_name_check
 
@@ -44,14 +46,34 @@ def _sheet(workbook: Any, name: str, frame: pd.DataFrame, widths: dict[str, int]
     sheet.freeze_panes(1, 0)
 
 
-def write_xlsx(report: ThemeReport, path: Path | str, threshold: int | None = DEFAULT_THRESHOLD) -> None:
-    """Write sheets Questions, Themes, Quotes, Assignments and Campaigns to `path`.
+def _by_group(figures: ThemeFigures | None) -> pd.DataFrame:
+    """The by-group rows for the sheet: a hidden figure printed "[c]", as the counts workbook
+    prints it; whether the count is hidden is said in words, never as a number."""
+    rows = group_figure_rows(figures)
+    for column in ("answers", "count", "percent"):
+        rows[column] = [SUPPRESSED_MARK if v is None else v for v in rows[column]]
+    rows["suppressed"] = ["yes" if v else "no" for v in rows["suppressed"]]
+    return rows
+
+
+def write_xlsx(
+    report: ThemeReport,
+    path: Path | str,
+    threshold: int | None = DEFAULT_THRESHOLD,
+    figures: ThemeFigures | None = None,
+) -> None:
+    """Write sheets Questions, Themes, Quotes, By group, Assignments and Campaigns to `path`.
 
     No quote from a theme whose count is hidden at `threshold`; each quote says whether it
-    may still name someone (`check_for_names`), for an analyst to read first."""
+    may still name someone (`check_for_names`), for an analyst to read first. "By group"
+    holds the themes by role, type of organisation and region as the HTML report prints
+    them, "[c]" where hidden. `figures`: the report's protection, if already worked out
+    (`protect_theme_report`), so that every file of a run prints the same figures."""
     import xlsxwriter
 
-    shown = protect_theme_report(report, threshold).themes if not report.themes.empty else report.themes
+    if figures is None and not report.themes.empty:
+        figures = protect_theme_report(report, threshold)
+    shown = figures.themes if figures is not None else report.themes
     quotes = [
         {
             "question_id": t.question_id,
@@ -76,6 +98,7 @@ def write_xlsx(report: ThemeReport, path: Path | str, threshold: int | None = DE
         {"label": 40, "quote": 100},
         bold,
     )
+    _sheet(workbook, "By group", _by_group(figures), {"group": 30, "members": 60, "label": 40}, bold)
     _sheet(workbook, "Assignments", report.assignments, {}, bold)
     _sheet(workbook, "Campaigns", report.campaigns, {"text": 100}, bold)
     workbook.close()

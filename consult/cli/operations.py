@@ -32,7 +32,7 @@ def serve(host: str | None, port: int | None) -> None:
 
     if app.config.get("JOBS_REDIS_URL") is None:
         # Runs this server was doing when it last stopped will never finish: say so.
-        from consult.data import prepared_downloads, theme_runs
+        from consult.data import prepared_downloads, theme_group_tables, theme_runs
         from consult.extensions import db
 
         with app.app_context():
@@ -43,6 +43,9 @@ def serve(host: str | None, port: int | None) -> None:
             dropped = prepared_downloads.abandon_unfinished(reason=reason + ". Prepare it again.")
             if dropped:
                 click.echo(f"{dropped} unfinished download(s) marked stopped", err=True)
+            tables = theme_group_tables.abandon_unfinished(reason=reason + ". Ask for them again.")
+            if tables:
+                click.echo(f"{tables} unfinished themes-by-group job(s) marked stopped", err=True)
             db.session.commit()
     root = address.link_root or f"http://{address.host}:{address.port}"
     click.echo(f"Serving on {root}/ (Ctrl-C to stop); officers sign in at {root}/sign-in", err=True)
@@ -52,7 +55,7 @@ def serve(host: str | None, port: int | None) -> None:
 @click.command()
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool) -> None:
-    """Run background jobs (theme runs, prepared downloads) from the Redis queue in JOBS_REDIS_URL."""
+    """Run background jobs (theme runs, downloads, themes by group) from the queue in JOBS_REDIS_URL."""
     app = command_app()
     url = app.config.get("JOBS_REDIS_URL")
     if not url:

@@ -1,11 +1,12 @@
 """Queued jobs: the status and progress every kind of background job keeps in its row.
 
-A theme run (`ThemeRun`) and a prepared download (`PreparedDownload`) are two kinds of one
-job: both have the columns of `consult.models.QueuedJob`. A request records a job queued
-and commits; a runner claims it (`claim`: one atomic UPDATE, so a job delivered twice runs
-once, on SQLite and PostgreSQL alike); the job reports progress (`advance`) and ends
-finished (`finish`) or failed (`fail`). Each of these is a single UPDATE by id, so a job
-never has to keep its row loaded, or a transaction open, while it works.
+A theme run (`ThemeRun`), a prepared download (`PreparedDownload`) and a question's prepared
+themes by group (`ThemeGroupTables`) are kinds of one job: all have the columns of
+`consult.models.QueuedJob`. A request records a job queued and commits; a runner claims it
+(`claim`: one atomic UPDATE, so a job delivered twice runs once, on SQLite and PostgreSQL
+alike); the job reports progress (`advance`) and ends finished (`finish`) or failed (`fail`).
+Each of these is a single UPDATE by id, so a job never has to keep its row loaded, or a
+transaction open, while it works.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy import case, update
 
 from consult.extensions import db
-from consult.models import PreparedDownload, QueuedJob, ThemeRun
+from consult.models import PreparedDownload, QueuedJob, ThemeGroupTables, ThemeRun
 
 QUEUED = "queued"
 RUNNING = "running"
@@ -24,7 +25,7 @@ FINISHED = "finished"
 FAILED = "failed"
 UNFINISHED = (QUEUED, RUNNING)
 # The kinds of job there are, each a table with the `QueuedJob` columns.
-KINDS: tuple[type[QueuedJob], ...] = (ThemeRun, PreparedDownload)
+KINDS: tuple[type[QueuedJob], ...] = (ThemeRun, PreparedDownload, ThemeGroupTables)
 # Messages are shown on the job's page; anything longer is cut.
 MESSAGE_LENGTH = 500
 

@@ -246,16 +246,10 @@ __all__ = [
 ]
 
 
-def group_assignments(theme_set: ThemeSet, questionnaire: Questionnaire) -> pd.DataFrame:
-    """The set's answers from submitted responses, with their themes and respondents' groups.
-
-    The frame `analysis.themes.by_group.theme_counts_by_group` reads: one row per answer
-    and theme (an answer in no theme: one row, `theme_id` missing), columns `response_id`,
-    `question_id`, `theme_id` and `role`, `organisation_type`, `region` as categoricals of
-    the questionnaire's lists (a value not in them, or none, is "not stated").
-    """
-    import pandas as pd
-
+def group_rows(theme_set: ThemeSet) -> list[tuple[object, ...]]:
+    """The set's answers from submitted responses, one row per answer and theme it raises (an
+    answer in no theme: one row, theme None), as (response public id, theme id, role,
+    organisation type, region), in a fixed order: what the themes by group are counted from."""
     query = (
         select(
             ThemeAnswer.response_public_id,
@@ -275,8 +269,24 @@ def group_assignments(theme_set: ThemeSet, questionnaire: Questionnaire) -> pd.D
         .where(ThemeAnswer.theme_set_id == theme_set.id, Response.status == Status.SUBMITTED)
         .order_by(ThemeAnswer.id, ThemeAnswerTheme.theme_id)
     )
+    return [tuple(row) for row in db.session.execute(query).all()]
+
+
+def group_assignments(
+    theme_set: ThemeSet, questionnaire: Questionnaire, rows: list[tuple[object, ...]] | None = None
+) -> pd.DataFrame:
+    """The set's answers from submitted responses, with their themes and respondents' groups.
+
+    The frame `analysis.themes.by_group.theme_counts_by_group` reads: one row per answer
+    and theme (an answer in no theme: one row, `theme_id` missing), columns `response_id`,
+    `question_id`, `theme_id` and `role`, `organisation_type`, `region` as categoricals of
+    the questionnaire's lists (a value not in them, or none, is "not stated"). Made from
+    `rows` (`group_rows`) where given, else read now.
+    """
+    import pandas as pd
+
     columns = ["response_id", "theme_id", "role", "organisation_type", "region"]
-    frame = pd.DataFrame(db.session.execute(query).all(), columns=columns)
+    frame = pd.DataFrame(group_rows(theme_set) if rows is None else rows, columns=columns)
     frame["theme_id"] = frame["theme_id"].astype("Int64")
     frame["question_id"] = theme_set.question_id
     return with_profile_categories(frame, questionnaire)

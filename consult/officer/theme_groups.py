@@ -3,27 +3,33 @@
 The counts come from the stored review (`consult.data.theme_listing.group_assignments`)
 and are protected as the theme report and the Board paper protect them
 (`analysis.themes.by_group`): small groups merged, no figure from 1 to threshold - 1, and
-further figures hidden so that none hidden can be worked out. The page sits apart from the
-review itself because that protection takes a moment to work out.
+further figures hidden so that none hidden can be worked out. That protection takes
+seconds on a large consultation, so the page never works it out: the analyst asks for the
+tables, a background job (`consult.jobs.theme_groups_job`) works them out and stores them,
+and the page shows the stored tables at once while the review still matches them
+(`consult.data.theme_group_tables`). Once the review has changed, it says they are out of
+date and offers to work them out again; it never shows them as current.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from flask import abort, render_template
+from flask import abort, current_app, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
-from analysis.board_report.question_themes import NOT_IN_A_THEME
-from analysis.counts.rows import OTHER_SEGMENT
-from consult.data import consultations, theme_listing, theme_sets
+from consult import database
+from consult.data import consultations, theme_sets
+from consult.data import jobs as jobs_data
+from consult.data import theme_group_tables as prepared
+from consult.extensions import db, jobs
+from consult.jobs.theme_groups_job import run_theme_groups_job
+from consult.models import Consultation, ThemeGroupTables, ThemeSet
 from consult.officer.blueprint import bp, current_consultation
 
-__all__ = ["GroupTable", "theme_groups"]
-
-# The theme id of the answers in no theme (stored themes have positive ids).
-NO_THEME = -1
-# How each breakdown is named on the page.
-BREAKDOWN_NAMES = {"role": "role", "organisation_type": "type of organisation", "region": "region"}
+__all__ = ["GroupTable", "prepare_theme_groups", "theme_groups"]
 
 
 @dataclass(frozen=True)
@@ -36,20 +42,20 @@ class GroupTable:
     merged_name: str
     merged: tuple[str, ...]
 
+    @classmethod
+    def stored(cls, table: dict[str, Any]) -> GroupTable:
+        """A table as the job stored it (`consult.jobs.theme_groups_job.protected_tables`)."""
+        return cls(
+            str(table["breakdown"]),
+            [str(c) for c in table["columns"]],
+            [[str(c) for c in row] for row in table["rows"]],
+            str(table["merged_name"]),
+            tuple(str(m) for m in table["merged"]),
+        )
 
-@bp.get("/themes/<question_id>/by-group")
-def theme_groups(question_id: str) -> str:
-    """Each theme's answers by role, type of organisation and region, protected for publication."""
-    import pandas as pd
 
-    from analysis.themes.by_group import (
-        GROUP_BREAKDOWNS,
-        group_table,
-        protect_theme_tables,
-        theme_counts_by_group,
-    )
-
-    consultation = current_consultation()
+def _question_and_set(consultation: Consultation, question_id: str) -> tuple[Any, ThemeSet]:
+    """The free-text question `question_id` and its theme set, or 404."""
     questionnaire = consultations.questionnaire_of(consultation)
     question = next(
         (q for q in questionnaire.questions if q.id == question_id and not q.is_single_choice), None
@@ -57,45 +63,54 @@ def theme_groups(question_id: str) -> str:
     theme_set = theme_sets.theme_set_for(consultation, question_id) if question is not None else None
     if question is None or theme_set is None:
         abort(404)
+    return question, theme_set
+
+
+@bp.get("/themes/<question_id>/by-group")
+def theme_groups(question_id: str) -> str:
+    """Each theme's answers by role, type of organisation and region, protected for
+    publication: the stored tables while they match the review, else how to get them."""
+    consultation = current_consultation()
+    question, theme_set = _question_and_set(consultation, question_id)
     threshold = consultations.disclosure_threshold(consultation)
-    assignments = theme_listing.group_assignments(theme_set, questionnaire)
-    listed = theme_listing.theme_counts(theme_set)
-    # Answers in no theme are a column of their own, as in the Board paper: each group's
-    # columns then add up to its answers and those raising more than one theme.
-    assignments["theme_id"] = assignments["theme_id"].fillna(NO_THEME)
-    counts = assignments.groupby("theme_id").size()
-    ids = [c.theme.id for c in listed] + ([NO_THEME] if NO_THEME in counts.index else [])
-    labels = [c.theme.name for c in listed] + [NOT_IN_A_THEME]
-    themes = pd.DataFrame(
-        {
-            "question_id": question_id,
-            "theme_id": ids,
-            "label": labels[: len(ids)],
-            "count": [int(counts.get(i, 0)) for i in ids],
-        }
-    )
-    base = int(assignments["response_id"].nunique())
-    tables: list[GroupTable] = []
-    if base >= threshold and len(themes):
-        by_group = theme_counts_by_group(assignments, merge_below=threshold)
-        protected_themes, protected = protect_theme_tables(themes, by_group, threshold, {question_id: base})
-        assert protected is not None
-        for column in GROUP_BREAKDOWNS:
-            table = group_table(protected_themes, protected, question_id, column, base=base)
-            tables.append(
-                GroupTable(
-                    BREAKDOWN_NAMES[column],
-                    list(table.columns),
-                    table.astype(str).to_numpy().tolist(),
-                    OTHER_SEGMENT[column],
-                    by_group.attrs["merged"].get((question_id, column), ()),
-                )
-            )
+    found = prepared.prepared_for(theme_set, threshold)
+    # Tables the review has moved on from are never shown: the page says they are out of date.
+    shown = found.result if found.result is not None and found.current else None
+    stored: dict[str, Any] = dict(shown.tables or {}) if shown is not None else {}
     return render_template(
         "officer/theme_groups.html",
         ctx={"question": question},
         theme_set=theme_set,
-        tables=tables,
-        base=base,
+        found=found,
+        tables=[GroupTable.stored(t) for t in stored.get("tables", [])],
+        base=stored.get("base"),
         threshold=threshold,
+        queued_on_rq=current_app.config.get("JOBS_REDIS_URL") is not None,
     )
+
+
+@bp.post("/themes/<question_id>/by-group/prepare")
+def prepare_theme_groups(question_id: str) -> WerkzeugResponse:
+    """Queue the job that works out the question's tables, unless one is on its way or the
+    stored ones still match the review; back to the page, which shows its progress."""
+    database.mark_read_only()  # the review is read (and its digest taken) before the lock
+    consultation = current_consultation()
+    _, theme_set = _question_and_set(consultation, question_id)
+    found = prepared.prepared_for(theme_set, consultations.disclosure_threshold(consultation))
+    page = redirect(url_for("officer.theme_groups", question_id=question_id), 303)
+    if found.unfinished is not None or found.current:
+        return page
+    database.begin_writing()
+    job_id = prepared.record_request(theme_set, current_user.email).id
+    db.session.commit()  # the job must find the row, whichever process runs it
+    try:
+        jobs.enqueue(run_theme_groups_job, job_id)
+    except Exception as exc:  # the queue (Redis) could not be reached: nothing runs
+        current_app.logger.error("could not queue themes by group %s: %s", job_id, exc)
+        jobs_data.fail(
+            ThemeGroupTables,
+            job_id,
+            "The themes by group could not be worked out: the job queue is not available. Try again later.",
+        )
+        db.session.commit()
+    return page
