@@ -151,6 +151,15 @@ def suppress_across_releases(
     # printed) are printed again, even below this threshold: hiding them would protect nothing.
     public = (known_mask | caught | pinned) & is_new
     hidden = protection.hidden & ~public
+    # The same holds for a figure that earlier releases pin down only through several of
+    # their equations at once, which the equation-by-equation search above cannot see: a
+    # group combined at this threshold whose figure is the sum of figures an earlier
+    # release hid in one column (so their sum was known). Checked over everything published.
+    exact = no_range(matrix, values, known_mask | (is_new & ~hidden), hidden & is_new)
+    if exact.any():
+        already = no_range(matrix, values, known_mask, exact)
+        public |= already
+        hidden &= ~already
     disclosed = int(((caught | pinned) & ~is_new).sum())
     detail.attrs["bounded"] = int((bounded & ~pinned & (is_new | fresh)).sum())
     return _with_suppression(
