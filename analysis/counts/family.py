@@ -204,14 +204,8 @@ def primary_cells(
     asked_values = values[index["asked"]]
     small_group = (asked_values > 0) & (asked_values < threshold)
     if not show_zeros:
-        # Where the overall figure is a published zero, every segment's is zero too: hiding
-        # a small group's zero there would hide what anyone can read off the overall row,
-        # and could only be done by hiding that row's figures as well.
-        implied = _overall_zero(detail, threshold)
-        primary[index["count"][small_group & (values[index["count"]] == 0) & ~implied["count"]]] = True
-        primary[
-            index["answered"][small_group & (values[index["answered"]] == 0) & ~implied["answered"]]
-        ] = True
+        primary[index["count"][small_group & (values[index["count"]] == 0)]] = True
+        primary[index["answered"][small_group & (values[index["answered"]] == 0)]] = True
     return primary
 
 
@@ -225,24 +219,6 @@ def loose_sizes(primary: np.ndarray, fixed: np.ndarray, index: dict[str, np.ndar
     for p in np.unique(part[primary & fixed]):
         loose[np.unique(asked[part[asked] == p])] = True
     return loose
-
-
-def _overall_zero(detail: pd.DataFrame, threshold: int) -> dict[str, np.ndarray]:
-    """Per detail row: whether its question's overall count of the same option (`count`), or
-    its overall number answered (`answered`), is zero in an overall row that is published
-    (not itself from 1 to `threshold` - 1 asked)."""
-    import numpy as np
-
-    overall = detail[detail["segment_by"] == "all"]
-    shown = (overall["base"] == 0) | (overall["base"] >= threshold)
-    counts = overall.loc[shown & (overall["count"] == 0), ["question_id", "option"]]
-    answered = overall.loc[shown & (overall["answered"] == 0), "question_id"]
-    pairs = set(counts.itertuples(index=False, name=None))
-    keys = zip(detail["question_id"], detail["option"], strict=True)
-    return {
-        "count": np.array([key in pairs for key in keys], dtype=bool),
-        "answered": detail["question_id"].isin(set(answered)).to_numpy(dtype=bool),
-    }
 
 
 def _leftover_cells(detail: pd.DataFrame, sizes: np.ndarray, index: dict[str, np.ndarray]) -> np.ndarray:
