@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_disclosure_loss.py
     .venv/bin/python benchmarks/bench_disclosure_loss.py --by region role organisation_type channel
     .venv/bin/python benchmarks/bench_disclosure_loss.py --audit     # also attack every output by LP
+    .venv/bin/python benchmarks/bench_disclosure_loss.py --bound     # and a lower bound on "all"
 
 Two exports are generated deterministically (the disclosure tests' generators, fixed seeds):
 
@@ -26,6 +27,9 @@ most 12% of all figures of 10 or more):
 With --audit, the independent attacker of the tests (`tests/analysis/disclosure_audit.py`)
 solves the LP of every hidden figure and the script prints how many it narrowed below half the
 threshold and how many figures from 1 to 9 are published (both must be 0).
+
+With --bound, it also prints the fewest figures of 10 or more that any pattern can hide under
+the same rules (`benchmarks/disclosure_bound.py`): a floor no method can go below.
 """
 
 from __future__ import annotations
@@ -74,7 +78,9 @@ def folded_large(rows: list[dict[str, str]], by: tuple[str, ...], merged: dict[s
     return total
 
 
-def measure(name: str, rows: list[dict[str, str]], by: tuple[str, ...], audit: bool) -> dict[str, object]:
+def measure(
+    name: str, rows: list[dict[str, str]], by: tuple[str, ...], audit: bool, bound: bool = False
+) -> dict[str, object]:
     """Count one export and return its loss figures."""
     from analysis.counts.counting import count_responses
     from analysis.loading import load_export
@@ -82,9 +88,9 @@ def measure(name: str, rows: list[dict[str, str]], by: tuple[str, ...], audit: b
 
     with tempfile.TemporaryDirectory() as folder:
         loaded = load_export(write_export(Path(folder) / "e.csv", rows), QUESTIONNAIRE)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = count_responses(loaded, by=by, threshold=THRESHOLD)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     detail = result.detail
     count = detail["count"].to_numpy()
     is_option = detail["is_option"].to_numpy(dtype=bool)
@@ -111,7 +117,12 @@ def measure(name: str, rows: list[dict[str, str]], by: tuple[str, ...], audit: b
         },
         "merged": {b: names for b, names in (result.merged or {}).items() if names},
         "seconds": seconds,
+        "cpu": cpu,
     }
+    if bound:
+        from benchmarks.disclosure_bound import hidden_large_bound
+
+        out["bound"] = hidden_large_bound(result, THRESHOLD)
     if audit:
         from tests.analysis.disclosure_audit import narrowed_cells
         from tests.analysis.test_disclosure import published_small
@@ -134,17 +145,20 @@ def main() -> None:
         "--by", nargs="+", default=["region", "role"], help="breakdowns (default: region role)"
     )
     parser.add_argument("--audit", action="store_true", help="attack every output by LP (slower)")
+    parser.add_argument("--bound", action="store_true", help="also a lower bound on the figures hidden")
     args = parser.parse_args()
     import analysis.counts.counting  # noqa: F401 - imported before timing
 
     for name, rows in exports().items():
-        m = measure(name, rows, tuple(args.by), args.audit)
+        m = measure(name, rows, tuple(args.by), args.audit, args.bound)
         counts, every = m["counts"], m["all"]
         with_folded = (every[0] + m["folded"], every[1] + m["folded"])
-        print(f"{name} (by {', '.join(args.by)}), {m['seconds']:.2f} s")
+        print(f"{name} (by {', '.join(args.by)}), {m['seconds']:.2f} s, {m['cpu']:.2f} s CPU")
         print(f"  counts of 10 or more hidden:      {share(counts):>20}   target 10%")
         print(f"  all figures of 10 or more hidden: {share(every):>20}   target 12%")
         print(f"  all, with folded segments' ones:  {share(with_folded):>20}")
+        if args.bound:
+            print(f"  fewest any pattern can hide:      {share((m['bound'], every[1])):>20}")
         print("  large figures hidden by kind:     " + ", ".join(f"{k} {v}" for k, v in m["kinds"].items()))
         print("  merged: " + ("; ".join(f"{b}: {', '.join(n)}" for b, n in m["merged"].items()) or "none"))
         if args.audit:

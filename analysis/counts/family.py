@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from questions import Questionnaire
 
-__all__ = ["family_equations", "suppress_family"]
+__all__ = ["family_equations", "loose_sizes", "primary_cells", "suppress_family"]
 
 
 def _groups(detail: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
@@ -161,12 +161,7 @@ def suppress_family(
     import numpy as np
 
     values, matrix, fixed, index = family_equations(detail, questionnaire)
-    primary = (values > 0) & (values < threshold)
-    asked_values = values[index["asked"]]
-    small_group = (asked_values > 0) & (asked_values < threshold)
-    if not show_zeros:
-        primary[index["count"][small_group & (values[index["count"]] == 0)]] = True
-        primary[index["answered"][small_group & (values[index["answered"]] == 0)]] = True
+    primary = primary_cells(detail, values, index, threshold, show_zeros=show_zeros)
     if (primary & fixed & (index["part"] < 0)).any():
         fixed[:] = False  # fewer respondents than the threshold in all: nothing can be published
     # A combined group still below the threshold: everything else is chosen first with its
@@ -194,6 +189,36 @@ def suppress_family(
         "large_hidden": int((hidden & (values >= threshold)).sum()),
     }
     return out
+
+
+def primary_cells(
+    detail: pd.DataFrame,
+    values: np.ndarray,
+    index: dict[str, np.ndarray],
+    threshold: int,
+    *,
+    show_zeros: bool = False,
+) -> np.ndarray:
+    """The sensitive cells of `family_equations`' cells (as `suppress_family` states them)."""
+    primary = (values > 0) & (values < threshold)
+    asked_values = values[index["asked"]]
+    small_group = (asked_values > 0) & (asked_values < threshold)
+    if not show_zeros:
+        primary[index["count"][small_group & (values[index["count"]] == 0)]] = True
+        primary[index["answered"][small_group & (values[index["answered"]] == 0)]] = True
+    return primary
+
+
+def loose_sizes(primary: np.ndarray, fixed: np.ndarray, index: dict[str, np.ndarray]) -> np.ndarray:
+    """The size cells no longer taken as published: every segment's of each breakdown that
+    has a combined group still below the threshold (its size among `primary & fixed`)."""
+    import numpy as np
+
+    asked, part = index["asked"], index["part"]
+    loose = np.zeros(len(primary), dtype=bool)
+    for p in np.unique(part[primary & fixed]):
+        loose[np.unique(asked[part[asked] == p])] = True
+    return loose
 
 
 def _leftover_cells(detail: pd.DataFrame, sizes: np.ndarray, index: dict[str, np.ndarray]) -> np.ndarray:
@@ -227,11 +252,8 @@ def _protect_leftover(
     protected: hiding more and knowing less never narrows a range. Returns the hidden mask."""
     import numpy as np
 
-    asked = index["asked"]
     part = index["part"]
-    loose = np.zeros(len(values), dtype=bool)
-    for p in np.unique(part[leftover & fixed]):
-        loose[np.unique(asked[part[asked] == p])] = True
+    loose = loose_sizes(leftover, fixed, index)
     # Every figure of such a group is bounded by its size, so the size is covered first by a
     # programme of its own (one of its equal cells stands for all); then each other figure
     # is audited and covered only if the size's moves leave it too narrow. Programmes over

@@ -178,12 +178,12 @@ def test_realistic_export_is_safe_and_hides_little(tmp_path):
     assert_safe(result)
     cells = result.detail.attrs["cells"]
     share = cells["large_hidden"] / cells["large"]
-    # 13.1% measured (docs/disclosure.md): Wales (3 respondents) is protected by suppression,
+    # 12.7% measured (docs/disclosure.md): Wales (3 respondents) is protected by suppression,
     # no region of four times the threshold or more being folded to give it company.
-    assert share <= 0.145, share
+    assert share <= 0.13, share
     large = result.detail["count"] >= 10
     counts_share = (result.detail["suppressed"] & large).sum() / large.sum()
-    assert counts_share <= 0.115, counts_share  # 10.7% measured
+    assert counts_share <= 0.10, counts_share  # 9.9% measured: the target
     assert "Wales" not in set(result.table["segment"])
     by_region = result.table[result.table["segment_by"] == "region"]
     assert "National / not applicable" in set(by_region["segment"])  # 72 respondents: never folded
@@ -198,7 +198,8 @@ def test_small_skewed_export_is_safe_and_hides_less(tmp_path):
     assert_safe(result)
     cells = result.detail.attrs["cells"]
     # 14.9% measured, of which 10.1 points are "answered" figures that must be hidden: from
-    # 1 to 9 did not answer beside a published segment size (docs/disclosure.md).
+    # 1 to 9 did not answer beside a published segment size; no pattern can hide fewer than
+    # 13.8% under these rules (docs/disclosure.md).
     assert cells["large_hidden"] / cells["large"] <= 0.16
     large = result.detail["count"] >= 10
     counts_share = (result.detail["suppressed"] & large).sum() / large.sum()
@@ -264,4 +265,4 @@ def test_realistic_export_with_four_breakdowns_is_safe(tmp_path):
     result = count_responses(loaded, by=("role", "region", "organisation_type", "channel"))
     assert_safe(result)
     cells = result.detail.attrs["cells"]
-    assert cells["large_hidden"] / cells["large"] <= 0.17  # 15.7% measured: see docs/disclosure.md
+    assert cells["large_hidden"] / cells["large"] <= 0.16  # 15.4% measured: see docs/disclosure.md
