@@ -8,9 +8,11 @@ capital letter inside a sentence: places, people) and masks such as "XXXX" are n
 words, nor are words used by only one answer.
 
 Then the themes are made to agree with their words:
-- an answer that uses none of its theme's label words moves to the theme it is nearest of
-  those whose label words it does use (if that one is nearly as near), and a secondary
-  theme is kept only where the answer uses one of its words;
+- in a theme whose label words are in fewer than `COVERED` of its answers, an answer that
+  uses none of them moves to the theme it is nearest of those whose label words it does use
+  (if that one is nearly as near); a theme whose words most of its answers use keeps the
+  answers its grouping gave it. A secondary theme is kept only where the answer uses one of
+  its words;
 - a theme whose label words are still in fewer than `COVERED` of its answers lets go of its
   least typical answers without them, to "other" (they fit no theme), so no theme is named
   from noise;
@@ -157,7 +159,7 @@ def coherent_themes(
     for _ in range(_ROUNDS):
         words, uses = described()
         before = primary.copy()
-        primary = _move_to_words(primary, similarity, uses)
+        primary = _move_to_words(primary, similarity, uses, weights)
         primary = _let_go(primary, similarity, uses, weights)
         merged = _same_ideas(
             primary, members & uses, weights, _top_words(x, primary, weights, share_all, len(words))
@@ -188,12 +190,25 @@ def _using(x: sp.csr_matrix, columns: list[list[int]], n: int) -> np.ndarray:
     return out
 
 
-def _move_to_words(primary: np.ndarray, similarity: np.ndarray, uses: np.ndarray) -> np.ndarray:
-    """Answers not using their theme's words go to the nearest theme whose words they use,
-    when it is nearly as near."""
+def _move_to_words(
+    primary: np.ndarray, similarity: np.ndarray, uses: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
+    """In themes whose label words fewer than COVERED of their answers use, answers not using
+    them go to the nearest theme whose words they use, when it is nearly as near.
+
+    A theme most of whose answers use its words already says what it holds: its other
+    answers were put there by what they mean, and moving them out to whichever theme's
+    word they happen to use (often a broad one, "staff" or "care") scatters the idea.
+    """
     moved = primary.copy()
     themed = primary >= 0
-    rows = np.flatnonzero(themed & ~uses[np.arange(len(primary)), np.maximum(primary, 0)])
+    own_theme = np.maximum(primary, 0)
+    own_uses = uses[np.arange(len(primary)), own_theme]
+    k = similarity.shape[1]
+    size = np.bincount(own_theme[themed], weights=weights[themed], minlength=k)
+    covered = np.bincount(own_theme[themed & own_uses], weights=weights[themed & own_uses], minlength=k)
+    short = covered < COVERED * size
+    rows = np.flatnonzero(themed & ~own_uses & short[own_theme])
     if rows.size == 0:
         return moved
     candidate = np.where(uses[rows], similarity[rows], -np.inf)
