@@ -49,7 +49,10 @@ _MOVE_RATIO = 0.85  # an answer moves to a theme whose words it uses if at least
 _ROUNDS = 4
 _TOP_WORDS = 6  # a theme's telling words; themes sharing more than half of them are one idea
 _TELLING_SHARE = 0.05  # a telling word is used by at least this share of the theme's answers
-_GENERIC = frozenset({"not", "no", "all", "never", "cannot", "nobody", "email", "phone", "postcode", "url"})
+# Words that say nothing of a theme's subject. "No" is not among them: it is what a bare "No"
+# answers ("anything to improve?" - "No"), and a theme of "No" and "No complaints" is rightly
+# named "No complaints"; like any word it must be used far more in the theme than elsewhere.
+_GENERIC = frozenset({"not", "all", "never", "cannot", "nobody", "email", "phone", "postcode", "url"})
 
 
 def label_word_ok(word: str, casing: dict[str, str]) -> bool:
