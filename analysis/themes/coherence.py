@@ -3,7 +3,7 @@
 After grouping, each theme is given its **label words**: up to three words, picked one at a
 time for the share of the theme's answers not yet covered that use them, weighed by how
 much more the theme uses them than the other answers do (share × log(lift)). Stop words,
-"not"/"no"/"all", placeholders, one-letter words, names (words the answers write with a
+"not"/"all", placeholders, one-letter words, names (words the answers write with a
 capital letter inside a sentence: places, people) and masks such as "XXXX" are never label
 words, nor are words used by only one answer.
 
