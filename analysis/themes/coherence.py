@@ -52,6 +52,9 @@ _TELLING_SHARE = 0.05  # a telling word is used by at least this share of the th
 # Words that say nothing of a theme's subject. "No" is not among them: it is what a bare "No"
 # answers ("anything to improve?" - "No"), and a theme of "No" and "No complaints" is rightly
 # named "No complaints"; like any word it must be used far more in the theme than elsewhere.
+# An answer made only of these words ("Nothing", "None.", "No", "Nope") says there is nothing
+# to add or change; themes made mostly of such answers are one idea whatever word they use.
+_DENIALS = frozenset({"nothing", "none", "no", "nope", "nil"})
 _GENERIC = frozenset({"not", "all", "never", "cannot", "nobody", "email", "phone", "postcode", "url"})
 
 
@@ -150,6 +153,7 @@ def coherent_themes(
     primary = clusters.primary.copy()
     similarity = clusters.similarity.copy()
     members = clusters.members.copy()
+    denial = np.fromiter((bool(ws) and ws <= _DENIALS for ws in doc_words), dtype=bool, count=n)
 
     def described() -> tuple[list[list[int]], np.ndarray]:
         """Each theme's label words, and which answers use them."""
@@ -165,7 +169,11 @@ def coherent_themes(
         primary = _move_to_words(primary, similarity, uses, weights)
         primary = _let_go(primary, similarity, uses, weights)
         merged = _same_ideas(
-            primary, members & uses, weights, _top_words(x, primary, weights, share_all, len(words))
+            primary,
+            members & uses,
+            weights,
+            _top_words(x, primary, weights, share_all, len(words)),
+            _mostly(primary, denial, weights, len(words)),
         )
         if merged:
             primary, similarity, members = _merge(primary, similarity, members, merged)
@@ -268,11 +276,24 @@ def _top_words(
     return out
 
 
+def _mostly(primary: np.ndarray, flag: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+    """(k,) whether more than half of each theme's answers (weighted) are `flag`ged."""
+    themed = primary >= 0
+    size = np.bincount(primary[themed], weights=weights[themed], minlength=k)
+    flagged = np.bincount(primary[themed & flag], weights=weights[themed & flag], minlength=k)
+    return flagged > 0.5 * size
+
+
 def _same_ideas(
-    primary: np.ndarray, members: np.ndarray, weights: np.ndarray, top: list[set[int]]
+    primary: np.ndarray,
+    members: np.ndarray,
+    weights: np.ndarray,
+    top: list[set[int]],
+    denials: np.ndarray | None = None,
 ) -> list[tuple[int, int]]:
     """Pairs of themes that are one idea: more than half of the smaller one's answers in common,
-    or most of their telling words. Each theme in at most one pair per round."""
+    most of their telling words, or both mostly answers saying only "nothing" (`denials`: per
+    theme). Each theme in at most one pair per round."""
     k = members.shape[1]
     membership = members | (primary[:, None] == np.arange(k)[None, :])
     sizes = membership.T.astype(float) @ weights
@@ -285,7 +306,9 @@ def _same_ideas(
                 continue
             words_shared = len(top[a] & top[b])
             same_words = words_shared > _TOP_WORDS // 2
-            if shared[a, b] > 0.5 * small or same_words:
+            if denials is not None and denials[a] and denials[b]:
+                pairs.append((3.0, a, b))  # before any other pair: the scores below are at most 2
+            elif shared[a, b] > 0.5 * small or same_words:
                 pairs.append((shared[a, b] / small + words_shared / _TOP_WORDS, a, b))
     taken: set[int] = set()
     out = []

@@ -11,7 +11,8 @@ import pytest
 
 from analysis.stored_answers import says_something
 from analysis.themes import ThemeOptions, theme_answers
-from analysis.themes.coherence import _move_to_words, label_word_ok
+from analysis.themes.clustering import Clusters
+from analysis.themes.coherence import _move_to_words, coherent_themes, label_word_ok
 from analysis.themes.engines import semantic_available
 from analysis.themes.evaluation import coverage_summary, label_coverage, label_words
 from tests.themes.campaign_set import SIZES, campaign_heavy_answers
@@ -130,3 +131,18 @@ def test_answers_leave_a_well_named_theme_only_when_its_words_are_in_under_half(
     assert moved[3] == 0  # its theme's words are in 3 of 4 answers: it stays where grouping put it
     assert moved[7] == 0  # its theme's words are in 1 of 4: it goes to the theme whose words it uses
     assert list(moved[[5, 6]]) == [1, 1]  # no theme's words: left for the let-go rule
+
+
+def test_themes_of_answers_saying_only_nothing_are_one_idea() -> None:
+    # Three groups a grouping might make: "Nothing", "None"/"No", and parking. The first two
+    # say the same thing in different words; parking is another idea.
+    texts = [{"nothing"}] * 6 + [{"none"}] * 3 + [{"no"}] * 3 + [{"parking", "cost"}] * 6
+    primary = np.repeat([0, 1, 2], 6)
+    similarity = np.full((18, 3), 0.1)
+    similarity[np.arange(18), primary] = 0.9
+    clusters = Clusters(primary, similarity, similarity > 0.5)
+    words = [frozenset(t) for t in texts]
+    coherent = coherent_themes(clusters, words, np.ones(18), {w: w for t in texts for w in t})
+    found = coherent.clusters.primary
+    assert len(set(found[:12])) == 1 and found[0] != found[12]
+    assert coherent.clusters.k == 2
