@@ -3,14 +3,16 @@
 After grouping, each theme is given its **label words**: up to three words, picked one at a
 time for the share of the theme's answers not yet covered that use them, weighed by how
 much more the theme uses them than the other answers do (share × log(lift)). Stop words,
-"not"/"no"/"all", placeholders, one-letter words, names (words the answers write with a
+"not"/"all", placeholders, one-letter words, names (words the answers write with a
 capital letter inside a sentence: places, people) and masks such as "XXXX" are never label
 words, nor are words used by only one answer.
 
 Then the themes are made to agree with their words:
-- an answer that uses none of its theme's label words moves to the theme it is nearest of
-  those whose label words it does use (if that one is nearly as near), and a secondary
-  theme is kept only where the answer uses one of its words;
+- in a theme whose label words are in fewer than `COVERED` of its answers, an answer that
+  uses none of them moves to the theme it is nearest of those whose label words it does use
+  (if that one is nearly as near); a theme whose words most of its answers use keeps the
+  answers its grouping gave it. A secondary theme is kept only where the answer uses one of
+  its words;
 - a theme whose label words are still in fewer than `COVERED` of its answers lets go of its
   least typical answers without them, to "other" (they fit no theme), so no theme is named
   from noise;
@@ -47,7 +49,13 @@ _MOVE_RATIO = 0.85  # an answer moves to a theme whose words it uses if at least
 _ROUNDS = 4
 _TOP_WORDS = 6  # a theme's telling words; themes sharing more than half of them are one idea
 _TELLING_SHARE = 0.05  # a telling word is used by at least this share of the theme's answers
-_GENERIC = frozenset({"not", "no", "all", "never", "cannot", "nobody", "email", "phone", "postcode", "url"})
+# Words that say nothing of a theme's subject. "No" is not among them: it is what a bare "No"
+# answers ("anything to improve?" - "No"), and a theme of "No" and "No complaints" is rightly
+# named "No complaints"; like any word it must be used far more in the theme than elsewhere.
+# An answer made only of these words ("Nothing", "None.", "No", "Nope") says there is nothing
+# to add or change; themes made mostly of such answers are one idea whatever word they use.
+_DENIALS = frozenset({"nothing", "none", "no", "nope", "nil"})
+_GENERIC = frozenset({"not", "all", "never", "cannot", "nobody", "email", "phone", "postcode", "url"})
 
 
 def label_word_ok(word: str, casing: dict[str, str]) -> bool:
@@ -145,6 +153,7 @@ def coherent_themes(
     primary = clusters.primary.copy()
     similarity = clusters.similarity.copy()
     members = clusters.members.copy()
+    denial = np.fromiter((bool(ws) and ws <= _DENIALS for ws in doc_words), dtype=bool, count=n)
 
     def described() -> tuple[list[list[int]], np.ndarray]:
         """Each theme's label words, and which answers use them."""
@@ -157,10 +166,14 @@ def coherent_themes(
     for _ in range(_ROUNDS):
         words, uses = described()
         before = primary.copy()
-        primary = _move_to_words(primary, similarity, uses)
+        primary = _move_to_words(primary, similarity, uses, weights)
         primary = _let_go(primary, similarity, uses, weights)
         merged = _same_ideas(
-            primary, members & uses, weights, _top_words(x, primary, weights, share_all, len(words))
+            primary,
+            members & uses,
+            weights,
+            _top_words(x, primary, weights, share_all, len(words)),
+            _mostly(primary, denial, weights, len(words)),
         )
         if merged:
             primary, similarity, members = _merge(primary, similarity, members, merged)
@@ -188,12 +201,25 @@ def _using(x: sp.csr_matrix, columns: list[list[int]], n: int) -> np.ndarray:
     return out
 
 
-def _move_to_words(primary: np.ndarray, similarity: np.ndarray, uses: np.ndarray) -> np.ndarray:
-    """Answers not using their theme's words go to the nearest theme whose words they use,
-    when it is nearly as near."""
+def _move_to_words(
+    primary: np.ndarray, similarity: np.ndarray, uses: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
+    """In themes whose label words fewer than COVERED of their answers use, answers not using
+    them go to the nearest theme whose words they use, when it is nearly as near.
+
+    A theme most of whose answers use its words already says what it holds: its other
+    answers were put there by what they mean, and moving them out to whichever theme's
+    word they happen to use (often a broad one, "staff" or "care") scatters the idea.
+    """
     moved = primary.copy()
     themed = primary >= 0
-    rows = np.flatnonzero(themed & ~uses[np.arange(len(primary)), np.maximum(primary, 0)])
+    own_theme = np.maximum(primary, 0)
+    own_uses = uses[np.arange(len(primary)), own_theme]
+    k = similarity.shape[1]
+    size = np.bincount(own_theme[themed], weights=weights[themed], minlength=k)
+    covered = np.bincount(own_theme[themed & own_uses], weights=weights[themed & own_uses], minlength=k)
+    short = covered < COVERED * size
+    rows = np.flatnonzero(themed & ~own_uses & short[own_theme])
     if rows.size == 0:
         return moved
     candidate = np.where(uses[rows], similarity[rows], -np.inf)
@@ -250,11 +276,24 @@ def _top_words(
     return out
 
 
+def _mostly(primary: np.ndarray, flag: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+    """(k,) whether more than half of each theme's answers (weighted) are `flag`ged."""
+    themed = primary >= 0
+    size = np.bincount(primary[themed], weights=weights[themed], minlength=k)
+    flagged = np.bincount(primary[themed & flag], weights=weights[themed & flag], minlength=k)
+    return flagged > 0.5 * size
+
+
 def _same_ideas(
-    primary: np.ndarray, members: np.ndarray, weights: np.ndarray, top: list[set[int]]
+    primary: np.ndarray,
+    members: np.ndarray,
+    weights: np.ndarray,
+    top: list[set[int]],
+    denials: np.ndarray | None = None,
 ) -> list[tuple[int, int]]:
     """Pairs of themes that are one idea: more than half of the smaller one's answers in common,
-    or most of their telling words. Each theme in at most one pair per round."""
+    most of their telling words, or both mostly answers saying only "nothing" (`denials`: per
+    theme). Each theme in at most one pair per round."""
     k = members.shape[1]
     membership = members | (primary[:, None] == np.arange(k)[None, :])
     sizes = membership.T.astype(float) @ weights
@@ -267,7 +306,9 @@ def _same_ideas(
                 continue
             words_shared = len(top[a] & top[b])
             same_words = words_shared > _TOP_WORDS // 2
-            if shared[a, b] > 0.5 * small or same_words:
+            if denials is not None and denials[a] and denials[b]:
+                pairs.append((3.0, a, b))  # before any other pair: the scores below are at most 2
+            elif shared[a, b] > 0.5 * small or same_words:
                 pairs.append((shared[a, b] / small + words_shared / _TOP_WORDS, a, b))
     taken: set[int] = set()
     out = []

@@ -32,6 +32,9 @@ _CONTRACTIONS = {
 }
 _CONTRACTION = re.compile(r"\b(?:" + "|".join(_CONTRACTIONS) + r")\b")
 _NOT_TERMS = frozenset({"all", "more", "less", "not", "email", "phone", "postcode", "url"})
+# A label phrase never ends on a stop word or a bare negation: "No, not really" answers make a
+# theme labelled "No", not "No not".
+_DANGLING = STOP_WORDS | {"not", "no"}
 # Tokens as `text.words` finds them, but in the answer's own case.
 _CASED_TOKEN = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
 # What ends a sentence or starts a list item: a capital after it may be only that.
@@ -178,7 +181,7 @@ def label_phrase(
             for size in (2, 3):
                 for i in range(len(clause) - size + 1):
                     gram = tuple(clause[i : i + size])
-                    if gram[0] in STOP_WORDS or gram[-1] in STOP_WORDS or first not in gram:
+                    if gram[0] in STOP_WORDS or gram[-1] in _DANGLING or first not in gram:
                         continue
                     if second is not None and second not in gram and size == 3:
                         continue

@@ -72,6 +72,8 @@ def test_label_phrases_and_key_terms_are_cased() -> None:
     assert label_phrase(["listen", "zebra"], theme, casing) == "Not listen, zebra"
     assert label_phrase(["zebra", "giraffe"], theme, casing) == "Zebra, giraffe"  # no phrase: the words
     assert label_phrase([], theme, casing) == ""
+    answers_no = [[["no", "not", "really"]], [["no", "not", "really"]], [["no"]], [["no", "not", "really"]]]
+    assert label_phrase(["no"], answers_no, {}) == "No"  # never a phrase ending on a bare "not"
     stems = Counter({"lg": 6, "inform": 6, "data": 6})
     terms = key_terms(stems, stems + Counter({"data": 40}), 6, 50, {}, casing=casing)
     assert terms[:2] == ["Inform", "LG"] and "data" in terms

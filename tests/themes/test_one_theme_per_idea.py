@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from analysis.stored_answers import says_something
 from analysis.themes import ThemeOptions, theme_answers
-from analysis.themes.coherence import label_word_ok
+from analysis.themes.clustering import Clusters
+from analysis.themes.coherence import _move_to_words, coherent_themes, label_word_ok
 from analysis.themes.engines import semantic_available
 from analysis.themes.evaluation import coverage_summary, label_coverage, label_words
 from analysis.themes.text import STOP_WORDS, stem, words
@@ -119,7 +121,15 @@ def test_placeholders_are_never_a_theme(themed: tuple) -> None:
 
 @pytest.mark.parametrize(
     ("word", "ok"),
-    [("auckland", False), ("xxxx", False), ("nhs", True), ("staff", True), ("not", False), ("the", False)],
+    [
+        ("auckland", False),
+        ("xxxx", False),
+        ("nhs", True),
+        ("staff", True),
+        ("not", False),
+        ("the", False),
+        ("no", True),  # a bare "No" says "nothing to improve": a theme of them is "No complaints"
+    ],
 )
 def test_label_words_leave_out_names_masks_and_stop_words(word: str, ok: bool) -> None:
     casing = {"auckland": "Auckland", "nhs": "NHS"}
@@ -144,3 +154,30 @@ def test_answers_fitting_no_theme_go_to_other() -> None:
     assert any("arking" in label for label in labels) and any(
         "urses" in label or "kind" in label.lower() for label in labels
     )
+
+
+def test_answers_leave_a_well_named_theme_only_when_its_words_are_in_under_half() -> None:
+    # Theme 0: four answers, three use its words; theme 1: four answers, one uses its words.
+    # Answers 3 and 7 use neither theme's own words but do use the other theme's.
+    primary = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    similarity = np.full((8, 2), 0.5)
+    uses = np.array([[1, 0], [1, 0], [1, 0], [0, 1], [0, 1], [0, 0], [0, 0], [1, 0]], dtype=bool)
+    moved = _move_to_words(primary, similarity, uses, np.ones(8))
+    assert moved[3] == 0  # its theme's words are in 3 of 4 answers: it stays where grouping put it
+    assert moved[7] == 0  # its theme's words are in 1 of 4: it goes to the theme whose words it uses
+    assert list(moved[[5, 6]]) == [1, 1]  # no theme's words: left for the let-go rule
+
+
+def test_themes_of_answers_saying_only_nothing_are_one_idea() -> None:
+    # Three groups a grouping might make: "Nothing", "None"/"No", and parking. The first two
+    # say the same thing in different words; parking is another idea.
+    texts = [{"nothing"}] * 6 + [{"none"}] * 3 + [{"no"}] * 3 + [{"parking", "cost"}] * 6
+    primary = np.repeat([0, 1, 2], 6)
+    similarity = np.full((18, 3), 0.1)
+    similarity[np.arange(18), primary] = 0.9
+    clusters = Clusters(primary, similarity, similarity > 0.5)
+    words = [frozenset(t) for t in texts]
+    coherent = coherent_themes(clusters, words, np.ones(18), {w: w for t in texts for w in t})
+    found = coherent.clusters.primary
+    assert len(set(found[:12])) == 1 and found[0] != found[12]
+    assert coherent.clusters.k == 2
