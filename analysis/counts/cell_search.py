@@ -41,10 +41,6 @@ _MIP_SECONDS_RETRY = 60.0
 # A pattern within 5% of the cheapest the search can prove is good enough: asking for the
 # last few percent roughly doubles the time and, on realistic exports, hides nothing less.
 _MIP_GAP = 0.05
-# A second opinion over a whole small block, every target in one programme: no gap allowed,
-# 20 nodes (most of the time is the root node: 200 or 2,000 nodes found the same patterns);
-# the node limit keeps the pattern independent of load, the time limit is only a backstop.
-_THOROUGH = ((20, 60.0, 0.0),)
 
 
 def independent_blocks(equations: sparse.csr_matrix, free: np.ndarray) -> list[np.ndarray]:
@@ -141,7 +137,6 @@ class Block:
         movable: np.ndarray | None = None,
         *,
         spans: Sequence[tuple[int, float]] = (),
-        thorough: bool = False,
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """The cheapest set of local cells to hide so that each (cell, move) in `targets` can
         move by `move` with every equation kept by moves of hidden cells alone, all cells
@@ -151,8 +146,7 @@ class Block:
         `span`: the programme chooses how much each way, whichever needs less hidden (a
         cell of 3 may fall by 1 and rise by 4 rather than fall to 0). With `movable` (local
         mask, the targets in it), only those cells may move: a smaller programme whose
-        answer is still a valid one. `thorough` searches much further (for a second opinion
-        on a whole block, where the time is worth it). Returns (cells to hide, how far each cell is shown to
+        answer is still a valid one. Returns (cells to hide, how far each cell is shown to
         move at most, over the targets), or None if there is no such set."""
         import numpy as np
 
@@ -166,10 +160,7 @@ class Block:
             a = a[np.asarray(abs(a).sum(axis=1)).ravel() > 0]
         local_targets = [(int(where[cell]), step) for cell, step in targets]
         local_spans = [(int(where[cell]), span) for cell, span in spans]
-        limits = _THOROUGH if thorough else ((_MIP_NODES, _MIP_SECONDS, _MIP_GAP),)
-        found = _cover(
-            a, self.values[sub], local_targets, hidden[sub], fixed[sub], cost[sub], local_spans, limits
-        )
+        found = _cover(a, self.values[sub], local_targets, hidden[sub], fixed[sub], cost[sub], local_spans)
         if found is None:
             return None
         extra, moved_sub = found
@@ -186,7 +177,6 @@ def _cover(
     fixed: np.ndarray,
     cost: np.ndarray,
     spans: Sequence[tuple[int, float]] = (),
-    limits: Sequence[tuple[int, float, float]] = ((_MIP_NODES, _MIP_SECONDS, _MIP_GAP),),
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """`Block.cheapest_cover` over the cells of `a`'s columns (all of them may move)."""
     import numpy as np
@@ -240,14 +230,14 @@ def _cover(
                 apart[r, (first + 1) * n + cell] = 1.0
             constraints.append(LinearConstraint(apart.tocsc(), [s for _, s in spans], np.inf))
         objective = np.r_[np.zeros(k * n), np.where(hidden, 0.0, cost)]
-        for nodes, seconds, gap in (*limits, (_MIP_NODES_RETRY, _MIP_SECONDS_RETRY, _MIP_GAP)):
+        for nodes, seconds in ((_MIP_NODES, _MIP_SECONDS), (_MIP_NODES_RETRY, _MIP_SECONDS_RETRY)):
             with _solver_output_to_stderr():
                 result = milp(
                     objective,
                     integrality=np.r_[np.zeros(k * n), np.ones(n)],
                     bounds=Bounds(np.r_[*lows, z_low], np.r_[*highs, z_high]),
                     constraints=constraints,
-                    options={"time_limit": seconds, "node_limit": nodes, "mip_rel_gap": gap},
+                    options={"time_limit": seconds, "node_limit": nodes, "mip_rel_gap": _MIP_GAP},
                 )
             if result.x is not None or result.status != 1:  # 1: stopped on a bound
                 break

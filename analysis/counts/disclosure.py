@@ -49,11 +49,6 @@ DEFAULT_THRESHOLD = 10
 # Primary cells covered per programme: the programme grows with targets × cells, and a few
 # targets at a time, sharing what earlier programmes hid, lose little against all at once.
 _TARGETS_PER_PROGRAMME = 16
-# Blocks whose one-programme form (two sets of moves per target, over every cell) has at most
-# this many move variables also get a second opinion from that programme. Its time grows
-# faster than its size (0.4 to 4 s for the blocks under this limit, on a busy machine); above
-# it, on the exports measured, it took longer and never hid less.
-_SECOND_OPINION_SIZE = 3_000
 
 
 def is_small(value: int, threshold: int = DEFAULT_THRESHOLD, *, zeros: bool = False) -> bool:
@@ -155,35 +150,16 @@ def protect_cells(
         local_parts = np.full(len(cells), -1) if parts is None else np.asarray(parts)[cells]
         # Never-published cells that are not sensitive need no protection of their own.
         proven = unpublished[cells] & ~primary[cells]
-        fresh = primary[cells] & ~inherited[cells]
-        # A second opinion, where the block is small enough: every target in one programme
-        # over the whole block, searched further. The per-table programmes cannot hide an
-        # overall figure or move cells of two tables at once; on small blocks that sometimes
-        # needs fewer large figures. The cheaper pattern is kept (both are audited in full).
-        # Not for blocks protected before (figures of earlier releases, a small combined
-        # group's): there the first search is already over the whole family.
-        second = None
-        size = 2 * int(fresh.sum()) * len(cells)
-        if parts is not None and not inherited[cells].any() and size <= _SECOND_OPINION_SIZE:
-            second = (local.copy(), proven.copy())
         pinned = _protect_block(
-            block, local, proven, fixed[cells], cost[cells], local_parts, step[cells], fresh=fresh
+            block,
+            local,
+            proven,
+            fixed[cells],
+            cost[cells],
+            local_parts,
+            step[cells],
+            fresh=primary[cells] & ~inherited[cells],
         )
-        if second is not None:
-            other, other_proven = second
-            other_pinned = _protect_block(
-                block,
-                other,
-                other_proven,
-                fixed[cells],
-                cost[cells],
-                np.full(len(cells), -1),
-                step[cells],
-                fresh=fresh,
-                thorough=True,
-            )
-            if cost[cells][other & ~local].sum() < cost[cells][local & ~other].sum() - TOLERANCE:
-                local, pinned = other, other_pinned
         hidden[cells] = local
         bounded[cells[pinned]] = True
     return Protection(hidden=hidden, primary=primary, bounded=bounded)
@@ -199,14 +175,12 @@ def _protect_block(
     step: np.ndarray,
     *,
     fresh: np.ndarray,
-    thorough: bool = False,
 ) -> list[int]:
     """Hide cells of one block (in place in `hidden`) until every hidden cell is protected.
 
     First programmes covering the `fresh` primary cells, a few at a time; then each hidden
     cell not yet shown to move far enough (`proven`) is audited by LP and, if it cannot,
-    covered alone. With `thorough`, all the fresh cells go in one programme, searched further.
-    Returns the local cells the fixed ones bound more tightly than their step.
+    covered alone. Returns the local cells the fixed ones bound more tightly than their step.
     """
     import numpy as np
 
@@ -218,16 +192,15 @@ def _protect_block(
     for part in np.unique(parts[targets_left]):
         members = targets_left[parts[targets_left] == part]
         movable = None if part < 0 else parts == part
-        per_programme = len(members) if thorough else _TARGETS_PER_PROGRAMME
-        for start in range(0, len(members), per_programme):
+        for start in range(0, len(members), _TARGETS_PER_PROGRAMME):
             spans = [
                 (int(cell), float(step[cell]))
-                for cell in members[start : start + per_programme]
+                for cell in members[start : start + _TARGETS_PER_PROGRAMME]
                 if not proven[cell]
             ]
             if not spans:
                 continue
-            found = block.cheapest_cover([], hidden, fixed, cost, movable, spans=spans, thorough=thorough)
+            found = block.cheapest_cover([], hidden, fixed, cost, movable, spans=spans)
             if found is None and movable is not None:
                 found = block.cheapest_cover([], hidden, fixed, cost, spans=spans)
             if found is not None:
