@@ -134,22 +134,39 @@ def merged_members(counts: CountsResult, column: str) -> list[str]:
     return [m if m != NOT_STATED else "not stated" for m in members]
 
 
-def _merged_note(counts: CountsResult, threshold: int) -> Paragraph | None:
+def _merged_note(counts: CountsResult, threshold: int, responses: pd.DataFrame) -> Paragraph | None:
+    """What the size tables' combined groups are, in words true of these tables: which
+    categories were combined (where naming them is safe), whether a larger one joined them
+    to make the group big enough, and whether a group is still too small to be shown."""
     merged = [c for c in REPORT_BREAKDOWNS if (counts.merged or {}).get(c)]
     if not merged:
         return None
     plural = {"role": "roles", "organisation_type": "types of organisation", "region": "regions"}
-    groups = []
+    groups, still_small, joined = [], [], False
     for column in merged:
         members = merged_members(counts, column)
         groups.append(f"“{OTHER_SEGMENT[column]}”" + (f" ({', '.join(members)})" if members else ""))
+        sizes = responses[column].astype("object").fillna(NOT_STATED).astype(str).value_counts()
+        combined = counts.merged[column]
+        joined |= any(int(sizes.get(m, 0)) >= threshold for m in combined)
+        if int(sum(sizes.get(m, 0) for m in combined)) < threshold:
+            still_small.append(f"“{OTHER_SEGMENT[column]}”")
     names = " or ".join(plural[c] for c in merged)
-    return Paragraph(
-        f"{names.capitalize()} with fewer than {threshold} respondents are not shown on their own: they are "
-        f"combined (with the next smallest where needed) so that no group shown has fewer than {threshold}, "
-        f"here and in every figure by group: {'; '.join(groups)}.",
-        note=True,
+    text = (
+        f"{names.capitalize()} with fewer than {threshold} respondents are not shown on their own: here and "
+        f"in every figure by group they are combined"
+        + (" (with the next smallest, where that makes the group large enough)" if joined else "")
+        + f": {'; '.join(groups)}."
     )
+    if still_small:
+        text += (
+            f" Even combined, {' and '.join(still_small)} "
+            + ("has" if len(still_small) == 1 else "have")
+            + f" fewer than {threshold} respondents, so "
+            + ("its" if len(still_small) == 1 else "their")
+            + f" figures are not shown ({SUPPRESSED_MARK}), nor are others that would give them away."
+        )
+    return Paragraph(text, note=True)
 
 
 def _dates(source: ReportSource, counts: CountsResult, interim_on: dt.date | None) -> str:
@@ -197,7 +214,7 @@ def response_summary(
             "report" + (f", and {_count(drafts)} started but never submitted are not." if drafts else ".")
         )
     )
-    if (note := _merged_note(counts, threshold)) is not None:
+    if (note := _merged_note(counts, threshold, loaded.responses)) is not None:
         blocks.append(note)
     for column in REPORT_BREAKDOWNS:
         blocks.append(_size_table(counts, column))
