@@ -64,9 +64,9 @@ def worker(burst: bool) -> None:
             "Without one, `consult serve` runs jobs itself."
         )
     from redis import Redis
-    from rq import Worker
 
     from consult.extensions import db
+    from consult.jobs.worker import PromptWorker
 
     with app.app_context():
         # Each job runs in a forked child: it must open its own database connections,
@@ -75,7 +75,7 @@ def worker(burst: bool) -> None:
         connection = Redis.from_url(str(url))
         queue_name = str(app.config["JOBS_QUEUE"])
         click.echo(f"Working on queue {queue_name!r} (Ctrl-C to stop)", err=True)
-        Worker([queue_name], connection=connection).work(burst=burst)
+        PromptWorker([queue_name], connection=connection).work(burst=burst)
 
 
 @click.command()
