@@ -18,10 +18,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import has_app_context
+from flask import current_app, has_app_context
 
 from consult.data import jobs as jobs_data
-from consult.extensions import db
+from consult.extensions import db, jobs
 from consult.models import QueuedJob
 
 log = logging.getLogger(__name__)
@@ -89,3 +89,15 @@ def run_job(
     finally:
         db.session.close()
     return True
+
+
+def queue_job(job: Callable[[int], None], kind: type[QueuedJob], job_id: int, unavailable: str) -> None:
+    """Queue `job(job_id)` for a job row the request has just committed (the job must find it,
+    whichever process runs it). If the queue cannot be reached nothing will run it, so the row
+    is marked failed with `unavailable`, the sentence its page then shows, and committed."""
+    try:
+        jobs.enqueue(job, job_id)
+    except Exception as exc:  # the queue (Redis) could not be reached: nothing runs
+        current_app.logger.error("could not queue %s %s: %s", kind.__tablename__, job_id, exc)
+        jobs_data.fail(kind, job_id, unavailable)
+        db.session.commit()

@@ -19,10 +19,10 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from analysis.csv_output import BYTE_ORDER_MARK
 from consult import database
 from consult.data import audit, consultations, prepared_downloads
-from consult.data import jobs as jobs_data
 from consult.data.export import response_rows, write_csv
-from consult.extensions import db, jobs
+from consult.extensions import db
 from consult.jobs.download_job import run_download_job
+from consult.jobs.runner import queue_job
 from consult.models import PreparedDownload
 from consult.officer.blueprint import bp, current_consultation
 
@@ -50,16 +50,12 @@ def prepare_download(kind: str, fmt: str) -> WerkzeugResponse:
     consultation = current_consultation()
     download_id = prepared_downloads.record_download(consultation, kind, fmt, current_user.email).id
     db.session.commit()  # the job must find the row, whichever process runs it
-    try:
-        jobs.enqueue(run_download_job, download_id)
-    except Exception as exc:  # the queue (Redis) could not be reached: nothing runs
-        current_app.logger.error("could not queue download %s: %s", download_id, exc)
-        jobs_data.fail(
-            PreparedDownload,
-            download_id,
-            "The download could not be prepared: the job queue is not available. Try again later.",
-        )
-        db.session.commit()
+    queue_job(
+        run_download_job,
+        PreparedDownload,
+        download_id,
+        "The download could not be prepared: the job queue is not available. Try again later.",
+    )
     return redirect(url_for("officer.prepared_download", download_id=download_id), 303)
 
 

@@ -22,9 +22,9 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from consult import database
 from consult.data import consultations, theme_sets
-from consult.data import jobs as jobs_data
 from consult.data import theme_group_tables as prepared
-from consult.extensions import db, jobs
+from consult.extensions import db
+from consult.jobs.runner import queue_job
 from consult.jobs.theme_groups_job import run_theme_groups_job
 from consult.models import Consultation, ThemeGroupTables, ThemeSet
 from consult.officer.blueprint import bp, current_consultation
@@ -103,14 +103,10 @@ def prepare_theme_groups(question_id: str) -> WerkzeugResponse:
     database.begin_writing()
     job_id = prepared.record_request(theme_set, current_user.email).id
     db.session.commit()  # the job must find the row, whichever process runs it
-    try:
-        jobs.enqueue(run_theme_groups_job, job_id)
-    except Exception as exc:  # the queue (Redis) could not be reached: nothing runs
-        current_app.logger.error("could not queue themes by group %s: %s", job_id, exc)
-        jobs_data.fail(
-            ThemeGroupTables,
-            job_id,
-            "The themes by group could not be worked out: the job queue is not available. Try again later.",
-        )
-        db.session.commit()
+    queue_job(
+        run_theme_groups_job,
+        ThemeGroupTables,
+        job_id,
+        "The themes by group could not be worked out: the job queue is not available. Try again later.",
+    )
     return page

@@ -21,10 +21,10 @@ from analysis.themes.engines import default_engine
 from analysis.themes.grouping import ENGINE_GROUPING
 from consult import database
 from consult.data import audit, consultations, theme_runs, theme_sets
-from consult.data import jobs as jobs_data
 from consult.data import theme_answers as themes_data
 from consult.data.theme_answers import MIN_ANSWERS, FreeTextQuestion
-from consult.extensions import db, jobs
+from consult.extensions import db
+from consult.jobs.runner import queue_job
 from consult.jobs.theme_job import run_theme_job
 from consult.models import Consultation, ThemeRun
 from consult.officer.blueprint import bp, current_consultation
@@ -137,14 +137,12 @@ def run_themes(question: str) -> WerkzeugResponse | tuple[str, int]:
         requested_by=current_user.email,
     ).id
     db.session.commit()  # the job must find the run, whichever process runs it
-    try:
-        jobs.enqueue(run_theme_job, run_id)
-    except Exception as exc:  # the queue (Redis) could not be reached: nothing runs
-        current_app.logger.error("could not queue theme run %s: %s", run_id, exc)
-        jobs_data.fail(
-            ThemeRun, run_id, "The run could not be started: the job queue is not available. Try again later."
-        )
-        db.session.commit()
+    queue_job(
+        run_theme_job,
+        ThemeRun,
+        run_id,
+        "The run could not be started: the job queue is not available. Try again later.",
+    )
     return redirect(url_for("officer.theme_run", run_id=run_id), 303)
 
 
