@@ -68,3 +68,13 @@ def assert_accessible(page: Any) -> None:
         for v in violations
     ]
     assert not violations, f"axe-core violations on {page.url}:\n" + "\n".join(summary)
+
+
+def submit(page: Any, selector: str) -> None:
+    """Click a button that posts its form and wait until the page it leads to has loaded.
+
+    A plain click returns once the new page has started to arrive, so reading the page
+    straight after it can see a document with nothing in its body yet.
+    """
+    with page.expect_navigation():
+        page.click(selector)

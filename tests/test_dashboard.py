@@ -297,7 +297,7 @@ def test_downloads_work_with_no_responses(app: Flask, officer_client: FlaskClien
 @pytest.mark.e2e
 def test_every_officer_page_passes_axe_in_chromium(tmp_path: Path) -> None:
     """Dashboard (open and closed), dates, keyed-in entry, purge and audit log, with and without errors."""
-    from tests.browser import assert_accessible, chromium
+    from tests.browser import assert_accessible, chromium, submit
     from tests.conftest import OFFICER_PASSWORD, add_officer
     from tests.servers import migrated_app, serving_in_thread
 
@@ -331,13 +331,13 @@ def test_every_officer_page_passes_axe_in_chromium(tmp_path: Path) -> None:
                 page.goto(root + path)
                 assert_accessible(page)
             page.goto(f"{root}/officer/responses/new")
-            page.click("text=Save response")
+            submit(page, "text=Save response")
             assert "There is a problem" in page.content()
             assert_accessible(page)
             page.goto(f"{root}/officer/dates")
             page.fill("#closes_on_day", "31")
             page.fill("#closes_on_month", "2")
-            page.click("text=Save dates")
+            submit(page, "text=Save dates")
             assert "must be a real date" in page.content()
             assert_accessible(page)
             yesterday = today() - dt.timedelta(days=1)
@@ -351,7 +351,7 @@ def test_every_officer_page_passes_axe_in_chromium(tmp_path: Path) -> None:
             assert_accessible(page)
             page.goto(f"{root}/officer/purge")
             page.fill("#confirm", "wrong")
-            page.click("text=Delete contact details >> nth=-1")
+            submit(page, "text=Delete contact details >> nth=-1")
             assert "Type taking-stock exactly" in page.content()
             assert_accessible(page)
             context.close()

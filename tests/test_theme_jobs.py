@@ -177,6 +177,12 @@ def test_rq_runner_queues_on_redis_and_a_worker_runs_it(rq_app: Flask, analyst_c
     from redis import Redis
     from rq import Queue, SimpleWorker
 
+    from consult.jobs.worker import PromptWorker
+
+    # rq's in-process worker, with `consult worker`'s prompt stop when the queue is empty.
+    class PromptSimpleWorker(PromptWorker, SimpleWorker):
+        pass
+
     run_id = start_run(analyst_client, fmt="html")
     connection = Redis.from_url(REDIS_TEST_URL)
     queue = Queue(rq_app.config["JOBS_QUEUE"], connection=connection)
@@ -184,7 +190,7 @@ def test_rq_runner_queues_on_redis_and_a_worker_runs_it(rq_app: Flask, analyst_c
     page = analyst_client.get(f"/officer/themes/runs/{run_id}").data.decode()
     assert "Waiting to start" in page and "consult worker" in page
     with rq_app.app_context():
-        SimpleWorker([queue], connection=connection).work(burst=True)
+        PromptSimpleWorker([queue], connection=connection).work(burst=True)
     run = run_status(rq_app, run_id)
     assert run.status == "finished" and run.report and run.report.startswith(b"<!DOCTYPE html")
     with rq_app.app_context():

@@ -242,7 +242,7 @@ def test_engine_is_semantic_where_installed_unless_core_is_asked_for(
 @pytest.mark.e2e
 def test_themes_page_passes_axe_in_chromium(tmp_path: Path) -> None:
     """The page with its forms, then with an error summary, then a download; axe-core on each page."""
-    from tests.browser import assert_accessible, chromium
+    from tests.browser import assert_accessible, chromium, submit
     from tests.conftest import OFFICER_PASSWORD, add_officer
     from tests.servers import migrated_app, serving_in_thread
 
@@ -265,7 +265,7 @@ def test_themes_page_passes_axe_in_chromium(tmp_path: Path) -> None:
             assert_accessible(page)
             page.click("#q3 ~ form summary")
             page.fill("#q3-min_themes", "51")
-            page.click("text=Find themes for question 3")
+            submit(page, "text=Find themes for question 3")
             assert "There is a problem" in page.content()
             assert "Enter a number between 2 and 50 for the fewest themes" in page.content()
             assert_accessible(page)

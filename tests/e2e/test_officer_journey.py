@@ -1,8 +1,8 @@
 """The officers' whole journey in headless Chromium against the real app over HTTP.
 
-Sign in, upload a 700-row list (first with three bad rows, rejected whole, then fixed),
+Sign in, upload a 250-row list (first with three bad rows, rejected whole, then fixed),
 send invitations through a real SMTP server on loopback, answer through three of the
-emailed links, send reminders (only the other 697 get one), watch the dashboard, key in
+emailed links, send reminders (only the other 247 get one), watch the dashboard, key in
 a paper response, close, purge — then the downloads still work, the SQLite files hold no
 address from the list, and an analyst is kept away from every contact-detail page.
 axe-core runs on every officer page visited.
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.e2e
 OFFICER = "officer@lga.example"
 ANALYST = "analyst@lga.example"
 HEADER = ["Name", "Email", "Organisation", "Role", "Organisation type", "Region"]
-PEOPLE = 700
+PEOPLE = 250
 INVITATION_SUBJECT = "your link to respond"
 REMINDER_SUBJECT = "Reminder:"
 
@@ -50,7 +50,7 @@ def mail_server(live_server: LiveServer) -> Iterator[MailServer]:
     server = MailServer()
     server.start()
     server.configure(live_server.app)
-    live_server.app.config.update(BASE_URL=live_server.url, MAIL_SEND_SECONDS=3)
+    live_server.app.config.update(BASE_URL=live_server.url, MAIL_SEND_SECONDS=1)
     try:
         yield server
     finally:
@@ -141,7 +141,7 @@ def test_officers_run_the_consultation_end_to_end(
     bad = [list(r) for r in rows]
     bad[9][5] = "Atlantis"  # row 11: unknown region
     bad[99][1] = "not-an-email"  # row 101: malformed email
-    bad[499][1] = bad[4][1].upper()  # row 501: the address of row 6 again, in capitals
+    bad[199][1] = bad[4][1].upper()  # row 201: the address of row 6 again, in capitals
     page.set_input_files("#file", files=[csv_file(bad, "leaders.csv")])
     page.get_by_role("button", name="Upload and check").click()
     problems = page.locator(".govuk-error-summary")
@@ -151,7 +151,7 @@ def test_officers_run_the_consultation_end_to_end(
         for row in page.locator("#row-errors + table tbody tr").all()
     ]
     where = [(row, column) for row, column, _ in cells]
-    assert where == [("11", "Region"), ("101", "Email"), ("501", "Email")]
+    assert where == [("11", "Region"), ("101", "Email"), ("201", "Email")]
     assert "Atlantis" in cells[0][2] and "region" in cells[0][2]
     assert cells[1][2] == "Enter an email address in the correct format, like name@example.org"
     assert "also in row 6" in cells[2][2]
@@ -159,29 +159,29 @@ def test_officers_run_the_consultation_end_to_end(
     page.goto(f"{root}/officer/invitations")
     expect(page.locator(".govuk-summary-list").first).to_contain_text("On the list0")
 
-    # --- fix and upload again: all 700 imported ---------------------------------------------
+    # --- fix and upload again: all 250 imported ---------------------------------------------
     page.goto(f"{root}/officer/invitations/upload")
     page.set_input_files("#file", files=[csv_file(rows, "leaders-fixed.csv")])
     page.get_by_role("button", name="Upload and check").click()
     page.wait_for_url(f"{root}/officer/invitations")
-    assert flash(page).startswith("700 people added to the invitation list. 0 already on the list")
+    assert flash(page).startswith("250 people added to the invitation list. 0 already on the list")
     expect(page.locator("main")).to_contain_text("Person 0")
     assert_accessible(page)
     page.get_by_role("link", name="Dashboard").click()
     page.wait_for_url(f"{root}/officer/")
-    assert overall_row(page, "Invitation list") == ["700", "fewer than 10", "fewer than 10", "not shown"]
+    assert overall_row(page, "Invitation list") == ["250", "fewer than 10", "fewer than 10", "not shown"]
     page.get_by_role("link", name="Invitations", exact=True).click()
 
     # --- send invitations, continuing until the outbox is empty -------------------------------
     page.get_by_role("link", name="Send invitations by email").click()
     expect(page.locator("h1")).to_have_text("Send invitations")
-    expect(page.locator("main")).to_contain_text("700 people are due an invitation")
+    expect(page.locator("main")).to_contain_text("250 people are due an invitation")
     assert_accessible(page)
     page.get_by_role("button", name="Send invitations").click()
     page.wait_for_url(f"{root}/officer/invitations")
-    assert continue_sending(page) >= 1  # 700 emails take longer than one request may send for
+    assert continue_sending(page) >= 1  # 250 emails take longer than one request may send for
     emails = page.locator(".govuk-summary-list").nth(1)
-    expect(emails).to_contain_text("Sent700")
+    expect(emails).to_contain_text("Sent250")
     expect(emails).to_contain_text("Waiting to be sent0")
     expect(emails).to_contain_text("Refused by the mail server0")
     invitations = list(mailbox.messages)
@@ -195,7 +195,7 @@ def test_officers_run_the_consultation_end_to_end(
         assert f"{root}/r/{token}" in message.get_body(preferencelist=("plain",)).get_content()
 
     # --- three people answer through their emailed links ------------------------------------
-    chosen = [invitations[i] for i in (3, 350, 699)]
+    chosen = [invitations[i] for i in (3, 150, 249)]
     for message in chosen:
         respond_through(new_context(), f"{root}/r/{links_in(message)[0]}")
     responders = {str(m["To"]) for m in chosen}
@@ -204,16 +204,16 @@ def test_officers_run_the_consultation_end_to_end(
     page.get_by_role("link", name="Dashboard").click()
     page.wait_for_url(f"{root}/officer/")
     invited_row = overall_row(page, "Invitation list")
-    assert invited_row == ["700", "fewer than 10", "fewer than 10", "not shown"], invited_row
+    assert invited_row == ["250", "fewer than 10", "fewer than 10", "not shown"], invited_row
     expect(page.locator(".govuk-inset-text")).to_contain_text("fewer than 10")
     assert_accessible(page)
 
-    # --- reminders: only the 697 who have not submitted --------------------------------------
+    # --- reminders: only the 247 who have not submitted --------------------------------------
     page.goto(f"{root}/officer/invitations")
     expect(page.locator(".govuk-summary-list").first).to_contain_text("Responded3")
     page.get_by_role("link", name="Send reminders to people who have not responded").click()
     expect(page.locator("h1")).to_have_text("Send reminders")
-    expect(page.locator("main")).to_contain_text("697 people are due a reminder")
+    expect(page.locator("main")).to_contain_text("247 people are due a reminder")
     assert_accessible(page)
     page.get_by_role("button", name="Send reminders").click()
     page.wait_for_url(f"{root}/officer/invitations")
@@ -224,7 +224,7 @@ def test_officers_run_the_consultation_end_to_end(
     reminded = [str(m["To"]) for m in reminders]
     assert len(set(reminded)) == PEOPLE - 3
     assert set(reminded) == set(addresses) - responders
-    expect(page.locator(".govuk-summary-list").first).to_contain_text("Sent a reminder697")
+    expect(page.locator(".govuk-summary-list").first).to_contain_text("Sent a reminder247")
 
     # --- the mail-merge page (looked at, not used: it would re-issue links) -------------------
     page.get_by_role("link", name="Download a mail-merge file").click()
@@ -263,7 +263,7 @@ def test_officers_run_the_consultation_end_to_end(
     page.wait_for_url(f"{root}/officer/")
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Dates changed")
     # Closed: the exact numbers appear.
-    assert overall_row(page, "Invitation list") == ["700", "3", "3", "0.4%"]
+    assert overall_row(page, "Invitation list") == ["250", "3", "3", "1.2%"]
     assert overall_row(page, "Keyed in from email or paper") == ["not applicable", "1", "1", "not applicable"]
     assert overall_row(page, "All responses") == ["not applicable", "4", "4", "not applicable"]
     expect(page.locator("main")).not_to_contain_text("fewer than 10")
