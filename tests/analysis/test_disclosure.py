@@ -67,7 +67,7 @@ def test_the_audit_finds_the_cross_question_leak_of_per_table_suppression(tmp_pa
     """Hiding only the small figures (as a per-table check would accept) leaks: the audit sees it."""
     loaded = load_export(write_export(tmp_path / "e.csv", cross_question_rows()), QUESTIONNAIRE)
 
-    def primary_only(values, equations, primary, *, threshold, fixed=None, parts=None):
+    def primary_only(values, equations, primary, *, threshold, **options):
         return Protection(hidden=np.asarray(primary).copy(), primary=np.asarray(primary))
 
     monkeypatch.setattr(analysis.counts.family, "protect_cells", primary_only)
@@ -244,14 +244,16 @@ def test_a_misleading_parts_hint_costs_hiding_never_safety(tmp_path, monkeypatch
     loaded = load_export(write_export(tmp_path / "e.csv", region_rows() + extra), QUESTIONNAIRE)
     protect = analysis.counts.family.protect_cells
 
-    def misleading(values, equations, primary, *, threshold, fixed=None, parts=None):
+    def misleading(values, equations, primary, *, threshold, fixed=None, parts=None, **options):
         n = len(values)
         wrong = {
             "each cell alone": np.arange(n),
             "all one part": np.zeros(n, dtype=np.int64),
             "parts swapped": np.where(parts < 0, 0, -1),
         }[hint]
-        return protect(values, equations, primary, threshold=threshold, fixed=fixed, parts=wrong)
+        # The hint shapes the programmes over a few primary cells at a time: use them.
+        options["relations"] = False
+        return protect(values, equations, primary, threshold=threshold, fixed=fixed, parts=wrong, **options)
 
     monkeypatch.setattr(analysis.counts.family, "protect_cells", misleading)
     result = count_responses(loaded, by=("region", "role", "channel"))
