@@ -1,11 +1,16 @@
-"""A lower bound on the figures of 10 or more any suppression must hide (for the loss benchmark).
+"""Lower bounds on the figures of 10 or more any suppression must hide (for the loss benchmark).
 
-A hidden figure alone in one of the relations a reader knows (options add up to answered,
-segments to the overall figure, …) is given away by it. So in every relation holding a hidden
-figure, at least two must be hidden. Whatever else protection needs, a pattern hiding every
-sensitive figure and no always-published one must at least satisfy that, and the fewest
-figures of 10 or more such a pattern can hide (a small mixed-integer programme) bounds from
-below what any method can reach under the same rules.
+`hidden_large_bound`: a hidden figure alone in one of the relations a reader knows (options
+add up to answered, segments to the overall figure, ...) is given away by it. So in every
+relation holding a hidden figure, at least two must be hidden. Whatever else protection
+needs, a pattern hiding every sensitive figure and no always-published one must at least
+satisfy that, and the fewest figures of 10 or more such a pattern can hide (a small
+mixed-integer programme) bounds from below what any method can reach under the same rules.
+
+`hidden_large_bound_moves`: stronger. Every hidden figure must be able to fall some way and
+rise some way (half the threshold in all, never below zero), and each relation taken alone
+must allow it (the model `analysis.counts.cell_search.relation_pattern` starts from, solved
+here to the end for the count of large figures).
 """
 
 from __future__ import annotations
@@ -13,8 +18,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from analysis.counts.counting import CountsResult
 
 
@@ -63,12 +66,7 @@ def hidden_large_bound(result: CountsResult, threshold: int) -> int:
 
 
 def hidden_large_bound_moves(
-    result: CountsResult,
-    threshold: int,
-    *,
-    time_limit: float = 600.0,
-    weight: np.ndarray | None = None,
-    pattern: list | None = None,
+    result: CountsResult, threshold: int, *, time_limit: float = 600.0
 ) -> tuple[int, int, str]:
     """A stronger floor: every hidden figure (sensitive or not) must be able to rise by some
     amount and fall by some other, adding up to half the threshold; and each relation a
@@ -121,15 +119,21 @@ def hidden_large_bound_moves(
             same = [int(c) for c, s in zip(cells, signs, strict=True) if c != cell and s == sign]
             other = [int(c) for c, s in zip(cells, signs, strict=True) if s != sign]
             # Its rise: others on its side fall, or on the other side rise (by a step at most).
-            add([(u + int(cell), 1.0)] + [(z + c, -cap[c]) for c in same] + [(z + c, -step) for c in other],
-                -np.inf, 0.0)
+            add(
+                [(u + int(cell), 1.0)] + [(z + c, -cap[c]) for c in same] + [(z + c, -step) for c in other],
+                -np.inf,
+                0.0,
+            )
             # Its fall: others on its side rise, or on the other side fall.
-            add([(d + int(cell), 1.0)] + [(z + c, -step) for c in same] + [(z + c, -cap[c]) for c in other],
-                -np.inf, 0.0)
+            add(
+                [(d + int(cell), 1.0)] + [(z + c, -step) for c in same] + [(z + c, -cap[c]) for c in other],
+                -np.inf,
+                0.0,
+            )
     constraints = sparse.csr_matrix((coefs, (rows, cols)), shape=(k, 3 * n))
     low = np.r_[np.where(primary & ~fixed, 1.0, 0.0), np.zeros(2 * n)]
     high = np.r_[np.where(fixed, 0.0, 1.0), np.full(n, step), cap]
-    cost = np.r_[np.where(values >= threshold, 1.0, 1e-3) * (1.0 if weight is None else weight), np.zeros(2 * n)]
+    cost = np.r_[np.where(values >= threshold, 1.0, 1e-3), np.zeros(2 * n)]
     assert (values < threshold).sum() * 1e-3 < 1
     found = milp(
         cost,
@@ -141,8 +145,6 @@ def hidden_large_bound_moves(
     if found.x is None:
         raise RuntimeError(f"no pattern found: {found.message}")
     best = int(((found.x[:n] > 0.5) & (values >= threshold)).sum())
-    if pattern is not None:
-        pattern.append(found.x[:n] > 0.5)
     dual = getattr(found, "mip_dual_bound", None)
     # The small figures' cost, 1e-3 each, adds up to less than one large figure's.
     floor = best if found.status == 0 else math.ceil((dual if dual is not None else 0.0) - 1.0 + 1e-9)

@@ -178,12 +178,18 @@ def test_realistic_export_is_safe_and_hides_little(tmp_path):
     assert_safe(result)
     cells = result.detail.attrs["cells"]
     share = cells["large_hidden"] / cells["large"]
-    # 13.1% measured (docs/disclosure.md): Wales (3 respondents) is protected by suppression,
-    # no region of four times the threshold or more being folded to give it company.
-    assert share <= 0.135, share
+    # 11.5% measured (docs/disclosure.md), within the target of 12%: Wales (3 respondents) is
+    # protected by suppression, no region of four times the threshold or more being folded to
+    # give it company.
+    assert share <= 0.12, share
     large = result.detail["count"] >= 10
     counts_share = (result.detail["suppressed"] & large).sum() / large.sum()
-    assert counts_share <= 0.11, counts_share  # 10.7% measured
+    assert counts_share <= 0.10, counts_share  # 9.2% measured; the target is 10%
+    overall = result.detail["segment_by"] == "all"
+    # The overall row, which every reader and comparison uses, loses one large figure: in q18,
+    # where nobody chose "A new inspectorate", Wales's zero for it can only rise with the
+    # overall zero, which then needs a second hidden figure in its row.
+    assert (result.detail["suppressed"] & overall & large).sum() <= 1
     assert "Wales" not in set(result.table["segment"])
     by_region = result.table[result.table["segment_by"] == "region"]
     assert "National / not applicable" in set(by_region["segment"])  # 72 respondents: never folded
@@ -197,13 +203,13 @@ def test_small_skewed_export_is_safe_and_hides_less(tmp_path):
     result = count_responses(loaded, by=("region", "role"))
     assert_safe(result)
     cells = result.detail.attrs["cells"]
-    # 14.9% measured, of which 10.1 points are "answered" figures that must be hidden: from
+    # 14.9% measured, of which 10.0 points are "answered" figures that must be hidden: from
     # 1 to 9 did not answer beside a published segment size; no pattern can hide fewer than
-    # 13.8% under these rules (docs/disclosure.md).
+    # 14.5% under these rules (docs/disclosure.md).
     assert cells["large_hidden"] / cells["large"] <= 0.16
     large = result.detail["count"] >= 10
     counts_share = (result.detail["suppressed"] & large).sum() / large.sum()
-    assert counts_share <= 0.10, counts_share  # 7.9% measured
+    assert counts_share <= 0.10, counts_share  # 7.7% measured
 
 
 def test_percentages_round_half_up_and_say_what_they_divide_by(tmp_path):
@@ -267,4 +273,4 @@ def test_realistic_export_with_four_breakdowns_is_safe(tmp_path):
     result = count_responses(loaded, by=("role", "region", "organisation_type", "channel"))
     assert_safe(result)
     cells = result.detail.attrs["cells"]
-    assert cells["large_hidden"] / cells["large"] <= 0.16  # 15.4% measured: see docs/disclosure.md
+    assert cells["large_hidden"] / cells["large"] <= 0.15  # 14.2% measured: see docs/disclosure.md
