@@ -19,6 +19,12 @@ and the loop ends when every hidden cell passes the audit. The cost of hiding a 
 with the log of its value, so small cells and zeros are preferred as complements and large
 figures are hidden only when nothing cheaper works.
 
+With `relations`, each block starts instead from the cheapest pattern in which every
+equation, taken alone, lets every hidden cell fall and rise far enough (one small programme
+over the whole block, `analysis.counts.cell_search.relation_pattern`); the same audit then
+completes it. It chooses every complement of a block together, so it hides less, and it is
+quicker than programmes over a few primary cells at a time.
+
 Cells marked `fixed` are always published (they must not be primary); the equations split
 into independent blocks where only fixed cells join them, and each block is solved alone.
 """

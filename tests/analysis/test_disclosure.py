@@ -274,3 +274,38 @@ def test_realistic_export_with_four_breakdowns_is_safe(tmp_path):
     assert_safe(result)
     cells = result.detail.attrs["cells"]
     assert cells["large_hidden"] / cells["large"] <= 0.15  # 14.2% measured: see docs/disclosure.md
+
+
+def _two_by_three() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A table of two rows and three columns with its row and column totals (published):
+    cells a b c / d e f, then R0 R1 C0 C1 C2; a (3) is the small one."""
+    values = np.array([3, 20, 50, 30, 40, 60, 73, 130, 33, 60, 110])
+    rows = [[0, 1, 2, 6], [3, 4, 5, 7], [0, 3, 8], [1, 4, 9], [2, 5, 10]]
+    equations = np.zeros((len(rows), len(values)))
+    for r, cells in enumerate(rows):
+        equations[r, cells] = 1.0
+        equations[r, cells[-1]] = -1.0
+    fixed = np.zeros(len(values), dtype=bool)
+    fixed[6:] = True
+    return values, equations, fixed
+
+
+def test_the_starting_pattern_hides_the_cheapest_rectangle_and_spares_precious_figures():
+    from analysis.counts.cell_search import relation_pattern
+    from analysis.counts.disclosure import protect_cells
+
+    values, equations, fixed = _two_by_three()
+    primary = np.zeros(len(values), dtype=bool)
+    primary[0] = True
+    cost = np.where(values < 10, 1.0, 10.0 + np.log1p(values))
+    pattern = relation_pattern(equations, values, primary, fixed, cost, np.full(len(values), 5.0))
+    assert np.flatnonzero(pattern).tolist() == [0, 1, 3, 4]  # a, b, d, e: the smallest complements
+    hidden = protect_cells(values, equations, primary, threshold=10, fixed=fixed, relations=True).hidden
+    assert np.flatnonzero(hidden).tolist() == [0, 1, 3, 4]
+    # b and e are figures every reader relies on: the rectangle through c and f instead.
+    precious = np.zeros(len(values), dtype=bool)
+    precious[[1, 4]] = True
+    hidden = protect_cells(
+        values, equations, primary, threshold=10, fixed=fixed, precious=precious, relations=True
+    ).hidden
+    assert np.flatnonzero(hidden).tolist() == [0, 2, 3, 5]
