@@ -167,7 +167,7 @@ class Block:
                 found = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
                 if found.status == 3:  # unbounded: as wide as can be
                     greatest[p] = np.inf
-                elif found.x is not None:
+                elif found.status == 0:  # only a solved programme's point is known to be feasible
                     np.minimum(least, found.x, out=least)
                     np.maximum(greatest, found.x, out=greatest)
             if greatest[p] - least[p] < need[p]:
