@@ -21,6 +21,9 @@ most 12% of all figures of 10 or more):
 - "all": counts, bases (asked) and numbers answered of 10 or more, share hidden;
 - "folded": figures of 10 or more of segments not shown because they were folded into a
   combined group (they are lost too, though not "hidden"); counted into "all+folded";
+- "distinct": "all" with each figure printed in several tables counted once (a segment's
+  size is the number asked of every question asked of everyone; a follow-up's number asked
+  is its parent's count of the answers leading to it);
 - the large figures hidden, by kind (option, not answered, asked, answered);
 - the time spent (one process, after imports).
 
@@ -29,7 +32,8 @@ solves the LP of every hidden figure and the script prints how many it narrowed 
 threshold and how many figures from 1 to 9 are published (both must be 0).
 
 With --bound, it also prints the fewest figures of 10 or more that any pattern can hide under
-the same rules (`benchmarks/disclosure_bound.py`): a floor no method can go below.
+the same rules (`benchmarks/disclosure_bound.py`, two floors: the second is stronger): a floor
+no method can go below.
 """
 
 from __future__ import annotations
@@ -104,15 +108,28 @@ def measure(
     all_large = int(large.sum() + asked_large.sum() + answered_large.sum())
     all_hidden = int((hidden & large).sum() + asked_hidden.sum() + answered_hidden.sum())
     folded = folded_large(rows, by, result.merged or {})
+    # The same figure printed in several tables: a segment's size is the number asked of every
+    # question asked of everyone, and a follow-up's number asked is its parent's count of the
+    # answers that lead to it. To a reader each is one figure: counted once here.
+    conditional = firsts["question_id"].map(lambda q: result.questionnaire.question(q).shown_if is not None)
+    conditional = conditional.to_numpy(dtype=bool)
+    size_rows = ~conditional
+    first_size = ~firsts[["segment_by", "segment"]].duplicated().to_numpy() | conditional
+    repeats = (size_rows & ~first_size) | conditional
+    repeated_large = int((asked_large & repeats).sum())
+    repeated_hidden = int((asked_hidden & repeats).sum())
+    distinct = (all_hidden - repeated_hidden, all_large - repeated_large)
     out: dict[str, object] = {
         "export": name,
         "counts": (int((hidden & large).sum()), int(large.sum())),
         "all": (all_hidden, all_large),
         "folded": folded,
+        "distinct": distinct,
         "kinds": {
             "option": int((hidden & large & is_option).sum()),
             "not answered": int((hidden & large & ~is_option).sum()),
-            "asked": int(asked_hidden.sum()),
+            "asked (segment size)": int((asked_hidden & size_rows).sum()),
+            "asked (follow-up)": int((asked_hidden & conditional).sum()),
             "answered": int(answered_hidden.sum()),
         },
         "merged": {b: names for b, names in (result.merged or {}).items() if names},
@@ -120,9 +137,12 @@ def measure(
         "cpu": cpu,
     }
     if bound:
-        from benchmarks.disclosure_bound import hidden_large_bound
+        from benchmarks.disclosure_bound import hidden_large_bound, hidden_large_bound_moves
 
         out["bound"] = hidden_large_bound(result, THRESHOLD)
+        start = time.perf_counter()
+        out["bound_moves"] = hidden_large_bound_moves(result, THRESHOLD)
+        out["bound_seconds"] = time.perf_counter() - start
     if audit:
         from tests.analysis.disclosure_audit import narrowed_cells
         from tests.analysis.test_disclosure import published_small
@@ -157,8 +177,15 @@ def main() -> None:
         print(f"  counts of 10 or more hidden:      {share(counts):>20}   target 10%")
         print(f"  all figures of 10 or more hidden: {share(every):>20}   target 12%")
         print(f"  all, with folded segments' ones:  {share(with_folded):>20}")
+        print(f"  all, each distinct figure once:   {share(m['distinct']):>20}")
         if args.bound:
-            print(f"  fewest any pattern can hide:      {share((m['bound'], every[1])):>20}")
+            two = share((m["bound"], every[1]))
+            print(f"  fewest any pattern can hide:      {two:>20}   (two per relation)")
+            floor, _, status = m["bound_moves"]
+            print(
+                f"  fewest any pattern can hide:      {share((floor, every[1])):>20}   (moves per relation; "
+                f"{m['bound_seconds']:.1f} s, {status})"
+            )
         print("  large figures hidden by kind:     " + ", ".join(f"{k} {v}" for k, v in m["kinds"].items()))
         print("  merged: " + ("; ".join(f"{b}: {', '.join(n)}" for b, n in m["merged"].items()) or "none"))
         if args.audit:

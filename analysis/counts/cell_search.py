@@ -9,7 +9,10 @@ linear and mixed-integer programmes it runs (SciPy's `linprog` and `milp`, i.e. 
   published (the attacker's linear programmes);
 - `Block.cheapest_cover`: the cheapest further cells to hide so that given cells can move
   by given amounts, every equation kept by moves of hidden cells alone and every cell
-  staying non-negative (the classic cell-suppression model).
+  staying non-negative (the classic cell-suppression model);
+- `relation_pattern`: the cheapest cells to hide such that each equation, taken alone,
+  lets every hidden cell move far enough: a small programme over every cell at once, whose
+  answer is a starting point to audit.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ if TYPE_CHECKING:
     import numpy as np
     from scipy import sparse
 
-__all__ = ["TOLERANCE", "Block", "independent_blocks"]
+__all__ = ["TOLERANCE", "Block", "independent_blocks", "relation_pattern"]
 
 TOLERANCE = 1e-6
 # Bounds on each programme's search: the best pattern found by then is used (and still
@@ -41,6 +44,10 @@ _MIP_SECONDS_RETRY = 60.0
 # A pattern within 5% of the cheapest the search can prove is good enough: asking for the
 # last few percent roughly doubles the time and, on realistic exports, hides nothing less.
 _MIP_GAP = 0.05
+# `relation_pattern` is one programme over a whole block and small (three variables a cell):
+# it is solved to the end (no gap), within a node limit for the same answer whatever the load.
+_PATTERN_NODES = 2_000
+_PATTERN_GAP = 0.0
 
 
 def independent_blocks(equations: sparse.csr_matrix, free: np.ndarray) -> list[np.ndarray]:
@@ -127,6 +134,45 @@ class Block:
             low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
             out[r] = (low.fun, greatest)
         return out
+
+    def too_narrow(self, hidden: np.ndarray, which: Sequence[int], step: np.ndarray) -> list[int]:
+        """The local cells of `which` whose range, given the published ones, is shorter than
+        their `step` (one per local cell): the same answer as `ranges`, with fewer programmes.
+
+        Every point an attacker's programme finds is a set of values consistent with all that
+        is published, as are the true values; a cell taking values `step` apart among those
+        points is wide enough, whatever its exact range. So each programme's point is checked
+        for every cell at once, and a cell gets programmes of its own only while no point
+        seen so far settles it."""
+        import numpy as np
+        from scipy.optimize import linprog
+
+        h = np.flatnonzero(hidden)
+        position = {int(c): p for p, c in enumerate(h)}
+        a_hidden = self.a[:, h]
+        rhs = self.rhs - self.a[:, ~hidden].dot(self.values[~hidden])
+        keep = np.asarray(abs(a_hidden).sum(axis=1)).ravel() > 0
+        a_eq, b_eq = a_hidden[keep], rhs[keep]
+        truth = self.values[h]
+        least, greatest = truth.copy(), truth.copy()
+        wanted = np.array([position[int(c)] for c in which], dtype=np.int64)
+        need = np.asarray(step, dtype=float)[h] - TOLERANCE
+        narrow = []
+        for p in wanted:
+            for sign in (-1.0, 1.0):  # greatest first, then least
+                if greatest[p] - least[p] >= need[p]:
+                    break
+                c = np.zeros(len(h))
+                c[p] = sign
+                found = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+                if found.status == 3:  # unbounded: as wide as can be
+                    greatest[p] = np.inf
+                elif found.status == 0:  # only a solved programme's point is known to be feasible
+                    np.minimum(least, found.x, out=least)
+                    np.maximum(greatest, found.x, out=greatest)
+            if greatest[p] - least[p] < need[p]:
+                narrow.append(int(h[p]))
+        return narrow
 
     def cheapest_cover(
         self,
@@ -246,3 +292,84 @@ def _cover(
             moved[moving] = 0.0  # a target's own move proves only its part
             return np.flatnonzero((result.x[k * n :] > 0.5) & ~hidden), moved
     return None
+
+
+def relation_pattern(
+    equations: sparse.csr_matrix,
+    values: np.ndarray,
+    primary: np.ndarray,
+    fixed: np.ndarray,
+    cost: np.ndarray,
+    step: np.ndarray,
+    *,
+    nodes: int = _PATTERN_NODES,
+    seconds: float = _MIP_SECONDS_RETRY,
+) -> np.ndarray | None:
+    """The cheapest cells to hide, every primary one among them, such that every hidden cell
+    could rise by some amount and fall by some other, together at least its `step`, as far as
+    each equation taken alone can tell: in each equation holding a cell, its rise must be
+    balanced by hidden cells on its side falling (each by at most its value) or on the other
+    side rising, and its fall the other way round. One mixed-integer programme over all the
+    cells, three variables per cell (hidden, rise, fall): far smaller than one set of moves
+    per target. Every safe pattern passes it, but a pattern passing it may still let a reader
+    combining several equations narrow a cell, so its answer is a starting point to audit.
+    Returns the mask, or None if the search found none within its bounds."""
+    import numpy as np
+    from scipy import sparse
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    equations = sparse.csr_matrix(equations)
+    n = len(values)
+    z, up, down = 0, n, 2 * n
+    # How far a cell can fall, as far as one step needs; a rise never needs more than a step.
+    fall = np.minimum(values.astype(float), step)
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    coefs: list[np.ndarray] = []
+    lower: list[float] = []
+    k = 0
+    cells = np.arange(n)
+    # Per cell: rise + fall >= step if hidden; rise <= step * hidden; fall <= its fall * hidden.
+    for terms in (
+        [(up + cells, 1.0), (down + cells, 1.0), (z + cells, -step)],
+        [(up + cells, -1.0), (z + cells, step)],
+        [(down + cells, -1.0), (z + cells, fall)],
+    ):
+        for col, coef in terms:
+            rows.append(k + cells)
+            cols.append(np.asarray(col))
+            coefs.append(np.broadcast_to(np.asarray(coef, dtype=float), n).copy())
+        k += n
+    lower += [0.0] * (3 * n)
+    for r in range(equations.shape[0]):
+        members = equations.indices[equations.indptr[r] : equations.indptr[r + 1]]
+        signs = np.sign(equations.data[equations.indptr[r] : equations.indptr[r + 1]])
+        for cell, sign in zip(members, signs, strict=True):
+            same = (signs == sign) & (members != cell)
+            other = signs != sign
+            for moving, with_same, with_other in ((up, fall, step), (down, step, fall)):
+                # hidden cells' capacity in this equation - this cell's move >= 0
+                rows.append(np.full(1 + len(members), k))
+                cols.append(np.r_[moving + cell, z + members])
+                capacity = np.where(same, np.broadcast_to(with_same, n)[members], 0.0) + np.where(
+                    other, np.broadcast_to(with_other, n)[members], 0.0
+                )
+                coefs.append(np.r_[-1.0, capacity])
+                lower.append(0.0)
+                k += 1
+    matrix = sparse.csr_matrix(
+        (np.concatenate(coefs), (np.concatenate(rows), np.concatenate(cols))), shape=(k, 3 * n)
+    )
+    low = np.r_[np.where(primary & ~fixed, 1.0, 0.0), np.zeros(2 * n)]
+    high = np.r_[np.where(fixed, 0.0, 1.0), np.broadcast_to(step, n), fall]
+    with _solver_output_to_stderr():
+        found = milp(
+            np.r_[cost, np.zeros(2 * n)],
+            integrality=np.r_[np.ones(n), np.zeros(2 * n)],
+            bounds=Bounds(low, high),
+            constraints=[LinearConstraint(matrix, lower, np.inf)],
+            options={"time_limit": seconds, "node_limit": nodes, "mip_rel_gap": _PATTERN_GAP},
+        )
+    if found.x is None:
+        return None
+    return found.x[:n] > 0.5

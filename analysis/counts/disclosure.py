@@ -19,6 +19,12 @@ and the loop ends when every hidden cell passes the audit. The cost of hiding a 
 with the log of its value, so small cells and zeros are preferred as complements and large
 figures are hidden only when nothing cheaper works.
 
+With `relations`, each block starts instead from the cheapest pattern in which every
+equation, taken alone, lets every hidden cell fall and rise far enough (one small programme
+over the whole block, `analysis.counts.cell_search.relation_pattern`); the same audit then
+completes it. It chooses every complement of a block together, so it hides less, and it is
+quicker than programmes over a few primary cells at a time.
+
 Cells marked `fixed` are always published (they must not be primary); the equations split
 into independent blocks where only fixed cells join them, and each block is solved alone.
 """
@@ -28,7 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from analysis.counts.cell_search import TOLERANCE, Block, independent_blocks
+from analysis.counts.cell_search import TOLERANCE, Block, independent_blocks, relation_pattern
 
 if TYPE_CHECKING:
     import numpy as np
@@ -49,6 +55,9 @@ DEFAULT_THRESHOLD = 10
 # Primary cells covered per programme: the programme grows with targets × cells, and a few
 # targets at a time, sharing what earlier programmes hid, lose little against all at once.
 _TARGETS_PER_PROGRAMME = 16
+# Hiding a `precious` figure (one every reader relies on: the overall row's) is worth this
+# many other figures of the same size: only where nothing else protects a small one.
+_PRECIOUS_WEIGHT = 20.0
 
 
 def is_small(value: int, threshold: int = DEFAULT_THRESHOLD, *, zeros: bool = False) -> bool:
@@ -99,6 +108,8 @@ def protect_cells(
     steps: np.ndarray | None = None,
     unpublished: np.ndarray | None = None,
     inherited: np.ndarray | None = None,
+    precious: np.ndarray | None = None,
+    relations: bool = False,
 ) -> Protection:
     """Choose the cells to hide among `values` so that every hidden cell is protected.
 
@@ -121,6 +132,14 @@ def protect_cells(
     themselves, so they are covered by programmes over that part first, and over the whole
     block only when that fails. A part of -1 means no such part. It does not change what
     is guaranteed: every pattern is audited over the whole block.
+
+    `precious` (optional mask): figures every reader relies on (the overall row), hidden
+    only where nothing much cheaper protects the rest. With `relations`, each block starts
+    from the cheapest pattern in which every equation, taken alone, lets every hidden cell
+    move far enough (`relation_pattern`); then every hidden cell is audited and covered if
+    still too narrow. That pattern is chosen over the whole block at once, so it shares
+    complements better than the programmes over a few primary cells at a time; where its
+    search finds none within its bounds, the block is protected by those programmes.
     """
     import numpy as np
     from scipy import sparse
@@ -142,6 +161,8 @@ def protect_cells(
     # Hiding a large figure loses more than hiding a zero or small one, and large ones are
     # what readers need: their cost is an order of magnitude above.
     cost = np.where(values < threshold, 1.0, 10.0 + np.log1p(values.astype(float)))
+    if precious is not None:
+        cost = np.where(np.asarray(precious, dtype=bool), _PRECIOUS_WEIGHT * cost, cost)
     for cells in independent_blocks(matrix, ~fixed):
         if not primary[cells].any():
             continue
@@ -150,6 +171,15 @@ def protect_cells(
         local_parts = np.full(len(cells), -1) if parts is None else np.asarray(parts)[cells]
         # Never-published cells that are not sensitive need no protection of their own.
         proven = unpublished[cells] & ~primary[cells]
+        fresh = primary[cells] & ~inherited[cells]
+        if relations:
+            start = relation_pattern(
+                block.a, block.values, primary[cells], fixed[cells], cost[cells], step[cells]
+            )
+            if start is not None:
+                # Every hidden cell is audited: no programme over the primary cells first.
+                local |= start & ~fixed[cells]
+                fresh = np.zeros(len(cells), dtype=bool)
         pinned = _protect_block(
             block,
             local,
@@ -158,7 +188,7 @@ def protect_cells(
             cost[cells],
             local_parts,
             step[cells],
-            fresh=primary[cells] & ~inherited[cells],
+            fresh=fresh,
         )
         hidden[cells] = local
         bounded[cells[pinned]] = True
@@ -212,15 +242,16 @@ def _protect_block(
         todo = np.flatnonzero(hidden & ~proven)
         if not len(todo):
             return pinned
-        spans = block.ranges(hidden, todo, enough=step)
-        weak = [int(c) for c, (lo, hi) in zip(todo, spans, strict=True) if hi - lo < step[c] - TOLERANCE]
+        weak = block.too_narrow(hidden, todo, step)
         proven[todo] = True
         for cell in weak:
             lo, hi = block.ranges(hidden, [cell])[0]
             if hi - lo >= step[cell] - TOLERANCE:
                 continue
-            found = None
-            if block.values[cell] >= step[cell]:
+            # Falling some way and rising some way, as the programme finds cheapest; failing
+            # that (a programme stopped on its bounds), a whole step one way.
+            found = block.cheapest_cover([], hidden, fixed, cost, spans=[(cell, float(step[cell]))])
+            if found is None and block.values[cell] >= step[cell]:
                 found = block.cheapest_cover([(cell, -step[cell])], hidden, fixed, cost)
             if found is None:
                 found = block.cheapest_cover([(cell, step[cell])], hidden, fixed, cost)

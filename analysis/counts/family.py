@@ -156,7 +156,7 @@ def suppress_family(
     (there a zero tells something about a handful of people), unless `show_zeros`. A zero
     elsewhere is published: it is not a count of anybody. Segment sizes are published, but
     where a combined group is still below the threshold: then its breakdown's sizes are
-    protected with it (`_protect_leftover`).
+    protected with it (`loose_sizes`).
     """
     import numpy as np
 
@@ -164,16 +164,22 @@ def suppress_family(
     primary = primary_cells(detail, values, index, threshold, show_zeros=show_zeros)
     if (primary & fixed & (index["part"] < 0)).any():
         fixed[:] = False  # fewer respondents than the threshold in all: nothing can be published
-    # A combined group still below the threshold: everything else is chosen first with its
-    # size taken as known (a reader who knew it could narrow nothing more), then its figures
-    # and its size are protected together, apart.
-    leftover = _leftover_cells(detail, fixed & primary, index)
-    protection = protect_cells(
-        values, matrix, primary & ~leftover, threshold=threshold, fixed=fixed, parts=index["part"]
-    )
-    hidden = protection.hidden
-    if leftover.any():
-        hidden = _protect_leftover(values, matrix, hidden, primary & leftover, fixed, index, threshold)
+    # A combined group still below the threshold: its size is sensitive, and so are the
+    # sizes of the other segments of its breakdown (they add up with it to the total), so
+    # none of them is taken as published; they are protected with everything else.
+    fixed &= ~loose_sizes(primary, fixed, index)
+    # The overall row is what every reader and every comparison uses: it is hidden only
+    # where nothing much cheaper protects a small figure.
+    hidden = protect_cells(
+        values,
+        matrix,
+        primary,
+        threshold=threshold,
+        fixed=fixed,
+        parts=index["part"],
+        precious=index["part"] < 0,
+        relations=True,
+    ).hidden
     out = detail.copy()
     out["suppressed"] = hidden[index["count"]]
     out["suppression"] = np.where(
@@ -219,56 +225,3 @@ def loose_sizes(primary: np.ndarray, fixed: np.ndarray, index: dict[str, np.ndar
     for p in np.unique(part[primary & fixed]):
         loose[np.unique(asked[part[asked] == p])] = True
     return loose
-
-
-def _leftover_cells(detail: pd.DataFrame, sizes: np.ndarray, index: dict[str, np.ndarray]) -> np.ndarray:
-    """Every cell (counts, asked, answered, in every question) of the segments whose size
-    cells are marked in `sizes`: combined groups still below the threshold."""
-    import numpy as np
-
-    keys = detail["segment_by"].astype(str) + "\x1f" + detail["segment"].astype(str)
-    rows = keys.isin(set(keys[sizes[index["asked"]]])).to_numpy()
-    cells = np.zeros(len(sizes), dtype=bool)
-    for kind in ("count", "asked", "answered"):
-        cells[index[kind][rows]] = True
-    return cells
-
-
-def _protect_leftover(
-    values: np.ndarray,
-    matrix: object,
-    hidden: np.ndarray,
-    leftover: np.ndarray,
-    fixed: np.ndarray,
-    index: dict[str, np.ndarray],
-    threshold: int,
-) -> np.ndarray:
-    """Protect the figures of combined groups still below the threshold (`leftover`, their
-    sensitive cells, sizes included), once everything else was chosen (`hidden`) with their
-    sizes taken as known. The sizes of every segment of their breakdowns are no longer taken
-    as published (the others add up with the leftover's to the total), and the cheapest
-    further figures are hidden by the same programmes, over the whole family, so that every
-    leftover figure can move by half the threshold. Everything hidden before stays
-    protected: hiding more and knowing less never narrows a range. Returns the hidden mask."""
-    import numpy as np
-
-    part = index["part"]
-    loose = loose_sizes(leftover, fixed, index)
-    # Every figure of such a group is bounded by its size, so the size is covered first by a
-    # programme of its own (one of its equal cells stands for all); then each other figure
-    # is audited and covered only if the size's moves leave it too narrow. Programmes over
-    # the whole family are large: the fewer, the better.
-    sizes = np.flatnonzero(leftover & fixed)
-    first = np.zeros(len(values), dtype=bool)
-    first[[sizes[part[sizes] == p][0] for p in np.unique(part[sizes])]] = True
-    protection = protect_cells(
-        values,
-        matrix,
-        leftover,
-        threshold=threshold,
-        fixed=fixed & ~loose,
-        parts=part,
-        unpublished=hidden & ~leftover,
-        inherited=leftover & ~first,
-    )
-    return protection.hidden

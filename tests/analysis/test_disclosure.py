@@ -67,7 +67,7 @@ def test_the_audit_finds_the_cross_question_leak_of_per_table_suppression(tmp_pa
     """Hiding only the small figures (as a per-table check would accept) leaks: the audit sees it."""
     loaded = load_export(write_export(tmp_path / "e.csv", cross_question_rows()), QUESTIONNAIRE)
 
-    def primary_only(values, equations, primary, *, threshold, fixed=None, parts=None):
+    def primary_only(values, equations, primary, *, threshold, **options):
         return Protection(hidden=np.asarray(primary).copy(), primary=np.asarray(primary))
 
     monkeypatch.setattr(analysis.counts.family, "protect_cells", primary_only)
@@ -178,12 +178,18 @@ def test_realistic_export_is_safe_and_hides_little(tmp_path):
     assert_safe(result)
     cells = result.detail.attrs["cells"]
     share = cells["large_hidden"] / cells["large"]
-    # 13.1% measured (docs/disclosure.md): Wales (3 respondents) is protected by suppression,
-    # no region of four times the threshold or more being folded to give it company.
-    assert share <= 0.135, share
+    # 11.5% measured (docs/disclosure.md), within the target of 12%: Wales (3 respondents) is
+    # protected by suppression, no region of four times the threshold or more being folded to
+    # give it company.
+    assert share <= 0.12, share
     large = result.detail["count"] >= 10
     counts_share = (result.detail["suppressed"] & large).sum() / large.sum()
-    assert counts_share <= 0.11, counts_share  # 10.7% measured
+    assert counts_share <= 0.10, counts_share  # 9.2% measured; the target is 10%
+    overall = result.detail["segment_by"] == "all"
+    # The overall row, which every reader and comparison uses, loses one large figure: in q18,
+    # where nobody chose "A new inspectorate", Wales's zero for it can only rise with the
+    # overall zero, which then needs a second hidden figure in its row.
+    assert (result.detail["suppressed"] & overall & large).sum() <= 1
     assert "Wales" not in set(result.table["segment"])
     by_region = result.table[result.table["segment_by"] == "region"]
     assert "National / not applicable" in set(by_region["segment"])  # 72 respondents: never folded
@@ -197,13 +203,13 @@ def test_small_skewed_export_is_safe_and_hides_less(tmp_path):
     result = count_responses(loaded, by=("region", "role"))
     assert_safe(result)
     cells = result.detail.attrs["cells"]
-    # 14.9% measured, of which 10.1 points are "answered" figures that must be hidden: from
+    # 14.9% measured, of which 10.0 points are "answered" figures that must be hidden: from
     # 1 to 9 did not answer beside a published segment size; no pattern can hide fewer than
-    # 13.8% under these rules (docs/disclosure.md).
+    # 14.5% under these rules (docs/disclosure.md).
     assert cells["large_hidden"] / cells["large"] <= 0.16
     large = result.detail["count"] >= 10
     counts_share = (result.detail["suppressed"] & large).sum() / large.sum()
-    assert counts_share <= 0.10, counts_share  # 7.9% measured
+    assert counts_share <= 0.10, counts_share  # 7.7% measured
 
 
 def test_percentages_round_half_up_and_say_what_they_divide_by(tmp_path):
@@ -244,14 +250,16 @@ def test_a_misleading_parts_hint_costs_hiding_never_safety(tmp_path, monkeypatch
     loaded = load_export(write_export(tmp_path / "e.csv", region_rows() + extra), QUESTIONNAIRE)
     protect = analysis.counts.family.protect_cells
 
-    def misleading(values, equations, primary, *, threshold, fixed=None, parts=None):
+    def misleading(values, equations, primary, *, threshold, fixed=None, parts=None, **options):
         n = len(values)
         wrong = {
             "each cell alone": np.arange(n),
             "all one part": np.zeros(n, dtype=np.int64),
             "parts swapped": np.where(parts < 0, 0, -1),
         }[hint]
-        return protect(values, equations, primary, threshold=threshold, fixed=fixed, parts=wrong)
+        # The hint shapes the programmes over a few primary cells at a time: use them.
+        options["relations"] = False
+        return protect(values, equations, primary, threshold=threshold, fixed=fixed, parts=wrong, **options)
 
     monkeypatch.setattr(analysis.counts.family, "protect_cells", misleading)
     result = count_responses(loaded, by=("region", "role", "channel"))
@@ -265,4 +273,39 @@ def test_realistic_export_with_four_breakdowns_is_safe(tmp_path):
     result = count_responses(loaded, by=("role", "region", "organisation_type", "channel"))
     assert_safe(result)
     cells = result.detail.attrs["cells"]
-    assert cells["large_hidden"] / cells["large"] <= 0.16  # 15.4% measured: see docs/disclosure.md
+    assert cells["large_hidden"] / cells["large"] <= 0.15  # 14.2% measured: see docs/disclosure.md
+
+
+def _two_by_three() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A table of two rows and three columns with its row and column totals (published):
+    cells a b c / d e f, then R0 R1 C0 C1 C2; a (3) is the small one."""
+    values = np.array([3, 20, 50, 30, 40, 60, 73, 130, 33, 60, 110])
+    rows = [[0, 1, 2, 6], [3, 4, 5, 7], [0, 3, 8], [1, 4, 9], [2, 5, 10]]
+    equations = np.zeros((len(rows), len(values)))
+    for r, cells in enumerate(rows):
+        equations[r, cells] = 1.0
+        equations[r, cells[-1]] = -1.0
+    fixed = np.zeros(len(values), dtype=bool)
+    fixed[6:] = True
+    return values, equations, fixed
+
+
+def test_the_starting_pattern_hides_the_cheapest_rectangle_and_spares_precious_figures():
+    from analysis.counts.cell_search import relation_pattern
+    from analysis.counts.disclosure import protect_cells
+
+    values, equations, fixed = _two_by_three()
+    primary = np.zeros(len(values), dtype=bool)
+    primary[0] = True
+    cost = np.where(values < 10, 1.0, 10.0 + np.log1p(values))
+    pattern = relation_pattern(equations, values, primary, fixed, cost, np.full(len(values), 5.0))
+    assert np.flatnonzero(pattern).tolist() == [0, 1, 3, 4]  # a, b, d, e: the smallest complements
+    hidden = protect_cells(values, equations, primary, threshold=10, fixed=fixed, relations=True).hidden
+    assert np.flatnonzero(hidden).tolist() == [0, 1, 3, 4]
+    # b and e are figures every reader relies on: the rectangle through c and f instead.
+    precious = np.zeros(len(values), dtype=bool)
+    precious[[1, 4]] = True
+    hidden = protect_cells(
+        values, equations, primary, threshold=10, fixed=fixed, precious=precious, relations=True
+    ).hidden
+    assert np.flatnonzero(hidden).tolist() == [0, 2, 3, 5]
