@@ -104,6 +104,26 @@ def suppress_across_releases(
             cells = own[column]
             zero = small_group & (cells >= 0) & (values[np.maximum(cells, 0)] == 0)
             new_primary[cells[zero]] = True
+    if _nothing_new(system, is_new, known_mask, primary, sensitive, held, threshold):
+        # Every figure of this output was printed or hidden before, at this threshold, and
+        # no response arrived or left: printing what was printed and hiding what was hidden
+        # leaves everything ever published as it was, and that was protected.
+        # (A second file of the same counts, e.g. HTML after CSV, needs no programme at all.)
+        public = known_mask & is_new
+        detail.attrs["bounded"] = 0
+        return _with_suppression(
+            detail,
+            own,
+            is_new & ~public,
+            new_primary & ~public,
+            public,
+            values,
+            threshold,
+            system,
+            coverage,
+            held,
+            0,
+        )
     fresh |= new_primary
     shown_safe = certified(system, sensitive, known_mask | is_new)
     for cell, (s, is_fresh) in sensitive.items():
@@ -175,6 +195,25 @@ def suppress_across_releases(
         held,
         disclosed,
     )
+
+
+def _nothing_new(
+    system: ReleaseSystem,
+    is_new: np.ndarray,
+    known: np.ndarray,
+    inherited: np.ndarray,
+    sensitive: dict[int, tuple[float, bool]],
+    held: set[tuple[str, tuple[str, ...]]],
+    threshold: int,
+) -> bool:
+    """Whether the new release only repeats what earlier releases settled: each of its
+    figures printed (`known`) or hidden (`inherited`) before, by releases at this same
+    threshold, with no response arrived or left since (no small difference group, no segment
+    held back). At another threshold the programmes decide: a lower one may print figures a
+    stricter release hid, a higher one must check what the earlier one printed."""
+    if sensitive or held or any(release.threshold != threshold for release in system.prior):
+        return False
+    return bool((~is_new | known | inherited).all())
 
 
 def _earlier_figures(system: ReleaseSystem) -> tuple[set[int], dict[int, float]]:

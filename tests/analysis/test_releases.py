@@ -112,6 +112,27 @@ def test_a_stricter_threshold_on_a_small_skewed_export_gives_nothing_away(tmp_pa
     assert narrowed_across_releases(releases, frames, QUESTIONNAIRE) == []
 
 
+def test_the_same_counts_again_are_the_same_figures_without_a_programme(tmp_path, monkeypatch):
+    """A second file of the same counts (HTML after CSV, say) prints exactly what the first
+    printed and hides what it hid; nothing new is published, so no programme is needed."""
+    import analysis.counts.disclosure
+
+    loaded = load_export(write_export(tmp_path / "e.csv", small_skewed_rows()), QUESTIONNAIRE)
+    first = count_responses(loaded, by=("region", "role"), releases=empty_record(QUESTIONNAIRE))
+    record = with_counts_release(first, output="counts", fmt="csv", file="x.csv")
+
+    def no_programme(*args, **kwargs):
+        raise AssertionError("nothing new to protect")
+
+    monkeypatch.setattr(analysis.counts.disclosure, "protect_cells", no_programme)
+    again = count_responses(loaded, by=("region", "role"), releases=record)
+    assert again.table.equals(first.table)  # every figure, percentage and blank the same
+    assert first.table["suppressed"].any() and not first.table["suppressed"].all()
+    # Another threshold is not a repeat: its programmes run.
+    with pytest.raises(AssertionError, match="nothing new"):
+        count_responses(loaded, by=("region", "role"), threshold=12, releases=record)
+
+
 def test_without_the_record_another_threshold_gives_figures_away(tmp_path):
     """The attack is not blind: two runs made apart leak, as an outside auditor found."""
     plan = [(("region", "role"), 10, 0), (("region", "role"), 15, 0)]
