@@ -21,7 +21,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -105,6 +105,19 @@ class Block:
         self.rhs = -np.asarray(outside, dtype=float)
         self.values = values[cells].astype(float)
 
+    def _hidden_equations(self, hidden: np.ndarray) -> tuple[np.ndarray, dict[int, int], Any, np.ndarray]:
+        """The hidden local cells, each one's position among them, and the equations a reader
+        has for them: the published cells moved to the right-hand side, equations holding no
+        hidden cell left out."""
+        import numpy as np
+
+        h = np.flatnonzero(hidden)
+        position = {int(c): p for p, c in enumerate(h)}
+        a_hidden = self.a[:, h]
+        rhs = self.rhs - self.a[:, ~hidden].dot(self.values[~hidden])
+        keep = np.asarray(abs(a_hidden).sum(axis=1)).ravel() > 0
+        return h, position, a_hidden[keep], rhs[keep]
+
     def ranges(
         self, hidden: np.ndarray, which: Sequence[int], *, enough: np.ndarray | float | None = None
     ) -> np.ndarray:
@@ -115,12 +128,7 @@ class Block:
         import numpy as np
         from scipy.optimize import linprog
 
-        h = np.flatnonzero(hidden)
-        position = {int(c): p for p, c in enumerate(h)}
-        a_hidden = self.a[:, h]
-        rhs = self.rhs - self.a[:, ~hidden].dot(self.values[~hidden])
-        keep = np.asarray(abs(a_hidden).sum(axis=1)).ravel() > 0
-        a_eq, b_eq = a_hidden[keep], rhs[keep]
+        h, position, a_eq, b_eq = self._hidden_equations(hidden)
         out = np.zeros((len(which), 2))
         for r, cell in enumerate(which):
             c = np.zeros(len(h))
@@ -147,12 +155,7 @@ class Block:
         import numpy as np
         from scipy.optimize import linprog
 
-        h = np.flatnonzero(hidden)
-        position = {int(c): p for p, c in enumerate(h)}
-        a_hidden = self.a[:, h]
-        rhs = self.rhs - self.a[:, ~hidden].dot(self.values[~hidden])
-        keep = np.asarray(abs(a_hidden).sum(axis=1)).ravel() > 0
-        a_eq, b_eq = a_hidden[keep], rhs[keep]
+        h, position, a_eq, b_eq = self._hidden_equations(hidden)
         truth = self.values[h]
         least, greatest = truth.copy(), truth.copy()
         wanted = np.array([position[int(c)] for c in which], dtype=np.int64)
