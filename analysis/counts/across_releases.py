@@ -110,78 +110,68 @@ def suppress_across_releases(
         # leaves everything ever published as it was, and that was protected.
         # (A second file of the same counts, e.g. HTML after CSV, needs no programme at all.)
         public = known_mask & is_new
+        hidden = is_new & ~public
+        disclosed = 0
         detail.attrs["bounded"] = 0
-        return _with_suppression(
-            detail,
-            own,
-            is_new & ~public,
-            new_primary & ~public,
-            public,
-            values,
-            threshold,
-            system,
-            coverage,
-            held,
-            0,
-        )
-    fresh |= new_primary
-    shown_safe = certified(system, sensitive, known_mask | is_new)
-    for cell, (s, is_fresh) in sensitive.items():
-        if cell in shown_safe:
-            continue
-        primary[cell] = True
-        step[cell] = max(step[cell], s)
-        fresh[cell] |= is_fresh
-    primary |= fresh
-    # A figure an earlier release published is known: hiding it now protects nothing.
-    primary &= ~known_mask
-    fresh &= ~known_mask
-    fixed = known_mask.copy()
-    sizes = _size_cells(system, detail, own, members)
-    differences = [set(g) for g in _difference_sets(system)]
-    for cell, (b, segment) in sizes.items():
-        if values[cell] >= threshold and not primary[cell]:
-            if all(not 0 < system.size(g, b, segment) < threshold for g in differences):
-                fixed[cell] = True
-    new_sizes = [c for c in sizes if fixed[c] and not known_mask[c]]
-    for attempt in (0, 1):
-        settled, targets, caught = settle(matrix, fixed, primary, new_sizes, values)
-        protection = protect_cells(
-            values,
-            matrix,
-            targets,
-            threshold=threshold,
-            fixed=settled,
-            parts=np.asarray(system.part),
-            steps=step,
-            unpublished=~is_new,
-            inherited=targets & ~fresh,
-        )
-        bounded = protection.bounded if protection.bounded is not None else np.zeros(n, dtype=bool)
-        pinned = bounded & no_range(matrix, values, settled, bounded)
-        late_exposed = (pinned | caught) & ~is_new & fresh
-        if not late_exposed.any() or attempt or not new_sizes:
-            break
-        # A late group's figure pinned down through this release's segment sizes: leave the
-        # sizes to the programme too (slower: the questions no longer split apart).
-        fixed = fixed.copy()
-        fixed[new_sizes] = False
-        new_sizes = []
-    # Figures earlier releases already made public (printed, or worked out from what they
-    # printed) are printed again, even below this threshold: hiding them would protect nothing.
-    public = (known_mask | caught | pinned) & is_new
-    hidden = protection.hidden & ~public
-    # The same holds for a figure that earlier releases pin down only through several of
-    # their equations at once, which the equation-by-equation search above cannot see: a
-    # group combined at this threshold whose figure is the sum of figures an earlier
-    # release hid in one column (so their sum was known). Checked over everything published.
-    exact = no_range(matrix, values, known_mask | (is_new & ~hidden), hidden & is_new)
-    if exact.any():
-        already = no_range(matrix, values, known_mask, exact)
-        public |= already
-        hidden &= ~already
-    disclosed = int(((caught | pinned) & ~is_new).sum())
-    detail.attrs["bounded"] = int((bounded & ~pinned & (is_new | fresh)).sum())
+    else:
+        fresh |= new_primary
+        shown_safe = certified(system, sensitive, known_mask | is_new)
+        for cell, (s, is_fresh) in sensitive.items():
+            if cell in shown_safe:
+                continue
+            primary[cell] = True
+            step[cell] = max(step[cell], s)
+            fresh[cell] |= is_fresh
+        primary |= fresh
+        # A figure an earlier release published is known: hiding it now protects nothing.
+        primary &= ~known_mask
+        fresh &= ~known_mask
+        fixed = known_mask.copy()
+        sizes = _size_cells(system, detail, own, members)
+        differences = [set(g) for g in _difference_sets(system)]
+        for cell, (b, segment) in sizes.items():
+            if values[cell] >= threshold and not primary[cell]:
+                if all(not 0 < system.size(g, b, segment) < threshold for g in differences):
+                    fixed[cell] = True
+        new_sizes = [c for c in sizes if fixed[c] and not known_mask[c]]
+        for attempt in (0, 1):
+            settled, targets, caught = settle(matrix, fixed, primary, new_sizes, values)
+            protection = protect_cells(
+                values,
+                matrix,
+                targets,
+                threshold=threshold,
+                fixed=settled,
+                parts=np.asarray(system.part),
+                steps=step,
+                unpublished=~is_new,
+                inherited=targets & ~fresh,
+            )
+            bounded = protection.bounded if protection.bounded is not None else np.zeros(n, dtype=bool)
+            pinned = bounded & no_range(matrix, values, settled, bounded)
+            late_exposed = (pinned | caught) & ~is_new & fresh
+            if not late_exposed.any() or attempt or not new_sizes:
+                break
+            # A late group's figure pinned down through this release's segment sizes: leave the
+            # sizes to the programme too (slower: the questions no longer split apart).
+            fixed = fixed.copy()
+            fixed[new_sizes] = False
+            new_sizes = []
+        # Figures earlier releases already made public (printed, or worked out from what they
+        # printed) are printed again, even below this threshold: hiding them would protect nothing.
+        public = (known_mask | caught | pinned) & is_new
+        hidden = protection.hidden & ~public
+        # The same holds for a figure that earlier releases pin down only through several of
+        # their equations at once, which the equation-by-equation search above cannot see: a
+        # group combined at this threshold whose figure is the sum of figures an earlier
+        # release hid in one column (so their sum was known). Checked over everything published.
+        exact = no_range(matrix, values, known_mask | (is_new & ~hidden), hidden & is_new)
+        if exact.any():
+            already = no_range(matrix, values, known_mask, exact)
+            public |= already
+            hidden &= ~already
+        disclosed = int(((caught | pinned) & ~is_new).sum())
+        detail.attrs["bounded"] = int((bounded & ~pinned & (is_new | fresh)).sum())
     return _with_suppression(
         detail,
         own,
